@@ -1,0 +1,234 @@
+// The parts of Kubernetes and OpenKruise objects this plugin reads and writes, as they travel on the wire (JSON:
+// timestamps are RFC3339 strings). Unknown fields are kept on round trips, so every object type stays open.
+
+export type IntOrString = number | string;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { apiVersion?: string; fieldPath: string };
+    [source: string]: unknown;
+  };
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  env?: EnvVar[];
+  [field: string]: unknown;
+}
+
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; [field: string]: unknown };
+  spec: { containers: Container[]; initContainers?: Container[]; [field: string]: unknown };
+}
+
+export type UpdateStrategyType = 'ReCreate' | 'InPlaceIfPossible' | 'InPlaceOnly' | 'OnDelete';
+
+export interface LifecycleHook {
+  labelsHandler?: Record<string, string>;
+  finalizersHandler?: string[];
+  markPodNotReady?: boolean;
+}
+
+export interface CloneSetSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplate;
+  updateStrategy?: {
+    type?: UpdateStrategyType;
+    partition?: IntOrString;
+    maxUnavailable?: IntOrString;
+    maxSurge?: IntOrString;
+    paused?: boolean;
+    inPlaceUpdateStrategy?: { gracePeriodSeconds?: number };
+    [field: string]: unknown;
+  };
+  minReadySeconds?: number;
+  lifecycle?: { preDelete?: LifecycleHook; inPlaceUpdate?: LifecycleHook; preNormal?: LifecycleHook };
+  [field: string]: unknown;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  lastUpdateTime?: string;
+}
+
+export interface CloneSetStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  updatedReplicas?: number;
+  updatedReadyReplicas?: number;
+  updatedAvailableReplicas?: number;
+  expectedUpdatedReplicas?: number;
+  updateRevision?: string;
+  currentRevision?: string;
+  labelSelector?: string;
+  conditions?: Condition[];
+}
+
+export interface CloneSet {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: CloneSetSpec;
+  status?: CloneSetStatus;
+}
+
+export interface ContainerStatus {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  containerID?: string;
+  image?: string;
+  imageID?: string;
+  started?: boolean;
+  state?: {
+    running?: { startedAt?: string };
+    waiting?: { reason?: string; message?: string };
+    terminated?: { reason?: string; exitCode?: number; finishedAt?: string };
+  };
+}
+
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: {
+    nodeName?: string;
+    containers: Container[];
+    readinessGates?: { conditionType: string }[];
+    [field: string]: unknown;
+  };
+  status?: {
+    phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+    podIP?: string;
+    conditions?: Condition[];
+    containerStatuses?: ContainerStatus[];
+    [field: string]: unknown;
+  };
+}
+
+export type CrrPhase = '' | 'Pending' | 'Recreating' | 'Completed';
+export type CrrContainerPhase = 'Pending' | 'Recreating' | 'Succeeded' | 'Failed';
+
+export interface ContainerRecreateRequest {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: {
+    podName: string;
+    containers: { name: string; statusContext?: { containerID: string; restartCount: number } }[];
+    strategy?: {
+      failurePolicy?: 'Fail' | 'Ignore';
+      orderedRecreate?: boolean;
+      forceRecreate?: boolean;
+      terminationGracePeriodSeconds?: number;
+      unreadyGracePeriodSeconds?: number;
+      minStartedSeconds?: number;
+    };
+    activeDeadlineSeconds?: number;
+    ttlSecondsAfterFinished?: number;
+  };
+  status?: {
+    phase?: CrrPhase;
+    completionTime?: string;
+    message?: string;
+    containerRecreateStates?: { name: string; phase: CrrContainerPhase; message?: string; isKilled?: boolean }[];
+  };
+}
+
+/** Kruise's own well-known keys (see ../shared/kruise-semantics.md). */
+export const KRUISE = {
+  revisionLabel: 'controller-revision-hash',
+  lifecycleStateLabel: 'lifecycle.apps.kruise.io/state',
+  inPlaceUpdateStateAnnotation: 'apps.kruise.io/inplace-update-state',
+  inPlaceUpdateReady: 'InPlaceUpdateReady',
+  kruisePodReady: 'KruisePodReady',
+  crrActiveLabel: 'crr.apps.kruise.io/active',
+  crrPodUidLabel: 'crr.apps.kruise.io/pod-uid',
+  crrNodeNameLabel: 'crr.apps.kruise.io/node-name',
+} as const;
+
+/** Keys this plugin owns. They live under one prefix so `kubectl get -l` and audits find them. */
+export const PLUGIN = {
+  prefix: 'kruise-restart.dev/',
+  /** Default pod-template annotation that the trigger env var reads. */
+  defaultTriggerAnnotation: 'kruise-restart.dev/restarted-at',
+  defaultTriggerEnv: 'KRUISE_RESTARTED_AT',
+  /** CloneSet metadata annotation holding the latest RestartRecord as JSON (metadata only: no new revision). */
+  lastRestartAnnotation: 'kruise-restart.dev/last-restart',
+  /** CRR labels. */
+  runLabel: 'kruise-restart.dev/run',
+  cloneSetLabel: 'kruise-restart.dev/cloneset',
+} as const;
+
+/**
+ * What the plugin writes on the CloneSet when it starts a restart, so that `status` (in another process, maybe after
+ * the plugin was killed) can find and judge the latest restart without local files.
+ */
+export interface RestartRecord {
+  mode: 'inplace' | 'crr';
+  /** inplace: the trigger value written to the annotation(s); crr: the run id (also the CRRs' run label). */
+  run: string;
+  /** RFC3339, the plugin's clock when it triggered. */
+  startedAt: string;
+  by?: string;
+  reason?: string;
+  /** Target containers. */
+  containers: string[];
+  /** inplace: the pod-template annotation keys that were bumped. */
+  annotationKeys?: string[];
+  /** inplace: status.updateRevision before the trigger; completion needs a different one. */
+  fromRevision?: string;
+  /** crr: the pods selected for the run (names), fixed at the start so a resume neither skips nor adds pods. */
+  pods?: string[];
+  /** crr: the unavailability budget the run paces itself with (absolute number of pods). */
+  maxUnavailable?: number;
+  /** crr: the CRR strategy and pacing flags, so a resume creates identical requests. */
+  crr?: Record<string, unknown>;
+  /** crr: set when the run ended ('completed' | 'failed'); absent while unfinished. */
+  finished?: 'completed' | 'failed';
+}
