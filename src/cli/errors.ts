@@ -1,0 +1,111 @@
+// Every failure a user can see is one of these, mapped to one line and one exit code in `describeFailure`.
+
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  timeout: 3,
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class PluginError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    /** What the user can do about it; appended to the message. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags or arguments. Nothing was sent to the cluster. */
+export class UsageError extends PluginError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.usage, hint);
+  }
+}
+
+/** The cluster is not in a state where the command may safely act. Nothing was changed. */
+export class RefusedError extends PluginError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.usage, hint);
+  }
+}
+
+/** The restart (or the request) failed. */
+export class FailedError extends PluginError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.failed, hint);
+  }
+}
+
+/** Waiting ran out of time; the cluster carries on without us. */
+export class TimeoutError extends PluginError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.timeout, hint);
+  }
+}
+
+export class InterruptedError extends PluginError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.interrupted, hint);
+  }
+}
+
+/** An HTTP-level failure from the API server, already translated into the user's terms by the kube layer. */
+export class ApiError extends PluginError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string,
+    hint?: string,
+    /** The Kubernetes Status object, when the server sent one. */
+    readonly details?: unknown,
+  ) {
+    super(message, EXIT.failed, hint);
+  }
+}
+
+export interface FailureReport {
+  line: string;
+  exitCode: ExitCode;
+  /** Printed only at high verbosity. */
+  stack?: string;
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+  /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
+  /("?(?:token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token)"?\s*[:=]\s*"?)[^\s",}]+/gi,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+];
+
+/** Removes anything that looks like a credential; applied to every line we print about a failure. */
+export function redact(text: string): string {
+  return SECRET_PATTERNS.reduce(
+    (out, pattern) => out.replace(pattern, (_m, keep: string | undefined) => `${keep ?? ''}[REDACTED]`),
+    text,
+  );
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** The single place that turns any thrown value into what the user sees and the exit code. */
+export function describeFailure(err: unknown, verbosity: number): FailureReport {
+  const stack = verbosity >= 9 && err instanceof Error ? redact(err.stack ?? '') : undefined;
+  if (err instanceof PluginError) {
+    const hint = err.hint ? `: ${err.hint}` : '';
+    return { line: redact(oneLine(`error: ${err.message}${hint}`)), exitCode: err.exitCode, stack };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    line: redact(oneLine(`error: unexpected failure: ${message} (run again with -v=9 for details)`)),
+    exitCode: EXIT.failed,
+    stack,
+  };
+}

@@ -1,0 +1,65 @@
+import type { CommandContext } from './context';
+import { EXIT, describeFailure, redact, UsageError } from './errors';
+import { buildProgram, printVersionLine, type CommandRunner } from './program';
+
+export interface Io {
+  stdout: CommandContext['stdout'];
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  interrupted: AbortSignal;
+}
+
+async function loadCommand(name: string): Promise<CommandRunner> {
+  switch (name) {
+    case 'status':
+      return (await import('../commands/status')).runStatus;
+    case 'inplace':
+      return (await import('../commands/inplace')).runInplace;
+    case 'crr':
+      return (await import('../commands/crr')).runCrr;
+    case 'version':
+      return (await import('../commands/version')).runVersion;
+    default:
+      throw new UsageError(`unknown command "${name}"`);
+  }
+}
+
+function verbosityOf(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^(?:-v|--v|--verbosity)(?:=(\d+))?$/.exec(argv[i]);
+    if (m) return Number(m[1] ?? argv[i + 1] ?? 0) || 0;
+    const short = /^-v(\d+)$/.exec(argv[i]);
+    if (short) return Number(short[1]);
+  }
+  return 0;
+}
+
+/** Runs the plugin and returns its exit code; never throws, never prints a stack unless -v=9. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') return printVersionLine(io.stdout);
+  const verbosity = verbosityOf(argv);
+  const log = (line: string) => io.stderr.write(`${redact(line)}\n`);
+  let exitCode: number = EXIT.ok;
+  const ctx: Omit<CommandContext, 'args' | 'connect'> = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    interrupted: io.interrupted,
+    now: Date.now,
+    random: Math.random,
+    log: (level, line) => {
+      if (verbosity >= level) log(line);
+    },
+  };
+  try {
+    const program = buildProgram(argv, ctx, loadCommand, (code) => (exitCode = code));
+    const parsed = await program.parseAsync();
+    if ((parsed as { version?: boolean }).version) return printVersionLine(io.stdout);
+    return exitCode;
+  } catch (err) {
+    const report = describeFailure(err, verbosity);
+    io.stderr.write(`${report.line}\n`);
+    if (report.stack) io.stderr.write(`${report.stack}\n`);
+    return report.exitCode;
+  }
+}

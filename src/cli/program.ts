@@ -1,0 +1,174 @@
+import yargs, { type Argv } from 'yargs';
+import { connectWith, type CommandContext, type GlobalArgs } from './context';
+import { EXIT, redact, UsageError } from './errors';
+import { versionInfo } from './version';
+
+export const PROGRAM = 'kubectl kruise-restart';
+
+const EXIT_CODES = `Exit codes:
+  0    done (status: the latest restart is complete, or still in progress without --watch)
+  1    failed: a restart failed, or the API refused (forbidden, not found, unreachable)
+  2    usage error or refused precondition: nothing was changed
+  3    timed out while waiting: the cluster carries on
+  130  interrupted (Ctrl-C): the cluster carries on; the command printed how to resume`;
+
+/** Parsed arguments of one subcommand, handed to its implementation. */
+export type CommandArgs = GlobalArgs & Record<string, unknown>;
+export type CommandRunner = (ctx: CommandContext, args: CommandArgs) => Promise<number>;
+
+function globalFlags(y: Argv): Argv {
+  return y
+    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', global: true })
+    .option('context', { type: 'string', describe: 'The kubeconfig context to use', global: true })
+    .option('cluster', { type: 'string', describe: 'The kubeconfig cluster to use', global: true })
+    .option('user', { type: 'string', describe: 'The kubeconfig user to use', global: true })
+    .option('namespace', { alias: 'n', type: 'string', describe: "Namespace (default: the context's, else default)", global: true })
+    .option('request-timeout', { type: 'string', describe: 'Time to wait for one API request, e.g. 10s, 1m (default 30s)', global: true })
+    .option('as', { type: 'string', describe: 'Username to impersonate', global: true })
+    .option('as-group', { type: 'string', array: true, describe: 'Group to impersonate (repeatable)', global: true })
+    .option('v', { alias: ['verbosity'], type: 'number', default: 0, describe: 'Log level: 2 retries, 6 API requests, 9 stack traces', global: true })
+    .option('color', { type: 'boolean', default: true, describe: 'Colour on a terminal (--no-color or NO_COLOR turn it off)', global: true });
+}
+
+function outputFlag(y: Argv, choices: string[]): Argv {
+  return y.option('output', { alias: 'o', type: 'string', choices, describe: `Output format: ${choices.join('|')}` });
+}
+
+const waitFlags = (y: Argv): Argv =>
+  y
+    .option('timeout', { type: 'string', default: '0', describe: 'Stop waiting after this long, e.g. 10m (0: wait until done); exit 3' })
+    .option('wait', { type: 'boolean', default: true, describe: 'Follow the restart to the end (--no-wait returns after starting it)' });
+
+/**
+ * Builds the yargs program. `run` resolves the implementation of a subcommand lazily so that --help stays fast.
+ */
+export function buildProgram(argv: string[], ctx: Omit<CommandContext, 'args' | 'connect'>, run: (name: string) => Promise<CommandRunner>, setExit: (code: number) => void): Argv {
+  const handler = (name: string) => async (raw: Record<string, unknown>) => {
+    const args = { ...raw, verbosity: Number(raw.v ?? 0), color: raw.color !== false } as CommandArgs;
+    const runner = await run(name);
+    const connect = () => connectWith(args, (line) => ctx.stderr.write(`${redact(line)}\n`));
+    setExit(await runner({ ...ctx, args, connect }, args));
+  };
+
+  const y = yargs(argv)
+    .scriptName(PROGRAM)
+    .usage(
+      `Restart every pod of an OpenKruise CloneSet without recreating it: in place through a Downward-API
+trigger annotation, or with ContainerRecreateRequests paced by the plugin. Follow the progress live.
+
+Usage:
+  ${PROGRAM} <command> <cloneset> [flags]`,
+    )
+    .version(false)
+    .option('version', { type: 'boolean', describe: 'Print the version and exit' })
+    .help('help')
+    .alias('help', 'h')
+    .strict()
+    .wrap(Math.min(120, ctx.stdout.columns ?? 120))
+    .parserConfiguration({ 'strip-aliased': true })
+    .epilog(EXIT_CODES);
+
+  globalFlags(y);
+
+  y.command(
+    'inplace <cloneset>',
+    'Restart the containers of every pod in place (Kruise rolls it within maxUnavailable)',
+    (c) =>
+      outputFlag(waitFlags(c), ['json', 'yaml', 'wide'])
+        .usage(`${PROGRAM} inplace <cloneset> [flags]
+
+Bumps a pod-template annotation that the containers read as an env var through the Downward API. Under
+InPlaceIfPossible/InPlaceOnly, OpenKruise then restarts those containers in place, batch by batch within
+maxUnavailable: pods keep their name, IP, node and volumes.`)
+        .positional('cloneset', { type: 'string', describe: 'Name of the CloneSet' })
+        .option('container', { alias: 'c', type: 'string', array: true, describe: 'Restart only these wired containers (repeatable)' })
+        .option('setup', { type: 'boolean', default: false, describe: 'Add the trigger env var first (one-time: recreates every pod under InPlaceIfPossible)' })
+        .option('env-name', { type: 'string', describe: 'Env var name for --setup (default KRUISE_RESTARTED_AT)' })
+        .option('annotation', { type: 'string', describe: 'Trigger annotation key for --setup (default kruise-restart.dev/restarted-at)' })
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation (needed for --setup off a terminal)' })
+        .option('allow-recreate', { type: 'boolean', default: false, describe: 'Under ReCreate, go ahead with a rolling recreate of every pod' })
+        .option('force', { type: 'boolean', default: false, describe: 'Start even though a rollout is already in progress' })
+        .option('reason', { type: 'string', describe: 'Why: recorded on the CloneSet and in the Event' })
+        .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan and patch without changing anything' })
+        .option('pause-on-failure', { type: 'boolean', default: false, describe: 'Pause the CloneSet if a pod does not become ready again' })
+        .example(`${PROGRAM} inplace web`, 'Restart every wired container of CloneSet web and follow it')
+        .example(`${PROGRAM} inplace web -c app --reason "pick up rotated secret"`, 'Only the app container')
+        .example(`${PROGRAM} inplace web --setup --yes`, 'Add the trigger wiring (one-time recreate), then restart in place')
+        .example(`${PROGRAM} inplace web --dry-run=server -o yaml`, 'Show the plan; prove permissions and webhooks'),
+    handler('inplace'),
+  );
+
+  y.command(
+    'crr <cloneset>',
+    'Restart chosen containers with ContainerRecreateRequests, paced by the plugin',
+    (c) =>
+      outputFlag(c.option('timeout', { type: 'string', default: '0', describe: 'Stop creating requests after this long (exit 3)' }), ['json', 'yaml', 'wide'])
+        .usage(`${PROGRAM} crr <cloneset> [flags]
+
+Creates one ContainerRecreateRequest per pod, at most --max-unavailable pods at a time (CRRs bypass maxUnavailable
+and PodDisruptionBudgets, so the plugin paces them), stops on the first failure, and can be resumed.`)
+        .positional('cloneset', { type: 'string', describe: 'Name of the CloneSet' })
+        .option('container', { alias: 'c', type: 'string', array: true, describe: 'Container to restart (repeatable)' })
+        .option('all-containers', { type: 'boolean', default: false, describe: 'Restart every container of each pod' })
+        .option('selector', { alias: 'l', type: 'string', describe: 'Only pods matching this label selector' })
+        .option('pod', { type: 'string', array: true, describe: 'Only these pods (repeatable)' })
+        .option('max-unavailable', { type: 'string', describe: "Pods restarting at once: number or percent (default: the CloneSet's maxUnavailable)" })
+        .option('min-ready-seconds', { type: 'number', default: 0, describe: 'A pod counts as available again after being Ready this long' })
+        .option('ready-timeout', { type: 'string', default: '5m', describe: 'A pod not Ready again within this long fails the run' })
+        .option('max-failures', { type: 'number', default: 0, describe: 'Failures tolerated before stopping' })
+        .option('failure-policy', { type: 'string', choices: ['Fail', 'Ignore'], default: 'Fail', describe: 'CRR failurePolicy' })
+        .option('ordered', { type: 'boolean', default: false, describe: 'Restart the containers of a pod one after another' })
+        .option('force-recreate', { type: 'boolean', default: false, describe: 'Restart even containers that restarted on their own meanwhile' })
+        .option('grace-period', { type: 'number', describe: 'terminationGracePeriodSeconds for the killed containers' })
+        .option('unready-grace-period', { type: 'number', describe: 'Mark the pod NotReady this many seconds before the kill' })
+        .option('min-started-seconds', { type: 'number', default: 0, describe: 'A new container must run this long to count' })
+        .option('active-deadline', { type: 'number', describe: 'Seconds before Kruise gives up on one request (>= 3)' })
+        .option('ttl', { type: 'number', default: 86400, describe: 'Seconds Kruise keeps finished requests' })
+        .option('resume', { type: 'string', describe: 'Finish an interrupted run' })
+        .option('new', { type: 'boolean', default: false, describe: 'Start a new run although an unfinished one exists' })
+        .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan without creating anything' })
+        .example(`${PROGRAM} crr web -c app`, 'Restart container app in every pod, within the CloneSet maxUnavailable')
+        .example(`${PROGRAM} crr web --all-containers --max-unavailable 1`, 'One pod at a time')
+        .example(`${PROGRAM} crr web --resume 20261126-101500-abcd`, 'Finish an interrupted run'),
+    handler('crr'),
+  );
+
+  y.command(
+    'status <cloneset>',
+    'Show where the latest restart of a CloneSet stands',
+    (c) =>
+      outputFlag(c, ['json', 'yaml', 'wide'])
+        .usage(`${PROGRAM} status <cloneset> [flags]
+
+Shows the latest restart made by this plugin: per pod state, counts, budget, ETA and diagnoses. On a terminal with
+--watch it is a live table; otherwise one line per change, like kubectl rollout status.`)
+        .positional('cloneset', { type: 'string', describe: 'Name of the CloneSet' })
+        .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Follow until the restart completes or fails' })
+        .option('timeout', { type: 'string', default: '0', describe: 'With --watch: stop after this long (exit 3)' })
+        .option('run', { type: 'string', describe: 'Show this CRR run instead of the latest restart' })
+        .example(`${PROGRAM} status web`, 'Print once')
+        .example(`${PROGRAM} status web -w`, 'Follow live until done')
+        .example(`${PROGRAM} status web -o json | jq .summary`, 'For scripts'),
+    handler('status'),
+  );
+
+  y.command(
+    'version',
+    'Print the plugin version, commit and Node runtime',
+    (c) => outputFlag(c, ['json', 'yaml']).example(`${PROGRAM} version -o json`, 'Machine-readable'),
+    handler('version'),
+  );
+
+  return y
+    .demandCommand(1, 'a command is required: inplace, crr, status or version')
+    .fail((message, err) => {
+      if (err) throw err;
+      throw new UsageError(message ?? 'invalid arguments', `see ${PROGRAM} --help`);
+    });
+}
+
+export function printVersionLine(out: NodeJS.WritableStream): number {
+  const v = versionInfo();
+  out.write(`kubectl-kruise_restart ${v.version} (commit ${v.commit}, node ${v.node}, ${v.platform})\n`);
+  return EXIT.ok;
+}
