@@ -1,0 +1,121 @@
+// Decisions for `inplace`, from the CloneSet alone: may we go, what will happen, and what the user must hear first.
+import { desiredReplicas, resolveMaxSurge, resolveMaxUnavailable, resolvePartition } from './budget';
+import type { CloneSet } from './types';
+
+export interface InplaceFlags {
+  allowRecreate: boolean;
+  force: boolean;
+  setup: boolean;
+}
+
+export interface Refusal {
+  reason: string;
+  remedy: string;
+}
+
+export interface InplacePlan {
+  strategy: string;
+  replicas: number;
+  partition: number;
+  /** Pods Kruise will move to the new revision (replicas − partition). */
+  podsToRestart: number;
+  maxUnavailable: number;
+  /** Rolling waves at best: the controller starts a new pod as soon as one becomes available again. */
+  batches: number;
+  warnings: string[];
+  refusal?: Refusal;
+}
+
+export function strategyOf(cloneSet: CloneSet): string {
+  // The webhook defaults a missing type to ReCreate.
+  return cloneSet.spec.updateStrategy?.type ?? 'ReCreate';
+}
+
+/** True while the controller has not finished the previous template change. */
+export function rolloutInProgress(cloneSet: CloneSet): string | undefined {
+  const s = cloneSet.status ?? {};
+  const generation = cloneSet.metadata.generation ?? 0;
+  if ((s.observedGeneration ?? 0) < generation) return `the controller has not yet observed generation ${generation}`;
+  if (s.updateRevision && s.currentRevision && s.updateRevision !== s.currentRevision) {
+    const updated = s.updatedReplicas ?? 0;
+    const expected = s.expectedUpdatedReplicas ?? desiredReplicas(cloneSet) - resolvePartition(cloneSet);
+    if (updated < expected) return `revision ${s.updateRevision} is still rolling out (${updated}/${expected} pods updated)`;
+  }
+  const updatedReady = s.updatedAvailableReplicas ?? s.updatedReadyReplicas;
+  if (updatedReady !== undefined && s.updatedReplicas !== undefined && updatedReady < s.updatedReplicas) {
+    return `${s.updatedReplicas - updatedReady} updated pods are not ready yet`;
+  }
+  return undefined;
+}
+
+function unpauseCommand(cloneSet: CloneSet): string {
+  return `kubectl patch clone ${cloneSet.metadata.name} -n ${cloneSet.metadata.namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`;
+}
+
+export function planInplace(cloneSet: CloneSet, flags: InplaceFlags): InplacePlan {
+  const strategy = strategyOf(cloneSet);
+  const replicas = desiredReplicas(cloneSet);
+  const partition = resolvePartition(cloneSet);
+  const maxUnavailable = resolveMaxUnavailable(cloneSet);
+  const podsToRestart = Math.max(0, replicas - partition);
+  const batches = podsToRestart === 0 ? 0 : Math.ceil(podsToRestart / Math.max(1, maxUnavailable));
+  const plan: InplacePlan = { strategy, replicas, partition, podsToRestart, maxUnavailable, batches, warnings: [] };
+  const name = cloneSet.metadata.name;
+
+  if (strategy === 'OnDelete') {
+    plan.refusal = {
+      reason: `CloneSet ${name} uses updateStrategy OnDelete: Kruise never restarts or replaces its pods by itself`,
+      remedy: 'use "crr" to restart containers, or switch the strategy to InPlaceIfPossible',
+    };
+  } else if (strategy === 'ReCreate' && !flags.allowRecreate) {
+    plan.refusal = {
+      reason: `CloneSet ${name} uses updateStrategy ReCreate, so a restart would delete and recreate every pod`,
+      remedy: 'switch to InPlaceIfPossible for in-place restarts, use "crr", or pass --allow-recreate for a rolling recreate',
+    };
+  } else if (cloneSet.spec.updateStrategy?.paused) {
+    plan.refusal = {
+      reason: `CloneSet ${name} is paused: Kruise would not restart any pod`,
+      remedy: `unpause it first (${unpauseCommand(cloneSet)})`,
+    };
+  } else if (!flags.force) {
+    const busy = rolloutInProgress(cloneSet);
+    if (busy) {
+      plan.refusal = {
+        reason: `a rollout is already in progress on CloneSet ${name}: ${busy}`,
+        remedy: `wait for it (kubectl kruise-restart status ${name} -w) or pass --force`,
+      };
+    }
+  }
+
+  if (partition > 0) {
+    plan.warnings.push(`partition is ${partition}: only ${podsToRestart} of ${replicas} pods will restart; ${partition} keep running untouched`);
+  }
+  if (resolveMaxSurge(cloneSet) > 0) {
+    plan.warnings.push('maxSurge > 0: Kruise may create surge pods and delete old ones during this change');
+  }
+  const hook = cloneSet.spec.lifecycle?.inPlaceUpdate;
+  if (hook && (Object.keys(hook.labelsHandler ?? {}).length > 0 || (hook.finalizersHandler ?? []).length > 0)) {
+    plan.warnings.push('an inPlaceUpdate lifecycle hook is set: pods wait in PreparingUpdate/Updated until its owner releases them');
+  }
+  if (replicas === 0) plan.warnings.push('replicas is 0: there is no pod to restart');
+  if (maxUnavailable === 0) plan.warnings.push('maxUnavailable resolves to 0: Kruise moves pods only through surge pods');
+  return plan;
+}
+
+/** What --setup costs, said before it happens (semantics 0: adding an env var is not an in-place change). */
+export function setupCost(cloneSet: CloneSet): Refusal | string {
+  const strategy = strategyOf(cloneSet);
+  const replicas = desiredReplicas(cloneSet);
+  const maxUnavailable = resolveMaxUnavailable(cloneSet);
+  if (strategy === 'InPlaceOnly') {
+    return {
+      reason: `CloneSet ${cloneSet.metadata.name} uses InPlaceOnly, and Kruise rejects adding an env var in place (only image changes are allowed)`,
+      remedy:
+        'switch updateStrategy.type to InPlaceIfPossible for the one-time setup (every pod is recreated once), add the env var in your manifests, or use "crr" instead',
+    };
+  }
+  if (strategy === 'OnDelete') {
+    return { reason: 'OnDelete CloneSets apply template changes only when pods are deleted by hand', remedy: 'use "crr" instead' };
+  }
+  return `adding the trigger env var changes the pod spec, so Kruise recreates all ${replicas} pods once (new names and IPs), at most ${Math.max(1, maxUnavailable)} at a time; later restarts are in place`;
+}
