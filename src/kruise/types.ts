@@ -221,6 +221,8 @@ export interface RestartRecord {
   containers: string[];
   /** inplace: the pod-template annotation keys that were bumped. */
   annotationKeys?: string[];
+  /** inplace: this run added the trigger wiring (--setup), so Kruise recreates the pods once instead. */
+  setup?: boolean;
   /** inplace: status.updateRevision before the trigger; completion needs a different one. */
   fromRevision?: string;
   /** crr: the pods selected for the run (names), fixed at the start so a resume neither skips nor adds pods. */
