@@ -1,7 +1,281 @@
+import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context';
-import { UsageError } from '../cli/errors';
-import type { CommandArgs } from '../cli/program';
+import { ApiError, EXIT, RefusedError, UsageError } from '../cli/errors';
+import { PROGRAM, type CommandArgs } from '../cli/program';
+import { requirePermissions } from '../kube/access';
+import type { KubeClient } from '../kube/client';
+import { CLONESETS, EVENTS, apiVersion, collectionPath, objectPath } from '../kube/resources';
+import { planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
+import { sanitizeReason, writeRecord } from '../kruise/record';
+import {
+  newTriggerValue,
+  selectTrigger,
+  setupPatch,
+  triggerPatch,
+  validateAnnotationKey,
+  validateEnvName,
+  type TriggerSelection,
+} from '../kruise/trigger';
+import { PLUGIN, type CloneSet, type RestartRecord } from '../kruise/types';
+import { formatDocument } from '../ui/document';
+import { cloneSetName, confirm, getCloneSet, listPods, note, timeoutMs, warn } from './common';
+import { followRestart, outcomeExitCode } from './follow';
 
-export async function runInplace(_ctx: CommandContext, _args: CommandArgs): Promise<number> {
-  throw new UsageError('the "inplace" command is not implemented yet (issue #5)', 'nothing was changed');
+interface InplaceOptions {
+  name: string;
+  containers?: string[];
+  setup: boolean;
+  envName: string;
+  annotation: string;
+  yes: boolean;
+  allowRecreate: boolean;
+  force: boolean;
+  reason?: string;
+  dryRun: 'none' | 'client' | 'server';
+  wait: boolean;
+  timeoutMs: number;
+  pauseOnFailure: boolean;
+  output?: 'json' | 'yaml' | 'wide';
+}
+
+/** Everything about the flags is checked before the cluster is touched. */
+function completeOptions(args: CommandArgs): InplaceOptions {
+  const annotation = String(args.annotation ?? PLUGIN.defaultTriggerAnnotation);
+  const envName = String(args['env-name'] ?? PLUGIN.defaultTriggerEnv);
+  const keyProblem = validateAnnotationKey(annotation);
+  if (keyProblem) throw new UsageError(`--annotation: ${keyProblem}`);
+  const envProblem = validateEnvName(envName);
+  if (envProblem) throw new UsageError(`--env-name: ${envProblem}`);
+  if (!args.setup && (args.annotation !== undefined || args['env-name'] !== undefined)) {
+    throw new UsageError('--annotation and --env-name only apply with --setup', 'existing wiring is found by itself');
+  }
+  const containers = (args.container as string[] | undefined)?.map(String);
+  if (containers?.some((c) => !c.trim())) throw new UsageError('--container needs a container name');
+  if (args['dry-run'] && args['dry-run'] !== 'none' && args.wait === false) {
+    throw new UsageError('--dry-run and --no-wait cannot be combined');
+  }
+  return {
+    name: cloneSetName(args),
+    containers,
+    setup: Boolean(args.setup),
+    envName,
+    annotation,
+    yes: Boolean(args.yes),
+    allowRecreate: Boolean(args['allow-recreate']),
+    force: Boolean(args.force),
+    reason: args.reason === undefined ? undefined : sanitizeReason(String(args.reason)),
+    dryRun: (args['dry-run'] as InplaceOptions['dryRun']) ?? 'none',
+    wait: args.wait !== false,
+    timeoutMs: timeoutMs(args),
+    pauseOnFailure: Boolean(args['pause-on-failure']),
+    output: args.output as InplaceOptions['output'],
+  };
+}
+
+const NEEDED = [
+  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'watch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'watch', group: '', resource: 'pods' },
+  { verb: 'create', group: '', resource: 'events' },
+];
+
+function whoAmI(client: KubeClient): string {
+  let local = 'unknown';
+  try {
+    local = `${userInfo().username}@${hostname()}`;
+  } catch {
+    // Some containers have no passwd entry; the kubeconfig user still identifies the caller.
+  }
+  return `${client.connection.userName || 'unknown'} (${local})`;
+}
+
+type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePlan } | { kind: 'setup'; containers: string[]; plan: InplacePlan; cost: string };
+
+/** Re-run after every 409: the CloneSet may have changed under us. */
+function decide(cloneSet: CloneSet, opts: InplaceOptions): Decision {
+  const plan = planInplace(cloneSet, { allowRecreate: opts.allowRecreate, force: opts.force, setup: opts.setup });
+  const selection = selectTrigger(cloneSet.spec.template, opts.containers);
+  if (!selection.ok && selection.problem !== 'no-wiring') {
+    const remedy =
+      selection.problem === 'unknown-container'
+        ? 'check -c/--container'
+        : selection.problem === 'shared-trigger'
+          ? 'restart all of them (drop -c), or use "crr" to restart single containers'
+          : 'use --setup to wire it, or "crr" to restart it without wiring';
+    throw new RefusedError(selection.message, remedy);
+  }
+  if (!selection.ok) {
+    if (!opts.setup) {
+      const cost = setupCost(cloneSet);
+      throw new RefusedError(
+        `CloneSet "${cloneSet.metadata.name}" is not wired for in-place restarts: ${selection.message}`,
+        typeof cost === 'string' ? `run again with --setup to add the wiring (one-time cost: ${cost}), or use "crr"` : cost.remedy,
+      );
+    }
+    const cost = setupCost(cloneSet);
+    if (typeof cost !== 'string') throw new RefusedError(cost.reason, cost.remedy);
+    if (plan.refusal && !/ReCreate/.test(plan.refusal.reason)) throw new RefusedError(plan.refusal.reason, plan.refusal.remedy);
+    const containers = opts.containers?.length ? opts.containers : cloneSet.spec.template.spec.containers.map((c) => c.name);
+    return { kind: 'setup', containers, plan, cost };
+  }
+  if (plan.refusal) throw new RefusedError(plan.refusal.reason, plan.refusal.remedy);
+  return { kind: 'restart', selection: selection.value, plan };
+}
+
+function describePlan(cloneSet: CloneSet, d: Decision, podCount: number): string {
+  const cs = `${cloneSet.metadata.namespace}/${cloneSet.metadata.name}`;
+  const p = d.plan;
+  if (d.kind === 'setup') {
+    return `setup of CloneSet ${cs}: add the trigger env var to ${d.containers.join(', ')}; ${d.cost}`;
+  }
+  const batches = p.batches === 1 ? '1 batch' : `about ${p.batches} batches`;
+  return `restart of CloneSet ${cs} (${p.strategy}): containers ${d.selection.targets.join(', ')} in ${p.podsToRestart} of ${podCount} pods, ${p.maxUnavailable} at a time (${batches})`;
+}
+
+export async function runInplace(ctx: CommandContext, args: CommandArgs): Promise<number> {
+  const opts = completeOptions(args);
+  const client = await ctx.connect();
+  const namespace = client.namespace;
+  let cloneSet = await getCloneSet(client, opts.name);
+  let decision = decide(cloneSet, opts);
+  const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
+
+  for (const w of decision.plan.warnings) warn(ctx, w);
+  if (decision.kind === 'restart' && decision.selection.unwired.length > 0) {
+    warn(ctx, `not restarted (no trigger wiring): ${decision.selection.unwired.join(', ')}`);
+  }
+  if (decision.kind === 'restart' && opts.setup) note(ctx, 'the trigger wiring is already there: restarting in place');
+
+  const path = objectPath(CLONESETS, namespace, opts.name);
+  const value = newTriggerValue(ctx.now(), ctx.random);
+  const recordFor = (cs: CloneSet, d: Decision): RestartRecord => ({
+    mode: 'inplace',
+    run: value,
+    startedAt: new Date(ctx.now()).toISOString(),
+    by: whoAmI(client),
+    reason: opts.reason,
+    containers: d.kind === 'restart' ? d.selection.targets : d.containers,
+    annotationKeys: d.kind === 'restart' ? d.selection.annotations : [opts.annotation],
+    fromRevision: cs.status?.updateRevision,
+    ...(d.kind === 'setup' ? { setup: true } : {}),
+  });
+  const patchFor = (cs: CloneSet, d: Decision) =>
+    d.kind === 'restart'
+      ? { kind: 'merge' as const, body: triggerPatch(cs, d.selection.annotations, value, PLUGIN.lastRestartAnnotation, writeRecord(recordFor(cs, d))) }
+      : {
+          kind: 'json' as const,
+          body: [
+            ...setupPatch(cs, d.containers, opts.envName, opts.annotation, value),
+            {
+              op: 'add',
+              path: '/metadata/annotations',
+              value: { ...(cs.metadata.annotations ?? {}), [PLUGIN.lastRestartAnnotation]: writeRecord(recordFor(cs, d)) },
+            },
+          ],
+        };
+
+  if (opts.dryRun !== 'none') {
+    const patch = patchFor(cloneSet, decision);
+    if (opts.dryRun === 'server') {
+      await requirePermissions(client, namespace, NEEDED);
+      await client.patch(path, patch.body, patch.kind, { query: { dryRun: 'All' }, type: CLONESETS });
+    }
+    const doc = {
+      dryRun: opts.dryRun,
+      plan: describePlan(cloneSet, decision, pods.length),
+      cloneSet: `${namespace}/${opts.name}`,
+      strategy: decision.plan.strategy,
+      containers: decision.kind === 'restart' ? decision.selection.targets : decision.containers,
+      podsToRestart: decision.plan.podsToRestart,
+      pods: pods.map((p) => p.metadata.name),
+      maxUnavailable: decision.plan.maxUnavailable,
+      partition: decision.plan.partition,
+      batches: decision.plan.batches,
+      warnings: decision.plan.warnings,
+      patchType: patch.kind === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json',
+      patch: patch.body,
+    };
+    if (opts.output === 'json' || opts.output === 'yaml') ctx.stdout.write(formatDocument(doc, opts.output));
+    else {
+      ctx.stdout.write(`${doc.plan}\n`);
+      ctx.stdout.write(`pods: ${doc.pods.join(', ') || '(none)'}\n`);
+      ctx.stdout.write(`patch (${doc.patchType}):\n${JSON.stringify(patch.body, null, 2)}\n`);
+      ctx.stdout.write(`dry run (${opts.dryRun}): nothing was changed\n`);
+    }
+    return EXIT.ok;
+  }
+
+  await requirePermissions(client, namespace, NEEDED);
+
+  if (decision.kind === 'setup') {
+    note(ctx, decision.cost);
+    if (!opts.yes) {
+      if (!ctx.stdout.isTTY || !process.stdin.isTTY) {
+        throw new RefusedError('--setup recreates every pod once and needs confirmation', 'run again with --yes');
+      }
+      if (!(await confirm(ctx, `Add the trigger wiring to CloneSet ${namespace}/${opts.name}?`))) {
+        throw new RefusedError('setup not confirmed', 'nothing was changed');
+      }
+    }
+  }
+
+  // Optimistic concurrency: on 409 re-read, re-decide (the CloneSet may now be paused or rolling) and retry.
+  let patched: CloneSet | undefined;
+  for (let attempt = 1; !patched; attempt++) {
+    const patch = patchFor(cloneSet, decision);
+    try {
+      patched = await client.patch<CloneSet>(path, patch.body, patch.kind, { type: CLONESETS });
+    } catch (err) {
+      const conflict = err instanceof ApiError && (err.status === 409 || (err.status === 422 && /test operation|testing value/i.test(err.message)));
+      if (!conflict || attempt >= 5) throw err;
+      ctx.log(2, `CloneSet changed while we were writing (attempt ${attempt}); re-reading`);
+      cloneSet = await getCloneSet(client, opts.name);
+      decision = decide(cloneSet, opts);
+    }
+  }
+
+  note(ctx, `${decision.kind === 'setup' ? 'started' : 'triggered'} ${describePlan(patched, decision, pods.length)} [run ${value}]`);
+  await recordEvent(ctx, client, patched, decision.kind === 'setup' ? 'RestartSetup' : 'RestartTriggered', opts, value);
+
+  if (!opts.wait) {
+    note(ctx, `follow it with: ${PROGRAM} status ${opts.name} -n ${namespace} -w`);
+    return EXIT.ok;
+  }
+  const result = await followRestart(ctx, client, {
+    cloneSet: patched,
+    pods,
+    podsVersion,
+    output: opts.output,
+    timeoutMs: opts.timeoutMs,
+  });
+  if (result.outcome === 'failed' && opts.pauseOnFailure && !patched.spec.updateStrategy?.paused) {
+    await client.patch(path, { spec: { updateStrategy: { paused: true } } }, 'merge', { type: CLONESETS });
+    warn(ctx, `paused CloneSet ${opts.name} to stop the restart spreading; resume with: kubectl patch clone ${opts.name} -n ${namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`);
+  }
+  return outcomeExitCode(ctx, result, `${PROGRAM} status ${opts.name} -n ${namespace} -w`);
+}
+
+/** So `kubectl describe clone` shows who restarted it and why. A missing event is not worth failing the restart. */
+async function recordEvent(ctx: CommandContext, client: KubeClient, cs: CloneSet, reason: string, opts: InplaceOptions, run: string) {
+  const now = new Date(ctx.now()).toISOString();
+  const message = `${reason === 'RestartSetup' ? 'Trigger wiring added' : 'In-place restart triggered'} by kubectl-kruise_restart (run ${run})${opts.reason ? `: ${opts.reason}` : ''}`;
+  try {
+    await client.create(collectionPath(EVENTS, client.namespace), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${cs.metadata.name}.`, namespace: client.namespace },
+      involvedObject: { apiVersion: apiVersion(CLONESETS), kind: 'CloneSet', name: cs.metadata.name, namespace: client.namespace, uid: cs.metadata.uid, resourceVersion: cs.metadata.resourceVersion },
+      reason,
+      message,
+      type: 'Normal',
+      source: { component: 'kubectl-kruise_restart' },
+      reportingComponent: 'kubectl-kruise_restart',
+      reportingInstance: hostname(),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+  } catch (err) {
+    warn(ctx, `could not record an Event on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -44,6 +44,14 @@ export class LiveCollection<T extends WatchedObject> {
     void this.watchLoop();
   }
 
+  /** Starts watching from objects the caller already read (saves a list): events after `resourceVersion` follow. */
+  startFrom(items: T[], resourceVersion: string): void {
+    for (const item of items) this.items.set(item.metadata.name ?? '', item);
+    this.resourceVersion = resourceVersion;
+    this.onChange(this);
+    void this.watchLoop();
+  }
+
   stop(): void {
     this.stopped = true;
     this.abort?.abort();
