@@ -1,0 +1,522 @@
+import assert from 'node:assert/strict';
+import { buildProgress, observe, track, type DiagnosisKind, type RestartProgress } from '../../src/kruise/progress';
+import type { CloneSet, Pod } from '../../src/kruise/types';
+import { KRUISE } from '../../src/kruise/types';
+import {
+  NEW_REV,
+  OLD_REV,
+  RUN,
+  at,
+  cloneSet,
+  crr,
+  crrRecord,
+  inplaceRecord,
+  ms,
+  notRestartedPod,
+  oldPod,
+  pod,
+  recreatedPod,
+  restartedPod,
+  restartingPod,
+  succeededCrr,
+} from './fixtures';
+
+function states(p: RestartProgress): Record<string, string> {
+  return Object.fromEntries(p.pods.map((x) => [x.name, x.state]));
+}
+function kinds(p: RestartProgress): DiagnosisKind[] {
+  return p.diagnoses.map((d) => d.kind);
+}
+function diagnosis(p: RestartProgress, kind: DiagnosisKind) {
+  const found = p.diagnoses.find((d) => d.kind === kind);
+  assert.ok(found, `expected a ${kind} diagnosis, got ${JSON.stringify(p.diagnoses)}`);
+  return found;
+}
+function inplace(pods: Pod[], nowSeconds: number, cs: CloneSet = cloneSet({ pods })) {
+  return buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(nowSeconds) });
+}
+
+describe('progress: no restart recorded', () => {
+  it('lists the pods, says so, and is complete', () => {
+    const pods = [oldPod('web-a'), oldPod('web-b')];
+    const p = buildProgress({ cloneSet: cloneSet({ pods }), pods, now: ms(0) });
+    assert.equal(p.mode, 'none');
+    assert.equal(p.complete, true);
+    assert.equal(p.failed, false);
+    assert.deepEqual(p.pods.map((x) => x.name), ['web-a', 'web-b']);
+    assert.equal(p.summary.total, 2);
+    assert.match(p.message, /no restart recorded/);
+  });
+});
+
+describe('progress: in-place restart', () => {
+  it('is complete when the status rule holds and every pod shows restarted containers', () => {
+    const pods = [restartedPod('web-a'), restartedPod('web-b'), restartedPod('web-c')];
+    const p = inplace(pods, 60);
+    assert.equal(p.mode, 'inplace');
+    assert.equal(p.complete, true, p.message);
+    assert.equal(p.failed, false);
+    assert.deepEqual(states(p), { 'web-a': 'restarted', 'web-b': 'restarted', 'web-c': 'restarted' });
+    assert.equal(p.summary.restarted, 3);
+    assert.equal(p.pods[0].restarts, 1);
+    assert.equal(p.pods[0].revision, 'new');
+    assert.equal(p.pods[0].since, at(20));
+    assert.equal(p.eta, undefined);
+    assert.match(p.message, /restart complete: 3 of 3 pods restarted/);
+  });
+
+  it('early-done trap: revision label flipped, containers still restarting -> not complete', () => {
+    const pods = [restartedPod('web-a'), restartingPod('web-b'), restartedPod('web-c')];
+    // A status that already claims every pod updated (label flipped), as kruise-tools would trust.
+    const cs = cloneSet({ pods, status: { updatedReplicas: 3, updatedReadyReplicas: 3, updatedAvailableReplicas: 3, currentRevision: NEW_REV } });
+    const p = inplace(pods, 30, cs);
+    assert.equal(p.complete, false);
+    assert.equal(p.failed, false);
+    assert.equal(states(p)['web-b'], 'restarting');
+    assert.match(p.pods[1].reason ?? '', /waiting for kruise-daemon to restart app/);
+    assert.equal(p.pods[1].revision, 'new');
+    assert.match(p.message, /^Waiting for cloneset web restart to finish: 2 of 3 pods restarted, 1 restarting/);
+  });
+
+  it('is not complete while containers restarted but Kruise has not set InPlaceUpdateReady again', () => {
+    const pods = [restartingPod('web-a', { containers: [{ restartCount: 1, startedAt: 14 }] })];
+    const p = inplace(pods, 20);
+    assert.equal(p.complete, false);
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.match(p.pods[0].reason ?? '', /waiting for Kruise to confirm/);
+  });
+
+  it('gate off: InPlaceUpdateReady True but containers not restarted -> failed, not-restarted and gate-off', () => {
+    const pods = [restartedPod('web-a'), notRestartedPod('web-b'), notRestartedPod('web-c')];
+    const p = inplace(pods, 30);
+    assert.equal(p.complete, false);
+    assert.equal(p.failed, true);
+    assert.equal(states(p)['web-b'], 'failed');
+    assert.match(p.pods[1].reason ?? '', /InPlaceUpdateEnvFromMetadata feature gate is off/);
+    assert.deepEqual(diagnosis(p, 'gate-off').pods, ['web-b', 'web-c']);
+    assert.equal(diagnosis(p, 'not-restarted').severity, 'error');
+    assert.match(p.message, /restart failed: 2 of 3 pods failed \(web-b: not restarted/);
+  });
+
+  it('not restarted although Kruise planned an env restart: names the node (daemon absent or no env var)', () => {
+    const pods = [notRestartedPod('web-a', { envFromMetadata: true, node: 'node-7' })];
+    const p = inplace(pods, 30);
+    assert.equal(p.pods[0].state, 'failed');
+    assert.match(p.pods[0].reason ?? '', /kruise-daemon is absent on node node-7/);
+    assert.ok(!kinds(p).includes('gate-off'));
+    assert.ok(kinds(p).includes('not-restarted'));
+  });
+
+  it('recreated pods (new name, no inplace-update-state) are reported, done, with a warning', () => {
+    const pods = [recreatedPod('web-x'), recreatedPod('web-y'), restartedPod('web-c')];
+    const p = inplace(pods, 60);
+    assert.equal(p.complete, true);
+    assert.deepEqual(states(p), { 'web-c': 'restarted', 'web-x': 'recreated', 'web-y': 'recreated' });
+    assert.equal(p.summary.recreated, 2);
+    const d = diagnosis(p, 'recreated');
+    assert.equal(d.severity, 'warning');
+    assert.deepEqual(d.pods, ['web-x', 'web-y']);
+    assert.match(p.message, /3 of 3 pods done \(1 restarted, 2 recreated\)/);
+  });
+
+  it('a pod created after the restart started counts as recreated even with a state annotation', () => {
+    const p = inplace([restartedPod('web-a', { created: 5 })], 60);
+    assert.equal(p.pods[0].state, 'recreated');
+  });
+
+  it('an inplace-update-state for another revision means the pod was recreated', () => {
+    const p = inplace([restartedPod('web-a', { updateState: { revision: 'web-other', updateTimestamp: 10 } })], 60);
+    assert.equal(p.pods[0].state, 'recreated');
+  });
+
+  it('a recreated pod not Ready yet is still restarting', () => {
+    const p = inplace([recreatedPod('web-x', { ready: false, containers: [{ startedAt: null, waitingReason: 'ContainerCreating' }] })], 25);
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.match(p.pods[0].reason ?? '', /recreated; waiting for Ready \(container app ContainerCreating\)/);
+  });
+
+  it('info only for recreation under the ReCreate strategy', () => {
+    const pods = [recreatedPod('web-x')];
+    const p = inplace(pods, 60, cloneSet({ pods, strategy: 'ReCreate' }));
+    assert.equal(diagnosis(p, 'recreated').severity, 'info');
+  });
+
+  it('pods at the old revision are pending, with an ETA from the pace', () => {
+    const pods = [restartedPod('web-a'), restartingPod('web-b'), oldPod('web-c'), oldPod('web-d')];
+    const p = inplace(pods, 40);
+    assert.deepEqual(states(p), { 'web-a': 'restarted', 'web-b': 'restarting', 'web-c': 'pending', 'web-d': 'pending' });
+    assert.equal(p.pods[2].revision, 'old');
+    // 1 pod in 40 s, 3 to go -> 120 s.
+    assert.deepEqual(p.eta, { seconds: 120 });
+    assert.equal(p.summary.pending, 2);
+  });
+
+  it('has no ETA before the first pod restarted', () => {
+    const p = inplace([restartingPod('web-a'), oldPod('web-b')], 40);
+    assert.equal(p.eta, undefined);
+  });
+
+  it('waits for the controller to produce the new revision', () => {
+    const pods = [oldPod('web-a')];
+    const cs = cloneSet({ pods: [], replicas: 1, status: { updateRevision: OLD_REV, replicas: 1, updatedReplicas: 1, updatedReadyReplicas: 1 } });
+    const p = inplace(pods, 5, cs);
+    assert.equal(p.complete, false);
+    assert.equal(p.pods[0].state, 'pending');
+    assert.match(p.pods[0].reason ?? '', /pick up the new template/);
+    assert.ok(!kinds(p).includes('not-observed'));
+    const later = inplace(pods, 300, cs);
+    assert.match(diagnosis(later, 'not-observed').message, /kruise-manager running/);
+    assert.match(diagnosis(later, 'stalled').message, /no progress for 5m/);
+  });
+
+  it('is not complete while observedGeneration lags the generation', () => {
+    const pods = [restartedPod('web-a')];
+    const p = inplace(pods, 60, cloneSet({ pods, generation: 3, status: { observedGeneration: 2 } }));
+    assert.equal(p.complete, false);
+    assert.match(p.message, /not observed generation 3/);
+  });
+
+  it('prefers updatedAvailableReplicas over updatedReadyReplicas', () => {
+    const pods = [restartedPod('web-a')];
+    const p = inplace(pods, 60, cloneSet({ pods, status: { updatedReadyReplicas: 1, updatedAvailableReplicas: 0 } }));
+    assert.equal(p.complete, false);
+    assert.match(p.message, /0 of 1 updated replicas available/);
+  });
+
+  it('partition: old pods beyond expectedUpdatedReplicas are skipped once the rollout reached it; complete', () => {
+    const pods = [restartedPod('web-a'), restartedPod('web-b'), oldPod('web-c'), oldPod('web-d')];
+    const cs = cloneSet({ pods, replicas: 4, partition: 2, status: { expectedUpdatedReplicas: 2 } });
+    const p = inplace(pods, 60, cs);
+    assert.deepEqual(states(p), { 'web-a': 'restarted', 'web-b': 'restarted', 'web-c': 'skipped', 'web-d': 'skipped' });
+    assert.equal(p.complete, true, p.message);
+    assert.match(p.pods[2].reason ?? '', /partition/);
+    assert.match(diagnosis(p, 'partition').message, /partition 2 keeps 2 of 4 pods/);
+    assert.match(p.message, /2 of 2 pods restarted, 2 skipped/);
+  });
+
+  it('partition: old pods stay pending while the rollout has not reached expectedUpdatedReplicas', () => {
+    const pods = [restartedPod('web-a'), oldPod('web-b'), oldPod('web-c'), oldPod('web-d')];
+    const cs = cloneSet({ pods, replicas: 4, partition: 2 });
+    const p = inplace(pods, 60, cs);
+    assert.equal(p.summary.pending, 3);
+    assert.equal(p.complete, false);
+    // ETA counts only the pods the partition lets restart: 1 more.
+    assert.deepEqual(p.eta, { seconds: 60 });
+  });
+
+  it('paused: pending pods stall with the cause "paused"', () => {
+    const pods = [restartedPod('web-a'), oldPod('web-b'), oldPod('web-c')];
+    const cs = cloneSet({ pods, paused: true });
+    const early = inplace(pods, 30, cs);
+    assert.ok(kinds(early).includes('paused'));
+    assert.ok(!kinds(early).includes('stalled'));
+    assert.match(early.message, /\(paused\)/);
+    const p = inplace(pods, 600, cs);
+    const stalled = diagnosis(p, 'stalled');
+    assert.match(stalled.message, /no progress for 9m40s: CloneSet web is paused/);
+    assert.equal(p.diagnoses[0].kind, 'stalled');
+    assert.equal(p.pods[1].reason, 'CloneSet is paused');
+  });
+
+  it('kruise-daemon not acting: InPlaceUpdateReady False for long, containers not restarted', () => {
+    const pods = [restartingPod('web-a', { node: 'node-3' }), oldPod('web-b')];
+    const p = inplace(pods, 400);
+    const d = diagnosis(p, 'daemon-not-acting');
+    assert.match(d.message, /node node-3/);
+    assert.deepEqual(d.pods, ['web-a']);
+    assert.match(diagnosis(p, 'stalled').message, /kruise-daemon has not restarted/);
+  });
+
+  it('does not call a fresh in-place update stuck', () => {
+    const p = inplace([restartingPod('web-a'), oldPod('web-b')], 20);
+    assert.ok(!kinds(p).includes('daemon-not-acting'));
+    assert.ok(!kinds(p).includes('stalled'));
+  });
+
+  it('a pod not becoming Ready after its restart is named', () => {
+    const pods = [restartedPod('web-a', { ready: false, readySince: 15, containers: [{ restartCount: 1, startedAt: 15, ready: false }] }), oldPod('web-b')];
+    const p = inplace(pods, 300);
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.match(p.pods[0].reason ?? '', /restarted; waiting for Ready/);
+    assert.deepEqual(diagnosis(p, 'not-ready').pods, ['web-a']);
+    assert.match(diagnosis(p, 'stalled').message, /web-a not Ready/);
+  });
+
+  it('a crash-looping restarted container is restarting with kubelet\'s reason', () => {
+    const pods = [restartedPod('web-a', { ready: false, containers: [{ restartCount: 3, startedAt: null, waitingReason: 'CrashLoopBackOff' }] })];
+    const p = inplace(pods, 300);
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.match(p.pods[0].reason ?? '', /CrashLoopBackOff/);
+    assert.match(diagnosis(p, 'not-ready').message, /CrashLoopBackOff/);
+  });
+
+  it('lifecycle hook: pods held in PreparingUpdate or Updated are named', () => {
+    const pods = [
+      oldPod('web-a', { lifecycle: 'PreparingUpdate' }),
+      restartedPod('web-b', { lifecycle: 'Updated' }),
+      oldPod('web-c'),
+    ];
+    const cs = cloneSet({ pods, lifecycle: { inPlaceUpdate: { labelsHandler: { 'example.com/unready': 'true' } } } });
+    const p = inplace(pods, 400, cs);
+    assert.equal(states(p)['web-a'], 'pending');
+    assert.equal(states(p)['web-b'], 'restarting');
+    assert.deepEqual(diagnosis(p, 'lifecycle-hook').pods, ['web-a', 'web-b']);
+    assert.match(diagnosis(p, 'stalled').message, /lifecycle hook/);
+  });
+
+  it('an old pod with InPlaceUpdateReady False is starting its in-place update', () => {
+    const p = inplace([oldPod('web-a', { inPlaceUpdateReady: { status: false, since: 9 }, ready: false })], 12);
+    assert.equal(p.pods[0].state, 'restarting');
+  });
+
+  it('unavailable pods outside the restart use up the budget', () => {
+    const pods = [restartedPod('web-a'), oldPod('web-b', { ready: false }), oldPod('web-c')];
+    const p = inplace(pods, 300);
+    assert.equal(p.summary.unavailable, 1);
+    assert.equal(p.summary.budget, 1);
+    assert.deepEqual(diagnosis(p, 'budget-exhausted').pods, ['web-b']);
+  });
+
+  it('counts missing replicas as unavailable', () => {
+    const pods = [restartedPod('web-a')];
+    const p = inplace(pods, 60, cloneSet({ pods, replicas: 3 }));
+    assert.equal(p.summary.unavailable, 2);
+    assert.equal(p.complete, false);
+  });
+
+  it('sums the target containers only, and reports them', () => {
+    const pods = [
+      restartedPod('web-a', {
+        containers: [
+          { name: 'app', restartCount: 2, startedAt: 15 },
+          { name: 'sidecar', restartCount: 7, startedAt: -9000 },
+        ],
+      }),
+    ];
+    const p = inplace(pods, 60, cloneSet({ pods, containers: ['app', 'sidecar'] }));
+    assert.equal(p.pods[0].restarts, 2);
+    assert.deepEqual(p.pods[0].containers.map((c) => c.name), ['app']);
+    assert.equal(p.pods[0].state, 'restarted');
+  });
+
+  it('surfaces a FailedUpdate condition', () => {
+    const pods = [oldPod('web-a')];
+    const cs = cloneSet({
+      pods,
+      status: { conditions: [{ type: 'FailedUpdate', status: 'True', message: 'find Pod web-a update strategy is InPlaceOnly but can not update in-place' }] },
+    });
+    const p = inplace(pods, 300, cs);
+    assert.match(diagnosis(p, 'update-failed').message, /InPlaceOnly/);
+  });
+});
+
+describe('progress: history ("since" and stalls across evaluations)', () => {
+  it('keeps a pod\'s since while its state holds and records a change at the evaluation time', () => {
+    const cs = cloneSet({ replicas: 2 });
+    const before = [oldPod('web-a'), oldPod('web-b')];
+    const first = track({ cloneSet: cs, pods: before, record: inplaceRecord(), now: ms(5) });
+    assert.equal(first.history.pods['web-a'].state, 'pending');
+    const second = track({ cloneSet: cs, pods: before, record: inplaceRecord(), now: ms(50), history: first.history });
+    assert.equal(second.history.lastChangeAt, first.history.lastChangeAt);
+    // web-a goes into an in-place update whose cluster timestamps are missing: since = now of the evaluation.
+    const moving = [oldPod('web-a', { inPlaceUpdateReady: null, labels: { 'apps.kruise.io/specified-delete': 'true' } }), oldPod('web-b')];
+    const third = track({ cloneSet: cs, pods: moving, record: inplaceRecord(), now: ms(60), history: second.history });
+    assert.equal(third.progress.pods[0].state, 'restarting');
+    assert.equal(third.history.lastChangeAt, ms(60));
+    assert.equal(third.progress.lastProgressAt, at(60));
+  });
+
+  it('detects a stall from the history when the cluster gives no timestamps', () => {
+    const cs = cloneSet({ replicas: 1 });
+    const pods = [oldPod('web-a')];
+    let history = observe(undefined, buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(0) }), ms(0));
+    const p = buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(200), history });
+    assert.ok(kinds(p).includes('stalled'));
+    history = observe(history, p, ms(200));
+    assert.equal(history.lastChangeAt, ms(0));
+  });
+
+  it('starts afresh when the run changes', () => {
+    const cs = cloneSet({ replicas: 1 });
+    const pods = [oldPod('web-a')];
+    const h = observe(undefined, buildProgress({ cloneSet: cs, pods, record: inplaceRecord({ run: 'one' }), now: ms(0) }), ms(0));
+    const h2 = observe(h, buildProgress({ cloneSet: cs, pods, record: inplaceRecord({ run: 'two' }), now: ms(100) }), ms(100));
+    assert.equal(h2.run, 'two');
+    assert.equal(h2.firstSeenAt, ms(100));
+  });
+
+  it('stretches the stall threshold to 3x the observed per-pod time', () => {
+    // One pod took ~100 s (budget 1): 3x = 300 s; at 250 s of silence this is not a stall yet.
+    const pods = [restartedPod('web-a', { readySince: 100 }), restartingPod('web-b', { inPlaceUpdateReady: { status: false, since: 100 } }), oldPod('web-c')];
+    const cs = cloneSet({ pods });
+    const p = buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(350) });
+    assert.ok(!kinds(p).includes('stalled'));
+    const later = buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(450) });
+    assert.ok(kinds(later).includes('stalled'));
+  });
+});
+
+describe('progress: CRR runs', () => {
+  const names = ['web-a', 'web-b', 'web-c', 'web-d'];
+  const pods = () => names.map((n) => oldPod(n));
+  const cs = () => cloneSet({ pods: pods(), replicas: 4 });
+
+  it('only the run\'s selected pods are part of it', () => {
+    const all = [...pods(), oldPod('web-new')];
+    const p = buildProgress({ cloneSet: cs(), pods: all, record: crrRecord(names), crrs: [], now: ms(5) });
+    assert.equal(p.mode, 'crr');
+    assert.equal(p.run, RUN);
+    assert.deepEqual(p.pods.map((x) => x.name), names);
+    assert.equal(p.summary.pending, 4);
+    assert.equal(p.summary.budget, 1);
+  });
+
+  it('success: a finished CRR whose containers all Succeeded and a Ready pod -> restarted; all -> complete', () => {
+    const crrs = names.map((n, i) => succeededCrr(n, 20 + i));
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names), crrs, now: ms(60) });
+    assert.equal(p.complete, true, p.message);
+    assert.equal(p.summary.restarted, 4);
+    assert.equal(p.pods[0].crrPhase, 'Completed');
+    assert.equal(p.pods[0].crr, 'web-a-abcd');
+    assert.match(p.message, /restart complete: 4 of 4 pods restarted/);
+  });
+
+  it('pending, queued, created and recreating CRRs', () => {
+    const crrs = [
+      crr({ pod: 'web-a', phase: '' }),
+      crr({ pod: 'web-b', phase: 'Pending' }),
+      crr({ pod: 'web-c', phase: 'Recreating', states: [{ phase: 'Recreating' }] }),
+    ];
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names), crrs, now: ms(10) });
+    assert.deepEqual(states(p), { 'web-a': 'restarting', 'web-b': 'restarting', 'web-c': 'restarting', 'web-d': 'pending' });
+    assert.equal(p.pods[0].crrPhase, '');
+    assert.match(p.pods[0].reason ?? '', /waiting for kruise-daemon on node node-1/);
+    assert.match(p.pods[1].reason ?? '', /queued behind another CRR/);
+    assert.match(p.pods[2].reason ?? '', /recreating: app Recreating/);
+    assert.equal(p.complete, false);
+  });
+
+  it('ignores CRRs of other runs', () => {
+    const crrs = [succeededCrr('web-a', 20, { run: 'other-run' })];
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names), crrs, now: ms(30) });
+    assert.equal(p.pods[0].state, 'pending');
+  });
+
+  it('Completed is not success: a container kill error fails the pod and the run', () => {
+    const crrs = [crr({ pod: 'web-a', completed: 12, states: [{ phase: 'Failed', message: 'kill container error: rpc error' }] })];
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names), crrs, now: ms(30) });
+    assert.equal(p.pods[0].state, 'failed');
+    assert.match(p.pods[0].reason ?? '', /kill container error/);
+    assert.equal(p.failed, true);
+    assert.equal(p.complete, false);
+    assert.match(diagnosis(p, 'crr-failed').message, /kill container error/);
+  });
+
+  it('failurePolicy Ignore tolerates a Failed container', () => {
+    const crrs = [crr({ pod: 'web-a', completed: 12, failurePolicy: 'Ignore', states: [{ phase: 'Failed', message: 'kill container error' }] })];
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(['web-a']), crrs, now: ms(30) });
+    assert.equal(p.pods[0].state, 'restarted');
+  });
+
+  it('a missing container state is a failure', () => {
+    const crrs = [crr({ pod: 'web-a', completed: 12, states: [] })];
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(['web-a']), crrs, now: ms(30) });
+    assert.equal(p.pods[0].state, 'failed');
+    assert.match(p.pods[0].reason ?? '', /no recreate state/);
+  });
+
+  it('daemon has not responded: failed, with the node and a daemon diagnosis', () => {
+    const crrs = [crr({ pod: 'web-a', completed: 61, message: 'daemon has not responded for a long time', node: 'vk-1' })];
+    const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-a', { node: 'vk-1' })], record: crrRecord(['web-a']), crrs, now: ms(70) });
+    assert.equal(p.pods[0].state, 'failed');
+    assert.match(p.pods[0].reason ?? '', /node vk-1/);
+    assert.ok(kinds(p).includes('daemon-not-acting'));
+  });
+
+  it('pod has gone: failed with Kruise\'s message; gone without a CRR: skipped', () => {
+    const crrs = [crr({ pod: 'web-a', completed: 12, message: 'pod has gone' })];
+    const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-c')], record: crrRecord(['web-a', 'web-b', 'web-c']), crrs, now: ms(30) });
+    assert.equal(states(p)['web-a'], 'failed');
+    assert.equal(p.pods[0].reason, 'pod has gone');
+    assert.equal(states(p)['web-b'], 'skipped');
+    assert.equal(p.pods[1].reason, 'pod gone');
+    assert.equal(states(p)['web-c'], 'pending');
+  });
+
+  it('finished successfully but the pod is not Ready yet -> restarting', () => {
+    const crrs = [succeededCrr('web-a', 20)];
+    const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-a', { ready: false })], record: crrRecord(['web-a']), crrs, now: ms(25) });
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.match(p.pods[0].reason ?? '', /waiting for Ready/);
+  });
+
+  it('a CRR stuck in phase "" for long: kruise-daemon not acting, stalled', () => {
+    const crrs = [crr({ pod: 'web-a', phase: '', created: 1, node: 'node-9' })];
+    const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-a', { node: 'node-9' }), oldPod('web-b')], record: crrRecord(['web-a', 'web-b']), crrs, now: ms(200) });
+    assert.match(diagnosis(p, 'daemon-not-acting').message, /node-9/);
+    assert.ok(kinds(p).includes('stalled'));
+  });
+
+  it('a completed run whose CRRs were garbage-collected stays complete', () => {
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names, { finished: 'completed' }), crrs: [], now: ms(9000) });
+    assert.equal(p.complete, true);
+  });
+
+  it('a run recorded as failed is failed', () => {
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names, { finished: 'failed' }), crrs: [], now: ms(90) });
+    assert.equal(p.failed, true);
+    assert.equal(p.complete, false);
+  });
+
+  it('takes the newest CRR of a retried pod', () => {
+    const crrs = [
+      crr({ pod: 'web-a', name: 'first', created: 1, completed: 5, message: 'pod has gone' }),
+      succeededCrr('web-a', 30, { name: 'second', created: 20 }),
+    ];
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(['web-a']), crrs, now: ms(40) });
+    assert.equal(p.pods[0].crr, 'second');
+    assert.equal(p.pods[0].state, 'restarted');
+  });
+});
+
+describe('progress: robustness', () => {
+  it('never throws on odd inputs', () => {
+    const weird = [
+      { metadata: {}, spec: {} },
+      { metadata: { name: 'ünïcødé-日本' }, spec: { containers: null }, status: { conditions: 'nope', containerStatuses: [null, { name: 5 }] } },
+      { metadata: { name: 'x', labels: { [KRUISE.revisionLabel]: NEW_REV }, annotations: { [KRUISE.inPlaceUpdateStateAnnotation]: '{not json' } }, spec: { containers: [] } },
+      { metadata: { name: 'y', labels: { [KRUISE.revisionLabel]: NEW_REV }, annotations: { [KRUISE.inPlaceUpdateStateAnnotation]: '[1,2]' } }, spec: { containers: [] }, extra: { unknown: true } },
+      null,
+    ] as unknown as Pod[];
+    const bareCs = { metadata: {}, spec: {} } as unknown as CloneSet;
+    for (const cs of [bareCs, cloneSet({ replicas: 1e9 })]) {
+      for (const record of [undefined, inplaceRecord(), crrRecord(['x', 'y']), { mode: 'weird' } as never]) {
+        const p = buildProgress({ cloneSet: cs, pods: weird, record, crrs: [null, { metadata: {}, spec: {} }] as never, now: ms(100) });
+        assert.equal(typeof p.message, 'string');
+        assert.doesNotThrow(() => JSON.stringify(p));
+      }
+    }
+  });
+
+  it('treats an unparsable inplace-update-state as a recreated pod, not a crash', () => {
+    const p = inplace([pod({ name: 'web-a', revision: NEW_REV, updateState: '{oops' })], 60);
+    assert.equal(p.pods[0].state, 'recreated');
+  });
+
+  it('accepts the short-hash revision label (CloneSetShortHash)', () => {
+    const p = inplace([restartedPod('web-a', { revision: NEW_REV.split('-')[1] })], 60);
+    assert.equal(p.pods[0].revision, 'new');
+    assert.equal(p.pods[0].state, 'restarted');
+  });
+
+  it('handles 5,000 pods quickly', () => {
+    const pods: Pod[] = [];
+    for (let i = 0; i < 5000; i++) pods.push(i < 4900 ? restartedPod(`web-${i}`) : oldPod(`web-${i}`));
+    const cs = cloneSet({ pods });
+    const started = Date.now();
+    const p = inplace(pods, 600, cs);
+    assert.equal(p.summary.restarted, 4900);
+    assert.ok(Date.now() - started < 2000);
+    assert.ok(at(0));
+  });
+});
