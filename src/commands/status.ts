@@ -1,7 +1,57 @@
 import type { CommandContext } from '../cli/context';
-import { UsageError } from '../cli/errors';
-import type { CommandArgs } from '../cli/program';
+import { EXIT, FailedError } from '../cli/errors';
+import { PROGRAM, type CommandArgs } from '../cli/program';
+import { CRRS, collectionPath } from '../kube/resources';
+import { track } from '../kruise/progress';
+import { readRecord } from '../kruise/record';
+import { PLUGIN, type ContainerRecreateRequest, type RestartRecord } from '../kruise/types';
+import { formatDocument } from '../ui/document';
+import { cloneSetName, getCloneSet, listPods, timeoutMs } from './common';
+import { followRestart, outcomeExitCode } from './follow';
+import { renderOnce } from './sinks';
+import type { KubeClient } from '../kube/client';
 
-export async function runStatus(_ctx: CommandContext, _args: CommandArgs): Promise<number> {
-  throw new UsageError('the "status" command is not implemented yet (issue #4)', 'nothing was changed');
+/** An older CRR run is rebuilt from its requests: the CloneSet only carries the latest record. */
+function recordFromCrrs(run: string, crrs: ContainerRecreateRequest[]): RestartRecord {
+  const created = crrs.map((c) => c.metadata.creationTimestamp ?? '').filter(Boolean).sort();
+  return {
+    mode: 'crr',
+    run,
+    startedAt: created[0] ?? new Date(0).toISOString(),
+    containers: [...new Set(crrs.flatMap((c) => c.spec.containers.map((x) => x.name)))],
+    pods: crrs.map((c) => c.spec.podName),
+  };
+}
+
+async function listRunCrrs(client: KubeClient, run: string): Promise<ContainerRecreateRequest[]> {
+  const { items } = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${run}` }, { type: CRRS });
+  return items;
+}
+
+export async function runStatus(ctx: CommandContext, args: CommandArgs): Promise<number> {
+  const name = cloneSetName(args);
+  const wait = timeoutMs(args);
+  const output = args.output as 'json' | 'yaml' | 'wide' | undefined;
+  const run = args.run === undefined ? undefined : String(args.run);
+  const client = await ctx.connect();
+  const cloneSet = await getCloneSet(client, name);
+  let record = readRecord(cloneSet);
+  let crrs: ContainerRecreateRequest[] | undefined;
+  if (run && record?.run !== run) {
+    crrs = await listRunCrrs(client, run);
+    if (crrs.length === 0) throw new FailedError(`no restart run "${run}" found for CloneSet "${name}"`, 'the latest run is shown without --run');
+    record = recordFromCrrs(run, crrs);
+  }
+  const { pods, resourceVersion } = await listPods(client, cloneSet);
+
+  if (args.watch) {
+    const result = await followRestart(ctx, client, { cloneSet, pods, podsVersion: resourceVersion, record, output, timeoutMs: wait });
+    return outcomeExitCode(ctx, result, `${PROGRAM} status ${name} -n ${client.namespace} -w`);
+  }
+
+  if (record?.mode === 'crr' && !crrs) crrs = await listRunCrrs(client, record.run);
+  const { progress } = track({ cloneSet, pods, record, crrs, now: ctx.now() });
+  if (output === 'json' || output === 'yaml') ctx.stdout.write(formatDocument(progress, output));
+  else renderOnce(ctx, progress, output);
+  return progress.failed ? EXIT.failed : EXIT.ok;
 }

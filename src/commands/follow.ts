@@ -1,0 +1,127 @@
+// The watch-and-redraw loop shared by `inplace`, `crr` and `status -w`: live collections in, RestartProgress out,
+// rendered on every change. Never polls the API: a local tick only refreshes ages, stalls and the ETA.
+import type { CommandContext } from '../cli/context';
+import { FailedError, InterruptedError, TimeoutError, EXIT } from '../cli/errors';
+import type { KubeClient } from '../kube/client';
+import { CLONESETS, CRRS, PODS } from '../kube/resources';
+import { LiveCollection } from '../kube/watch';
+import { track, type ProgressHistory, type RestartProgress } from '../kruise/progress';
+import { readRecord } from '../kruise/record';
+import { ownedBy, podSelectorOf } from '../kruise/selectors';
+import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
+import { formatDocument } from '../ui/document';
+import { progressSink, type ProgressSink } from './sinks';
+
+export interface FollowInput {
+  cloneSet: CloneSet;
+  pods: Pod[];
+  podsVersion: string;
+  /** Defaults to the record on the CloneSet; `status --run` and `crr` pass their own. */
+  record?: RestartRecord;
+  output?: 'json' | 'yaml' | 'wide';
+  timeoutMs: number;
+  /** Stop as soon as the progress says so; `crr` drives its own loop and only wants the rendering. */
+  until?: (progress: RestartProgress) => boolean;
+}
+
+export type Outcome = 'complete' | 'failed' | 'timeout' | 'interrupted';
+
+export interface FollowResult {
+  outcome: Outcome;
+  progress: RestartProgress;
+}
+
+/** Local redraw tick: ages, stall detection and the ETA move with time even when the cluster is quiet. */
+const TICK_MS = 1000;
+
+/**
+ * Follows a restart until it completes, fails, times out or the user interrupts. The cluster is read through two or
+ * three watches that start from what the caller already listed, so following costs no extra list.
+ */
+export async function followRestart(ctx: CommandContext, client: KubeClient, input: FollowInput): Promise<FollowResult> {
+  const namespace = client.namespace;
+  const name = input.cloneSet.metadata.name ?? '';
+  let record = input.record ?? readRecord(input.cloneSet);
+  const sink: ProgressSink = progressSink(ctx, input.output);
+  let history: ProgressHistory | undefined;
+  let latest: RestartProgress | undefined;
+  let settle!: (outcome: Outcome) => void;
+  const finished = new Promise<Outcome>((resolve) => (settle = resolve));
+  let scheduled = false;
+
+  const cloneSets = new LiveCollection<CloneSet>(client, CLONESETS, namespace, { fieldSelector: `metadata.name=${name}` }, () => schedule());
+  const pods = new LiveCollection<Pod>(client, PODS, namespace, { labelSelector: podSelectorOf(input.cloneSet) }, () => schedule());
+  let crrs: LiveCollection<ContainerRecreateRequest> | undefined;
+
+  const evaluate = () => {
+    scheduled = false;
+    const cloneSet = cloneSets.items.get(name);
+    if (!cloneSet) {
+      settle('failed');
+      return;
+    }
+    if (!input.record) record = readRecord(cloneSet) ?? record;
+    const result = track({
+      cloneSet,
+      pods: ownedBy(cloneSet, pods.values()),
+      record,
+      crrs: crrs?.values(),
+      now: ctx.now(),
+      history,
+    });
+    history = result.history;
+    latest = result.progress;
+    sink.update(latest);
+    if (input.until ? input.until(latest) : latest.complete || latest.failed) settle(latest.failed ? 'failed' : 'complete');
+  };
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(evaluate);
+  }
+
+  const tick = setInterval(schedule, TICK_MS);
+  const timer = input.timeoutMs > 0 ? setTimeout(() => settle('timeout'), input.timeoutMs) : undefined;
+  const onInterrupt = () => settle('interrupted');
+  ctx.interrupted.addEventListener('abort', onInterrupt, { once: true });
+  if (ctx.interrupted.aborted) settle('interrupted');
+
+  try {
+    if (record?.mode === 'crr') {
+      crrs = new LiveCollection<ContainerRecreateRequest>(client, CRRS, namespace, { labelSelector: `${PLUGIN.runLabel}=${record.run}` }, () => schedule());
+      await crrs.start();
+    }
+    cloneSets.startFrom([input.cloneSet], input.cloneSet.metadata.resourceVersion ?? '');
+    pods.startFrom(input.pods, input.podsVersion);
+    const outcome = await finished;
+    if (scheduled || !latest) evaluate();
+    const progress = latest as RestartProgress;
+    sink.finish(progress);
+    if (input.output === 'json' || input.output === 'yaml') ctx.stdout.write(formatDocument(progress, input.output));
+    return { outcome: cloneSets.items.has(name) ? outcome : 'failed', progress };
+  } finally {
+    clearInterval(tick);
+    if (timer) clearTimeout(timer);
+    ctx.interrupted.removeEventListener('abort', onInterrupt);
+    cloneSets.stop();
+    pods.stop();
+    crrs?.stop();
+  }
+}
+
+/** Maps the end of a follow to the exit code, through the one central error mapping for anything but success. */
+export function outcomeExitCode(_ctx: CommandContext, result: FollowResult, followCommand: string): number {
+  const p = result.progress;
+  switch (result.outcome) {
+    case 'complete':
+      return EXIT.ok;
+    case 'failed': {
+      const diagnosis = p.diagnoses.find((d) => d.severity === 'error') ?? p.diagnoses[0];
+      throw new FailedError(`restart failed: ${diagnosis?.message ?? p.message}`, undefined);
+    }
+    case 'timeout':
+      throw new TimeoutError(`timed out waiting: ${p.message}`, `the restart carries on; follow it with: ${followCommand}`);
+    case 'interrupted':
+      throw new InterruptedError(`stopped watching: ${p.message}`, `the restart carries on; follow it with: ${followCommand}`);
+  }
+}
