@@ -30,7 +30,25 @@ const stubOptional = {
   },
 };
 
-export async function bundle(entry = 'src/main.ts', outfile = join(dist, 'kubectl-kruise_restart.cjs')) {
+/**
+ * In the main bundle, `import('../runtime')` becomes a lazy load of the second bundle (a sibling file, or an asset of
+ * the single executable): argument parsing, --help and --version never compile the Kubernetes client.
+ */
+const splitRuntime = {
+  name: 'split-runtime',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/runtime$/ }, () => ({ path: 'runtime', namespace: 'split-runtime' }));
+    build.onLoad({ filter: /.*/, namespace: 'split-runtime' }, () => ({
+      contents: `import { loadBundledRuntime } from ${JSON.stringify(join(root, 'src/cli/runtime-loader.ts'))};\nconst runtime = loadBundledRuntime();\nexport const commands = runtime.commands;\nexport const connect = runtime.connect;`,
+      loader: 'ts',
+      resolveDir: root,
+    }));
+  },
+};
+
+export const RUNTIME_FILE = 'kubectl-kruise_restart.runtime.cjs';
+
+async function esbuildOne(entry, outfile, plugins, shebang) {
   mkdirSync(dirname(outfile), { recursive: true });
   await esbuild.build({
     entryPoints: [join(root, entry)],
@@ -48,12 +66,20 @@ export async function bundle(entry = 'src/main.ts', outfile = join(dist, 'kubect
       __PLUGIN_VERSION__: JSON.stringify(pkg.version),
       __PLUGIN_COMMIT__: JSON.stringify(gitCommit()),
     },
-    banner: { js: '#!/usr/bin/env node\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
-    plugins: [stubOptional],
+    banner: { js: `${shebang ? '#!/usr/bin/env node\n' : ''}const __import_meta_url = require("url").pathToFileURL(__filename).href;` },
+    // tr46 (under node-fetch) requires Node's deprecated built-in punycode, which warns at run time; the npm package
+    // of the same name is the maintained copy of it.
+    alias: { punycode: 'punycode/' },
+    plugins: [stubOptional, ...plugins],
     logLevel: 'warning',
   });
   chmodSync(outfile, 0o755);
   return outfile;
+}
+
+export async function bundle(outfile = join(dist, 'kubectl-kruise_restart.cjs')) {
+  await esbuildOne('src/runtime.ts', join(dirname(outfile), RUNTIME_FILE), [], false);
+  return esbuildOne('src/main.ts', outfile, [splitRuntime], true);
 }
 
 /** The Node binary that both builds the blob and becomes the executable: they must be the very same version. */
@@ -65,7 +91,8 @@ export function baseNodeBinary() {
 export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruise_restart'), base = baseNodeBinary()) {
   const blob = join(dist, 'sea-prep.blob');
   const seaConfig = join(dist, 'sea-config.json');
-  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+  const assets = { [RUNTIME_FILE]: join(dirname(bundleFile), RUNTIME_FILE) };
+  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
   execFileSync(base, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(outfile, { force: true });
   copyFileSync(base, outfile);

@@ -24,6 +24,6 @@ export interface CommandContext {
 }
 
 export async function connectWith(args: GlobalArgs, log: (line: string) => void): Promise<KubeClient> {
-  const kube = await import('../kube/index');
-  return kube.connect(args, log);
+  const { connect } = await import('../runtime');
+  return connect(args, log);
 }

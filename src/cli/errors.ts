@@ -10,7 +10,15 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** The plugin ships as two bundles, each with its own copy of these classes: recognise errors by brand, not class. */
+const BRAND = Symbol.for('kubectl-kruise_restart.PluginError');
+
+export function isPluginError(err: unknown): err is PluginError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
 export class PluginError extends Error {
+  readonly [BRAND] = true;
   constructor(
     message: string,
     readonly exitCode: ExitCode,
@@ -98,7 +106,7 @@ function oneLine(text: string): string {
 /** The single place that turns any thrown value into what the user sees and the exit code. */
 export function describeFailure(err: unknown, verbosity: number): FailureReport {
   const stack = verbosity >= 9 && err instanceof Error ? redact(err.stack ?? '') : undefined;
-  if (err instanceof PluginError) {
+  if (isPluginError(err)) {
     const hint = err.hint ? `: ${err.hint}` : '';
     return { line: redact(oneLine(`error: ${err.message}${hint}`)), exitCode: err.exitCode, stack };
   }

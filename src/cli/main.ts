@@ -10,18 +10,10 @@ export interface Io {
 }
 
 async function loadCommand(name: string): Promise<CommandRunner> {
-  switch (name) {
-    case 'status':
-      return (await import('../commands/status')).runStatus;
-    case 'inplace':
-      return (await import('../commands/inplace')).runInplace;
-    case 'crr':
-      return (await import('../commands/crr')).runCrr;
-    case 'version':
-      return (await import('../commands/version')).runVersion;
-    default:
-      throw new UsageError(`unknown command "${name}"`);
-  }
+  const { commands } = await import('../runtime');
+  const runner = (commands as Record<string, CommandRunner>)[name];
+  if (!runner) throw new UsageError(`unknown command "${name}"`);
+  return runner;
 }
 
 function verbosityOf(argv: string[]): number {
