@@ -535,7 +535,12 @@ function crrVerdict(record: RestartRecord, pod: Pod | undefined, crr: ContainerR
     if (record.finished === 'completed') {
       return { state: 'restarted', reason: 'CRR already cleaned up; the run recorded completion', concerns: [] };
     }
-    return { state: 'pending', reason: record.finished === 'failed' ? 'the run ended before this pod' : undefined, concerns: [] };
+    return {
+      state: 'pending',
+      reason: record.finished === 'failed' ? 'the run ended before this pod' : undefined,
+      evidenceSince: parseTime(record.startedAt),
+      concerns: [],
+    };
   }
   const name = str(crr.metadata?.name);
   const phase = str(crr.status?.phase) ?? '';
@@ -935,11 +940,15 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
 
   const recreated = concerned('recreated');
   if (recreated.length > 0) {
+    // Expected when this run added the trigger wiring (--setup) or the strategy is ReCreate; a surprise otherwise.
+    const expected = record.setup === true || cs.strategy === 'ReCreate';
     const why =
-      cs.strategy === 'ReCreate'
-        ? 'the ReCreate strategy replaces pods on every template change'
-        : 'the template change could not be applied in place (e.g. the trigger env var was added for the first time)';
-    add('recreated', cs.strategy === 'ReCreate' ? 'info' : 'warning', `${listNames(names(recreated))} ${recreated.length === 1 ? 'was' : 'were'} recreated instead of restarted in place: ${why}`, names(recreated));
+      record.setup === true
+        ? 'this run added the trigger env var (--setup), which Kruise can only apply by recreating pods'
+        : cs.strategy === 'ReCreate'
+          ? 'the ReCreate strategy replaces pods on every template change'
+          : 'the template change could not be applied in place (e.g. the trigger env var was added for the first time)';
+    add('recreated', expected ? 'info' : 'warning', `${listNames(names(recreated))} ${recreated.length === 1 ? 'was' : 'were'} recreated instead of restarted in place: ${why}`, names(recreated));
   }
 
   const notReady = concerned('not-ready');

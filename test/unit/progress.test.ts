@@ -520,3 +520,14 @@ describe('progress: robustness', () => {
     assert.ok(at(0));
   });
 });
+
+describe('progress: setup runs', () => {
+  it('expects recreation when the run added the trigger wiring', () => {
+    const pods = [recreatedPod('web-x')];
+    const p = buildProgress({ cloneSet: cloneSet({ pods }), pods, record: inplaceRecord({ setup: true }), now: ms(60) });
+    assert.equal(p.complete, true);
+    const d = p.diagnoses.find((x) => x.kind === 'recreated');
+    assert.equal(d?.severity, 'info');
+    assert.match(d?.message ?? '', /--setup/);
+  });
+});
