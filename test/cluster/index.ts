@@ -1,0 +1,373 @@
+// Public entry point: start an emulated Kubernetes API server with a simulated OpenKruise installed, in-process.
+// See test/cluster/README.md for usage.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import yaml from 'js-yaml';
+import { SimClock } from './clock';
+import { CloneSetController } from './cloneset-controller';
+import { CrrController } from './crr-controller';
+import { FaultInjector } from './faults';
+import { KruiseAdmission } from './kruise-webhook';
+import { Kubelet } from './kubelet';
+import { buildRegistry, CLONESETS, STORAGE_KEYS } from './resources';
+import { ApiServer, type RbacRule, type RequestRecord } from './server';
+import { deepCopy, type KObj, Store } from './store';
+import { getCondition, type RestartRecord, type Sim } from './sim';
+import { PLUGIN, type CloneSet, type Pod } from '../../src/kruise/types';
+
+export type { RequestRecord, RbacRule } from './server';
+export type { RestartRecord } from './sim';
+export { FaultInjector } from './faults';
+export type { FaultKind, RandomFault, RequestFilter, Verb } from './faults';
+
+export interface ClusterOptions {
+  /** Default true; false = OpenKruise not installed: /apis/apps.kruise.io* is 404 and absent from /apis. */
+  kruise?: boolean;
+  /** Default true; false = the CRR CRD is missing. */
+  crrCrd?: boolean;
+  /** Simulated-time speed-up for controller/kubelet/daemon delays: 1 = real time, 100 = 100x faster. Default 1. */
+  speed?: number;
+  /** Added to every request (wall-clock ms). */
+  latencyMs?: number;
+  /** Feature gate InPlaceUpdateEnvFromMetadata; default true. */
+  envFromMetadataGate?: boolean;
+  /** Container kill → new container running, simulated seconds; default 1. */
+  restartSeconds?: number;
+  /** New container running → Ready, simulated seconds; default 2. */
+  readySeconds?: number;
+  /** Default 0 (random); always 127.0.0.1. */
+  port?: number;
+  /** Namespace of the default kubeconfig context; created if missing. Default 'default'. */
+  namespace?: string;
+  /** Seed of the fault injector's random source. Default 1. */
+  seed?: number;
+  /** Watch events kept for resumption; older resourceVersions get 410 Gone. Default 1000. */
+  watchHistory?: number;
+  /** Wall-clock interval of watch BOOKMARK events when allowWatchBookmarks is set. Default 1000 ms. */
+  bookmarkIntervalMs?: number;
+  /** CRD manifests directory; default `<repo>/../shared/kruise-crds` (built-in lists without validation if absent). */
+  crdDir?: string;
+}
+
+export type ResourceName = 'pods' | 'clonesets' | 'containerrecreaterequests' | 'events' | 'namespaces';
+
+export interface SeedCloneSet {
+  namespace?: string;
+  name: string;
+  replicas: number;
+  /** Container names; default ['app']. */
+  containers?: string[];
+  strategy?: 'ReCreate' | 'InPlaceIfPossible' | 'InPlaceOnly';
+  maxUnavailable?: number | string;
+  partition?: number | string;
+  paused?: boolean;
+  maxSurge?: number | string;
+  /** Wire containers with an env var reading this template annotation through the Downward API. */
+  triggerAnnotation?: string;
+  /** Env var name for the wiring; default PLUGIN.defaultTriggerEnv. */
+  triggerEnv?: string;
+  /** Containers to wire; default all. */
+  wiredContainers?: string[];
+  /** Spread pods over node-0..N-1; default 3. */
+  nodes?: number;
+  image?: string;
+  /** Full template override. */
+  template?: object;
+  /** Merged into spec. */
+  extra?: object;
+}
+
+export interface Knobs {
+  /** CRI kill of this container fails (CRR container Failed `kill container error: ...`; in-place kills never happen). */
+  failRestart(pod: string, container: string): void;
+  /** The pod's containers turn and stay unready. */
+  neverReady(pod: string): void;
+  /** Readiness delay (simulated seconds) for this pod's next container starts. */
+  readyDelay(pod: string, seconds: number): void;
+  /** No kruise-daemon on the node: no env restarts, no runtime meta, CRRs time out after 60 simulated seconds. */
+  noDaemonOnNode(node: string): void;
+  /** Feature gate InPlaceUpdateEnvFromMetadata. */
+  setGate(envFromMetadata: boolean): void;
+}
+
+export interface Cluster {
+  url: string;
+  /** Admin bearer token. */
+  token: string;
+  caPem: string;
+  kubeconfigPath: string;
+  writeKubeconfig(opts?: { token?: string; namespace?: string; path?: string; user?: string }): string;
+  addUser(name: string, rules: RbacRule[]): string;
+  createNamespace(name: string): void;
+  seedCloneSet(s: SeedCloneSet): Promise<CloneSet>;
+  get<T = unknown>(resource: ResourceName, namespace: string, name: string): T | undefined;
+  list<T = unknown>(resource: ResourceName, namespace: string): T[];
+  requests: RequestRecord[];
+  writes(): RequestRecord[];
+  allWrites(): RequestRecord[];
+  clearLog(): void;
+  restartLog: RestartRecord[];
+  unavailableHistory(namespace: string, cloneSet: string): number[];
+  maxUnavailableSeen(namespace: string, cloneSet: string): number;
+  faults: FaultInjector;
+  knobs: Knobs;
+  clock: SimClock;
+  /** Resolves once no controller, kubelet or daemon work is queued or scheduled (background deadlines excepted). */
+  whenIdle(timeoutMs?: number): Promise<void>;
+  /** Polls `predicate` until it is truthy; rejects after timeoutMs (wall clock). */
+  waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs?: number, what?: string): Promise<T>;
+  /** Drop watch history, so resuming any older resourceVersion answers 410 Gone. */
+  compactHistory(): void;
+  stop(): Promise<void>;
+}
+
+const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const clock = new SimClock(opts.speed ?? 1);
+  const store = new Store(() => clock.iso(), opts.watchHistory ?? 1000);
+  const registry = buildRegistry({ kruise: opts.kruise ?? true, crrCrd: opts.crrCrd ?? true, crdDir: opts.crdDir });
+  const faults = new FaultInjector(opts.seed ?? 1);
+  const restartLog: RestartRecord[] = [];
+  const sim: Sim = {
+    store,
+    clock,
+    gates: { envFromMetadata: opts.envFromMetadataGate ?? true },
+    nodes: new Map([0, 1, 2].map((i) => [`node-${i}`, { daemon: true }])),
+    restartSeconds: opts.restartSeconds ?? 1,
+    readySeconds: opts.readySeconds ?? 2,
+    knobs: { failRestart: new Set(), neverReady: new Set(), readyDelay: new Map() },
+    restartLog,
+    instantReady: new Set(),
+    event(involved, type, reason, message) {
+      const ts = clock.iso();
+      store.create('events', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${involved.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: involved.metadata.namespace },
+        involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.metadata.name, namespace: involved.metadata.namespace, uid: involved.metadata.uid },
+        reason,
+        message,
+        type,
+        source: { component: 'cloneset-controller' },
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        count: 1,
+        reportingComponent: 'cloneset-controller',
+      });
+    },
+  };
+  const kubelet = new Kubelet(sim);
+  const clonesets = new CloneSetController(sim);
+  const crrs = new CrrController(sim, kubelet);
+  const history = new UnavailableTracker(store);
+  const server = new ApiServer({
+    store,
+    registry,
+    faults,
+    now: () => clock.now(),
+    isoNow: () => clock.iso(),
+    admission: new KruiseAdmission(sim),
+    latencyMs: opts.latencyMs ?? 0,
+    port: opts.port ?? 0,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
+  });
+  const url = await server.listen();
+  const token = server.addUser('admin', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]);
+  const defaultNs = opts.namespace ?? 'default';
+  const createNamespace = (name: string) => {
+    if (!store.raw('namespaces', undefined, name)) store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+  };
+  for (const ns of new Set(['default', 'kube-system', defaultNs])) createNamespace(ns);
+  const kubeDir = mkdtempSync(join(tmpdir(), 'kruise-emu-'));
+
+  const writeKubeconfig: Cluster['writeKubeconfig'] = (o = {}) => {
+    const user = o.user ?? 'admin';
+    const path = o.path ?? join(kubeDir, `kubeconfig-${user}-${randomBytes(3).toString('hex')}`);
+    mkdirSync(dirname(path), { recursive: true });
+    const doc = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'emulated', cluster: { server: url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') } }],
+      users: [{ name: user, user: { token: o.token ?? token } }],
+      contexts: [{ name: 'emulated', context: { cluster: 'emulated', user, namespace: o.namespace ?? defaultNs } }],
+      'current-context': 'emulated',
+      preferences: {},
+    };
+    writeFileSync(path, yaml.dump(doc), { mode: 0o600 });
+    return path;
+  };
+  const kubeconfigPath = writeKubeconfig({ path: join(kubeDir, 'kubeconfig') });
+
+  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || clock.pendingForeground() > 0;
+  const waitFor: Cluster['waitFor'] = async (predicate, timeoutMs = 10_000, what = 'condition') => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = predicate();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  const cluster: Cluster = {
+    url,
+    token,
+    caPem: server.caPem,
+    kubeconfigPath,
+    writeKubeconfig,
+    addUser: (name, rules) => server.addUser(name, rules),
+    createNamespace,
+    async seedCloneSet(s) {
+      const ns = s.namespace ?? defaultNs;
+      createNamespace(ns);
+      const key = `${ns}/${s.name}`;
+      clonesets.nodesFor.set(key, s.nodes ?? 3);
+      for (let i = 0; i < (s.nodes ?? 3); i++) if (!sim.nodes.has(`node-${i}`)) sim.nodes.set(`node-${i}`, { daemon: true });
+      sim.instantReady.add(key);
+      const def = registry.byStorage(CLONESETS);
+      if (!def) throw new Error('seedCloneSet needs OpenKruise installed (kruise: true)');
+      const admission = new KruiseAdmission(sim);
+      const obj = admission.mutate('CREATE', def, seedObject(s, ns) as unknown as KObj, undefined);
+      admission.validate('CREATE', def, obj, undefined);
+      store.create(CLONESETS, obj);
+      const created = await waitFor(
+        () => {
+          const cs = store.raw(CLONESETS, ns, s.name) as unknown as CloneSet | undefined;
+          const st = cs?.status;
+          const want = cs?.spec.replicas ?? 0;
+          if (!cs || !st || st.observedGeneration !== cs.metadata.generation || st.replicas !== want || st.updatedReadyReplicas !== want || st.availableReplicas !== want) return undefined;
+          return cs;
+        },
+        Math.max(10_000, s.replicas * 10),
+        `CloneSet ${key} to settle`,
+      );
+      sim.instantReady.delete(key);
+      await cluster.whenIdle();
+      history.reset(ns, s.name);
+      return deepCopy(created);
+    },
+    get: <T>(resource: ResourceName, namespace: string, name: string) => {
+      const o = store.raw(STORAGE_KEYS[resource], resource === 'namespaces' ? undefined : namespace, name);
+      return o ? (deepCopy(o) as T) : undefined;
+    },
+    list: <T>(resource: ResourceName, namespace: string) => store.rawList(STORAGE_KEYS[resource], resource === 'namespaces' ? undefined : namespace).map((o) => deepCopy(o) as T),
+    requests: server.requests,
+    writes: () => server.requests.filter((r) => MUTATING.has(r.verb) && r.resource !== 'selfsubjectaccessreviews' && !r.dryRun && r.status >= 200 && r.status < 300),
+    allWrites: () => server.requests.filter((r) => MUTATING.has(r.verb) && r.resource !== 'selfsubjectaccessreviews'),
+    clearLog() {
+      server.requests.length = 0;
+      restartLog.length = 0;
+    },
+    restartLog,
+    unavailableHistory: (ns, name) => history.get(ns, name),
+    maxUnavailableSeen: (ns, name) => Math.max(0, ...history.get(ns, name)),
+    faults,
+    knobs: {
+      failRestart: (pod, container) => sim.knobs.failRestart.add(`${pod}/${container}`),
+      neverReady: (pod) => {
+        sim.knobs.neverReady.add(pod);
+        kubelet.refreshKnobs(pod);
+      },
+      readyDelay: (pod, seconds) => sim.knobs.readyDelay.set(pod, seconds),
+      noDaemonOnNode: (node) => sim.nodes.set(node, { daemon: false }),
+      setGate: (on) => {
+        sim.gates.envFromMetadata = on;
+      },
+    },
+    clock,
+    async whenIdle(timeoutMs = 30_000) {
+      let quiet = 0;
+      await waitFor(() => {
+        quiet = busy() ? 0 : quiet + 1;
+        return quiet >= 3;
+      }, timeoutMs, 'the simulator to go idle');
+    },
+    waitFor,
+    compactHistory: () => store.compact(),
+    async stop() {
+      kubelet.stop();
+      clonesets.stop();
+      crrs.stop();
+      clock.stop();
+      await server.close();
+    },
+  };
+  return cluster;
+}
+
+function seedObject(s: SeedCloneSet, ns: string): CloneSet {
+  const names = s.containers ?? ['app'];
+  const wired = s.triggerAnnotation ? new Set(s.wiredContainers ?? names) : new Set<string>();
+  const template = (s.template as CloneSet['spec']['template'] | undefined) ?? {
+    metadata: { labels: { app: s.name } },
+    spec: {
+      containers: names.map((n) => ({
+        name: n,
+        image: s.image ?? 'nginx:1.27',
+        ...(wired.has(n)
+          ? { env: [{ name: s.triggerEnv ?? PLUGIN.defaultTriggerEnv, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${s.triggerAnnotation}']` } } }] }
+          : {}),
+      })),
+    },
+  };
+  const labels = template.metadata?.labels ?? { app: s.name };
+  const us: Record<string, unknown> = {};
+  if (s.strategy) us.type = s.strategy;
+  if (s.maxUnavailable !== undefined) us.maxUnavailable = s.maxUnavailable;
+  if (s.partition !== undefined) us.partition = s.partition;
+  if (s.paused !== undefined) us.paused = s.paused;
+  if (s.maxSurge !== undefined) us.maxSurge = s.maxSurge;
+  return {
+    apiVersion: 'apps.kruise.io/v1alpha1',
+    kind: 'CloneSet',
+    metadata: { name: s.name, namespace: ns, generation: 1 },
+    spec: { replicas: s.replicas, selector: { matchLabels: labels }, template, updateStrategy: us, ...(s.extra as object) },
+  };
+}
+
+/** After every pod change, how many of each CloneSet's desired pods are not Running+Ready. */
+class UnavailableTracker {
+  private readonly available = new Map<string, Set<string>>();
+  private readonly history = new Map<string, number[]>();
+
+  constructor(private readonly store: Store) {
+    store.subscribe((e) => {
+      if (e.resource === 'pods') {
+        const owner = (e.object as unknown as Pod).metadata.ownerReferences?.find((o) => o.controller && o.kind === 'CloneSet');
+        if (!owner) return;
+        const key = `${e.object.metadata.namespace}/${owner.name}`;
+        let set = this.available.get(key);
+        if (!set) this.available.set(key, (set = new Set()));
+        const pod = e.object as unknown as Pod;
+        const ok = e.type !== 'DELETED' && !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running' && getCondition(pod, 'Ready')?.status === 'True';
+        if (ok) set.add(pod.metadata.uid ?? '');
+        else set.delete(pod.metadata.uid ?? '');
+        this.record(key);
+      } else if (e.resource === CLONESETS && e.type !== 'DELETED') this.record(`${e.object.metadata.namespace}/${e.object.metadata.name}`);
+    });
+  }
+
+  private record(key: string): void {
+    const [ns, name] = key.split('/');
+    const cs = this.store.raw(CLONESETS, ns, name) as unknown as CloneSet | undefined;
+    if (!cs) return;
+    const value = Math.max(0, (cs.spec.replicas ?? 1) - (this.available.get(key)?.size ?? 0));
+    let h = this.history.get(key);
+    if (!h) this.history.set(key, (h = []));
+    if (h[h.length - 1] !== value) h.push(value);
+  }
+
+  reset(ns: string, name: string): void {
+    const key = `${ns}/${name}`;
+    this.history.set(key, []);
+    this.record(key);
+  }
+
+  get(ns: string, name: string): number[] {
+    return [...(this.history.get(`${ns}/${name}`) ?? [])];
+  }
+}
