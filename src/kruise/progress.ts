@@ -194,6 +194,8 @@ const LIFECYCLE_TIMESTAMP_ANNOTATION = 'lifecycle.apps.kruise.io/timestamp';
 const INPLACE_GRACE_ANNOTATION = 'apps.kruise.io/inplace-update-grace';
 const SPECIFIED_DELETE_LABEL = 'apps.kruise.io/specified-delete';
 const DEFAULT_STALL_SECONDS = 60;
+/** Tolerance when a cluster timestamp is compared with the plugin's clock. */
+const CLOCK_SKEW_MS = 60_000;
 
 function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
@@ -240,6 +242,10 @@ function isPodReady(pod: Pod): boolean {
 
 function isRunning(pod: Pod): boolean {
   return pod.status?.phase === 'Running';
+}
+
+function isActive(pod: Pod): boolean {
+  return pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
 function isTerminating(pod: Pod): boolean {
@@ -359,7 +365,6 @@ interface InPlaceContext {
   startedAt?: number;
   partitionReached: boolean;
   paused: boolean;
-  strategy: string;
 }
 
 function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], containers: ContainerProgress[]): Verdict {
@@ -370,10 +375,20 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   const updateReadySince = parseTime(updateReady?.lastTransitionTime);
   const ready = isPodReady(pod);
   const readySince = parseTime(condition(pod, 'Ready')?.lastTransitionTime);
-  const isNew = ctx.revisionChanged && sameRevision(podLabels[KRUISE.revisionLabel], ctx.updateRevision);
+  const updateState = inPlaceUpdateState(pod);
+  const updatedAt = parseTime(updateState?.updateTimestamp);
+  // Without the record's fromRevision the revision test cannot tell this restart's update from an earlier one; an
+  // in-place update stamped well before the restart started is an earlier one.
+  const earlierUpdate =
+    ctx.record.fromRevision === undefined && updatedAt !== undefined && ctx.startedAt !== undefined && updatedAt < ctx.startedAt - CLOCK_SKEW_MS;
+  const isNew = ctx.revisionChanged && sameRevision(podLabels[KRUISE.revisionLabel], ctx.updateRevision) && !earlierUpdate;
 
   if (isTerminating(pod)) {
     return { state: 'restarting', reason: 'terminating', concerns: [{ kind: 'terminating', whenStuck: true }] };
+  }
+  if (!isActive(pod)) {
+    // Kruise counts only active pods; a Failed (e.g. evicted) pod is replaced, never updated.
+    return { state: 'skipped', reason: `inactive (phase ${pod.status?.phase})`, concerns: [] };
   }
 
   if (!isNew) {
@@ -381,7 +396,7 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
       return { state: 'restarting', reason: 'marked by the controller to be recreated', evidenceSince: lifecycleSince, concerns: [] };
     }
     if (ctx.revisionChanged && updateReady?.status === 'False') {
-      return { state: 'restarting', reason: 'in-place update starting', evidenceSince: updateReadySince, concerns: [{ kind: 'daemon-not-acting', whenStuck: true }] };
+      return { state: 'restarting', reason: 'in-place update starting', evidenceSince: updateReadySince, concerns: [{ kind: 'not-ready', whenStuck: true }] };
     }
     if (lifecycle === 'PreparingUpdate') {
       return {
@@ -400,12 +415,9 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
     return { state: 'pending', reason, evidenceSince: ctx.startedAt, concerns: [] };
   }
 
-  const updateState = inPlaceUpdateState(pod);
   const created = parseTime(pod.metadata?.creationTimestamp);
-  const recreated =
-    !updateState ||
-    !sameRevision(updateState.revision, ctx.updateRevision) ||
-    (created !== undefined && ctx.startedAt !== undefined && created > ctx.startedAt);
+  // Kruise's own record decides, never the pod's creationTimestamp against our clock: the two clocks may disagree.
+  const recreated = !updateState || !sameRevision(updateState.revision, ctx.updateRevision);
 
   if (recreated) {
     const recreatedConcern: Concern = { kind: 'recreated', whenStuck: false };
@@ -419,7 +431,6 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
     };
   }
 
-  const updatedAt = parseTime(updateState.updateTimestamp);
   const statuses = containerStatuses(pod);
   // A target container counts as restarted when it runs since the update; with no usable timestamps, trust Kruise's
   // own check only if it was told to wait for an env-from-metadata restart.
@@ -532,6 +543,7 @@ function crrContainerSummary(crr: ContainerRecreateRequest): string {
 function crrVerdict(record: RestartRecord, pod: Pod | undefined, crr: ContainerRecreateRequest | undefined): Verdict {
   if (!crr) {
     if (!pod) return { state: 'skipped', reason: 'pod gone', concerns: [] };
+    if (isTerminating(pod) || !isActive(pod)) return { state: 'skipped', reason: isTerminating(pod) ? 'pod terminating' : `pod inactive (phase ${pod.status?.phase})`, concerns: [] };
     if (record.finished === 'completed') {
       return { state: 'restarted', reason: 'CRR already cleaned up; the run recorded completion', concerns: [] };
     }
@@ -557,7 +569,8 @@ function crrVerdict(record: RestartRecord, pod: Pod | undefined, crr: ContainerR
     else {
       const containers = crrContainerSummary(crr);
       reason = containers ? `recreating: ${containers}` : 'recreating';
-      concerns.push({ kind: 'daemon-not-acting', whenStuck: true });
+      // Succeeded needs the new container Ready: a long Recreating is usually a container that does not get Ready.
+      concerns.push(isPodReady(pod) ? { kind: 'daemon-not-acting', whenStuck: true } : { kind: 'not-ready', whenStuck: true, detail: waitingContainer(pod, targetNames(record, pod)) });
     }
     return { state: 'restarting', reason, evidenceSince: created, concerns, crrPhase: phase, crr: name };
   }
@@ -663,7 +676,7 @@ function emptySummary(budget: number): ProgressSummary {
 }
 
 function countUnavailable(cloneSet: CloneSet, pods: Pod[]): number {
-  const active = pods.filter((p) => p && !isTerminating(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const active = pods.filter((p) => p && !isTerminating(p) && isActive(p));
   const down = active.filter((p) => !isRunning(p) || !isPodReady(p)).length;
   return down + Math.max(0, desiredReplicas(cloneSet) - active.length);
 }
@@ -728,7 +741,6 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       startedAt,
       partitionReached: cs.partition > 0 && revisionChanged && newActive >= expected,
       paused: cs.paused,
-      strategy: cs.strategy,
     };
     for (const name of sortedNames(byName)) {
       const pod = byName.get(name) as Pod;
@@ -879,7 +891,8 @@ interface DiagnoseArgs {
 }
 
 function diagnose(a: DiagnoseArgs): Diagnosis[] {
-  const { input, cs, record, evaluated, summary, complete, now } = { ...a, now: a.input.now };
+  const { input, cs, record, evaluated, summary, complete } = a;
+  const now = input.now;
   const diagnoses: Diagnosis[] = [];
   const concerned = (kind: DiagnosisKind): Evaluated[] =>
     evaluated.filter((e) =>
@@ -896,8 +909,9 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
   );
   if (failedUpdate && !complete) add('update-failed', 'error', `the CloneSet controller reports FailedUpdate: ${failedUpdate.message ?? failedUpdate.reason ?? ''}`.trim());
 
-  if (cs.paused && !complete && summary.pending > 0) {
-    add('paused', 'warning', `CloneSet ${cs.name} is paused (spec.updateStrategy.paused): no new pod will ${record.mode === 'crr' ? 'be updated by the controller' : 'restart'} until it is unpaused`);
+  // CRRs bypass the CloneSet controller, so pausing it does not hold a CRR run.
+  if (record.mode === 'inplace' && cs.paused && !complete && summary.pending > 0) {
+    add('paused', 'warning', `CloneSet ${cs.name} is paused (spec.updateStrategy.paused): no new pod will restart until it is unpaused`);
   }
 
   if (record.mode === 'inplace' && a.statusGap && !complete) {
@@ -1008,7 +1022,7 @@ function summarize(p: RestartProgress, statusGap: string | undefined): string {
   if (s.restarting > 0) parts.push(`${formatCount(s.restarting)} restarting`);
   if (s.pending > 0) parts.push(`${formatCount(s.pending)} pending`);
   let line = `Waiting for ${subject} restart to finish: ${parts.join(', ')}${skipped}`;
-  if (p.cloneSet.paused && s.pending > 0) line += ' (paused)';
+  if (p.mode === 'inplace' && p.cloneSet.paused && s.pending > 0) line += ' (paused)';
   else if (statusGap && s.pending + s.restarting === 0) line += ` (${statusGap})`;
   if (p.eta) line += `, about ${formatDuration(p.eta.seconds)} left`;
   return line;
