@@ -416,8 +416,10 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   }
 
   const created = parseTime(pod.metadata?.creationTimestamp);
-  // Kruise's own record decides, never the pod's creationTimestamp against our clock: the two clocks may disagree.
-  const recreated = !updateState || !sameRevision(updateState.revision, ctx.updateRevision);
+  // Kruise's own record decides; a pod created after its recorded in-place update cannot have been updated in place.
+  // Both times come from the cluster: our own clock is never compared with theirs, they may disagree.
+  const recreated =
+    !updateState || !sameRevision(updateState.revision, ctx.updateRevision) || (created !== undefined && updatedAt !== undefined && created > updatedAt);
 
   if (recreated) {
     const recreatedConcern: Concern = { kind: 'recreated', whenStuck: false };
