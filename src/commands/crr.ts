@@ -1,7 +1,601 @@
+// `crr`: restart chosen containers with one ContainerRecreateRequest per pod, paced by the plugin (CRRs bypass
+// maxUnavailable and PDBs), stopped by the first failure, resumable from what the cluster holds: the run record on
+// the CloneSet fixes the pods, and each pod's CRR has a name derived from the run, so no pod restarts twice.
+import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context';
-import { UsageError } from '../cli/errors';
-import type { CommandArgs } from '../cli/program';
+import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, TimeoutError, UsageError } from '../cli/errors';
+import { PROGRAM, type CommandArgs } from '../cli/program';
+import { parseDuration } from '../kube/config';
+import { requirePermissions } from '../kube/access';
+import type { KubeClient } from '../kube/client';
+import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath, objectPath } from '../kube/resources';
+import { LiveCollection } from '../kube/watch';
+import { desiredReplicas, parseIntOrPercent, resolveIntOrPercent, resolveMaxUnavailable } from '../kruise/budget';
+import {
+  batchCount,
+  buildCrr,
+  chooseContainers,
+  emptyMemory,
+  newRunId,
+  nextPodsToStart,
+  selectPods,
+  validateRunId,
+  withFailure,
+  type CrrStrategy,
+  type PacingDecision,
+  type PacingMemory,
+  type PodFailure,
+  type SkippedPod,
+} from '../kruise/crr-plan';
+import { parseLabelSelector, type SelectorRequirement } from '../kruise/label-selector';
+import { track, type ProgressHistory, type RestartProgress } from '../kruise/progress';
+import { readRecord, writeRecord } from '../kruise/record';
+import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
+import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
+import { formatDocument } from '../ui/document';
+import { cloneSetName, getCloneSet, listPods, note, timeoutMs, warn } from './common';
+import { progressSink } from './sinks';
 
-export async function runCrr(_ctx: CommandContext, _args: CommandArgs): Promise<number> {
-  throw new UsageError('the "crr" command is not implemented yet (issue #6)', 'nothing was changed');
+const INT32_MAX = 2147483647;
+const DEFAULTS = { readyTimeout: '5m', ttl: 86400, failurePolicy: 'Fail' as const };
+
+interface CrrOptions {
+  name: string;
+  containers?: string[];
+  allContainers: boolean;
+  selector?: SelectorRequirement[];
+  selectorText?: string;
+  podNames?: string[];
+  maxUnavailable?: IntOrString;
+  minReadySeconds?: number;
+  readyTimeoutSeconds?: number;
+  maxFailures?: number;
+  strategy: CrrStrategy;
+  resume?: string;
+  newRun: boolean;
+  dryRun: 'none' | 'client' | 'server';
+  timeoutMs: number;
+  output?: 'json' | 'yaml' | 'wide';
 }
+
+/** A whole number flag within bounds; undefined when not given. yargs hands over NaN for "abc". */
+function wholeNumber(args: CommandArgs, flag: string, min: number, max = INT32_MAX): number | undefined {
+  const raw = args[flag];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new UsageError(`--${flag} must be a whole number of ${flag === 'max-failures' ? 'pods' : 'seconds'}, got "${String(raw)}"`);
+  if (value < min) throw new UsageError(`--${flag} must be at least ${min}, got ${value}`);
+  if (value > max) throw new UsageError(`--${flag} must be at most ${max}, got ${value}`);
+  return value;
+}
+
+/** Flags that shape the requests themselves: a resumed run must create requests identical to the first ones. */
+const FIXED_BY_RUN = ['container', 'all-containers', 'selector', 'pod', 'failure-policy', 'ordered', 'force-recreate', 'grace-period', 'unready-grace-period', 'min-started-seconds', 'active-deadline', 'ttl'];
+
+/** Everything about the flags is checked before the cluster is touched. */
+function completeOptions(args: CommandArgs): CrrOptions {
+  const name = cloneSetName(args);
+  const resume = args.resume === undefined ? undefined : String(args.resume);
+  if (resume !== undefined) {
+    const problem = validateRunId(resume);
+    if (problem) throw new UsageError(`--resume: ${problem}`);
+    if (args.new) throw new UsageError('--resume and --new cannot be combined', '--resume finishes a run, --new starts another');
+    const fixed = FIXED_BY_RUN.filter((f) => args[f] !== undefined);
+    if (fixed.length > 0) {
+      throw new UsageError(`--resume takes ${fixed.map((f) => `--${f}`).join(', ')} from the run it resumes`, 'drop them, or start a --new run');
+    }
+  }
+  const containers = (args.container as unknown[] | undefined)?.map(String);
+  if (containers?.some((c) => !c.trim())) throw new UsageError('--container needs a container name');
+  if (containers?.length && args['all-containers']) throw new UsageError('-c/--container and --all-containers cannot be combined');
+  const podNames = (args.pod as unknown[] | undefined)?.map(String);
+  for (const pod of podNames ?? []) {
+    const problem = validateObjectName(pod, 'pod');
+    if (problem) throw new UsageError(`--pod: ${problem}`);
+  }
+  let selector: SelectorRequirement[] | undefined;
+  if (args.selector !== undefined) {
+    const parsed = parseLabelSelector(String(args.selector));
+    if (!parsed.ok) throw new UsageError(`-l/--selector: ${parsed.error}`);
+    selector = parsed.requirements;
+  }
+  let maxUnavailable: IntOrString | undefined;
+  if (args['max-unavailable'] !== undefined) {
+    const parsed = parseIntOrPercent(String(args['max-unavailable']));
+    if (!parsed.ok) throw new UsageError(`--max-unavailable: ${parsed.error}`);
+    if (parsed.value === 0 || parsed.value === '0%') throw new UsageError('--max-unavailable 0 would never restart anything', 'use 1 for one pod at a time');
+    maxUnavailable = parsed.value;
+  }
+  const readyTimeoutSeconds = args['ready-timeout'] === undefined ? undefined : parseDuration(String(args['ready-timeout']), '--ready-timeout') / 1000;
+  if (readyTimeoutSeconds !== undefined && readyTimeoutSeconds <= 0) throw new UsageError('--ready-timeout must be more than 0');
+  const strategy: CrrStrategy = {
+    failurePolicy: args['failure-policy'] === 'Ignore' ? 'Ignore' : DEFAULTS.failurePolicy,
+    orderedRecreate: Boolean(args.ordered),
+    forceRecreate: Boolean(args['force-recreate']),
+    terminationGracePeriodSeconds: wholeNumber(args, 'grace-period', 0, Number.MAX_SAFE_INTEGER),
+    unreadyGracePeriodSeconds: wholeNumber(args, 'unready-grace-period', 0, Number.MAX_SAFE_INTEGER),
+    minStartedSeconds: wholeNumber(args, 'min-started-seconds', 0) ?? 0,
+    // Kruise's webhook refuses less than 3 s (minDeadlineSeconds).
+    activeDeadlineSeconds: wholeNumber(args, 'active-deadline', 3, Number.MAX_SAFE_INTEGER),
+    ttlSecondsAfterFinished: wholeNumber(args, 'ttl', 0) ?? DEFAULTS.ttl,
+  };
+  const dryRun = args['dry-run'] === undefined || args['dry-run'] === 'none' ? 'none' : args['dry-run'] === 'server' ? 'server' : 'client';
+  return {
+    name,
+    containers,
+    allContainers: Boolean(args['all-containers']),
+    selector,
+    selectorText: args.selector === undefined ? undefined : String(args.selector),
+    podNames,
+    maxUnavailable,
+    minReadySeconds: wholeNumber(args, 'min-ready-seconds', 0),
+    readyTimeoutSeconds,
+    maxFailures: wholeNumber(args, 'max-failures', 0),
+    strategy,
+    resume,
+    newRun: Boolean(args.new),
+    dryRun,
+    timeoutMs: timeoutMs(args),
+    output: args.output as CrrOptions['output'],
+  };
+}
+
+// Listing pods and CRRs already succeeded by the time this is asked: only what is still unproven costs a review.
+const NEEDED = [
+  { verb: 'create', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
+  { verb: 'watch', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
+  { verb: 'watch', group: '', resource: 'pods' },
+  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+];
+
+/** The pacing knobs of a run: stored in the record, and a resume may change them (slower, more patient). */
+interface Pacing {
+  budget: number;
+  minReadySeconds: number;
+  readyTimeoutSeconds: number;
+  maxFailures: number;
+}
+
+/** Everything the loop needs, whether the run is new or resumed. */
+interface Run {
+  id: string;
+  record: RestartRecord;
+  /** The annotation value as it is on the CloneSet: the final write only replaces exactly this. */
+  recordText: string;
+  containers: string[];
+  strategy: CrrStrategy;
+  pacing: Pacing;
+  crrs: ContainerRecreateRequest[];
+  crrsVersion: string;
+  skipped: SkippedPod[];
+}
+
+function whoAmI(client: KubeClient): string {
+  let local = 'unknown';
+  try {
+    local = `${userInfo().username}@${hostname()}`;
+  } catch {
+    // Some containers have no passwd entry; the kubeconfig user still identifies the caller.
+  }
+  return `${client.connection.userName || 'unknown'} (${local})`;
+}
+
+function resumeCommand(opts: CrrOptions, namespace: string, run: string): string {
+  return `${PROGRAM} crr ${opts.name} -n ${namespace} --resume ${run}`;
+}
+
+/** The budget as an absolute number of pods: a percentage scales with spec.replicas and rounds up, as Kruise does. */
+function resolveBudget(cloneSet: CloneSet, opts: CrrOptions): number {
+  if (opts.maxUnavailable !== undefined) return resolveIntOrPercent(opts.maxUnavailable, desiredReplicas(cloneSet), true);
+  return resolveMaxUnavailable(cloneSet);
+}
+
+function pacingOf(opts: CrrOptions, budget: number, stored?: Record<string, unknown>): Pacing {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    budget,
+    minReadySeconds: opts.minReadySeconds ?? num(stored?.minReadySeconds) ?? 0,
+    readyTimeoutSeconds: opts.readyTimeoutSeconds ?? num(stored?.readyTimeoutSeconds) ?? parseDuration(DEFAULTS.readyTimeout, '--ready-timeout') / 1000,
+    maxFailures: opts.maxFailures ?? num(stored?.maxFailures) ?? 0,
+  };
+}
+
+function refuseZeroBudget(budget: number, cloneSet: CloneSet): void {
+  if (budget >= 1) return;
+  throw new RefusedError(
+    `the unavailability budget of CloneSet "${cloneSet.metadata.name}" resolves to 0 pods (maxUnavailable ${String(cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%')} of ${desiredReplicas(cloneSet)}): no pod could restart`,
+    'pass --max-unavailable N (e.g. 1 for one pod at a time)',
+  );
+}
+
+async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions): Promise<Run> {
+  const previous = readRecord(cloneSet);
+  if (previous?.mode === 'crr' && !previous.finished && !opts.newRun) {
+    throw new RefusedError(
+      `CloneSet "${opts.name}" has an unfinished crr run ${previous.run} (started ${previous.startedAt})`,
+      `finish it with: ${resumeCommand(opts, client.namespace, previous.run)}, or start another with --new`,
+    );
+  }
+  const choice = chooseContainers(cloneSet, opts.containers, opts.allContainers);
+  if (!choice.ok) throw choice.usage ? new UsageError(choice.message, choice.hint) : new RefusedError(choice.message, choice.hint);
+  const active = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${KRUISE.crrActiveLabel}=true` }, { type: CRRS });
+  const selection = selectPods({ pods, activeCrrs: active.items, containers: choice.containers, selector: opts.selector, podNames: opts.podNames });
+  if (!selection.ok) throw new RefusedError(selection.message, selection.hint);
+  if (selection.pods.length === 0) {
+    const why = selection.skipped.length ? `; skipped: ${selection.skipped.map((s) => `${s.pod} (${s.reason})`).join(', ')}` : '';
+    throw new RefusedError(`no pod of CloneSet "${opts.name}" to restart${why}`, 'nothing was changed');
+  }
+  const budget = resolveBudget(cloneSet, opts);
+  refuseZeroBudget(budget, cloneSet);
+  const pacing = pacingOf(opts, budget);
+  const id = newRunId(ctx.now(), ctx.random);
+  const record: RestartRecord = {
+    mode: 'crr',
+    run: id,
+    startedAt: new Date(ctx.now()).toISOString(),
+    by: whoAmI(client),
+    containers: choice.containers,
+    pods: selection.pods,
+    maxUnavailable: budget,
+    crr: { ...opts.strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
+  };
+  return {
+    id,
+    record,
+    recordText: writeRecord(record),
+    containers: choice.containers,
+    strategy: opts.strategy,
+    pacing,
+    crrs: [],
+    // Any resourceVersion of the collection starts a watch; the run's own CRRs cannot be older than this list.
+    crrsVersion: active.resourceVersion,
+    skipped: selection.skipped,
+  };
+}
+
+function strategyFromRecord(stored: Record<string, unknown> | undefined): CrrStrategy {
+  const s = stored ?? {};
+  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  return {
+    failurePolicy: s.failurePolicy === 'Ignore' ? 'Ignore' : 'Fail',
+    orderedRecreate: s.orderedRecreate === true,
+    forceRecreate: s.forceRecreate === true,
+    terminationGracePeriodSeconds: int(s.terminationGracePeriodSeconds),
+    unreadyGracePeriodSeconds: int(s.unreadyGracePeriodSeconds),
+    minStartedSeconds: int(s.minStartedSeconds) ?? 0,
+    activeDeadlineSeconds: int(s.activeDeadlineSeconds),
+    ttlSecondsAfterFinished: int(s.ttlSecondsAfterFinished) ?? DEFAULTS.ttl,
+  };
+}
+
+async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, opts: CrrOptions, id: string): Promise<Run | 'completed'> {
+  const record = readRecord(cloneSet);
+  const recordText = cloneSet.metadata.annotations?.[PLUGIN.lastRestartAnnotation] ?? '';
+  if (!record || record.mode !== 'crr' || record.run !== id) {
+    const latest = record ? `its latest restart is ${record.mode === 'crr' ? 'crr run' : `an ${record.mode} restart`} ${record.run}` : 'it has no restart record';
+    throw new RefusedError(`cannot resume run ${id} of CloneSet "${opts.name}": ${latest}`, 'check the run id printed when the run started');
+  }
+  if (record.finished === 'completed') return 'completed';
+  const strategy = strategyFromRecord(record.crr);
+  // Kruise deletes finished CRRs after their TTL: past it, a pod's restart may have left no trace and would run again.
+  const ageSeconds = (ctx.now() - Date.parse(record.startedAt)) / 1000;
+  if (ageSeconds > strategy.ttlSecondsAfterFinished) {
+    throw new RefusedError(
+      `run ${id} started ${Math.round(ageSeconds)}s ago, longer than its requests' TTL (${strategy.ttlSecondsAfterFinished}s): Kruise may have deleted finished requests, so resuming could restart pods twice`,
+      'check the pods, then start a --new run for the rest (with --pod or -l)',
+    );
+  }
+  const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? resolveMaxUnavailable(cloneSet));
+  refuseZeroBudget(budget, cloneSet);
+  const crrs = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
+  return {
+    id,
+    record,
+    recordText,
+    containers: record.containers,
+    strategy,
+    pacing: pacingOf(opts, budget, record.crr),
+    crrs: crrs.items,
+    crrsVersion: crrs.resourceVersion,
+    skipped: [],
+  };
+}
+
+function dryRunDocument(cloneSet: CloneSet, run: Run, opts: CrrOptions, namespace: string) {
+  const pods = run.record.pods ?? [];
+  return {
+    dryRun: opts.dryRun,
+    cloneSet: `${namespace}/${opts.name}`,
+    ...(opts.resume ? { resume: run.id } : {}),
+    containers: run.containers,
+    pods,
+    skipped: run.skipped,
+    maxUnavailable: run.pacing.budget,
+    batches: batchCount(pods.length, run.pacing.budget),
+    minReadySeconds: run.pacing.minReadySeconds,
+    readyTimeoutSeconds: run.pacing.readyTimeoutSeconds,
+    maxFailures: run.pacing.maxFailures,
+    request: buildCrr({ namespace, cloneSet: opts.name, run: run.id, pod: pods[0] ?? '<pod>', containers: run.containers, strategy: run.strategy }),
+  };
+}
+
+function printDryRun(ctx: CommandContext, doc: ReturnType<typeof dryRunDocument>, opts: CrrOptions): void {
+  if (opts.output === 'json' || opts.output === 'yaml') {
+    ctx.stdout.write(formatDocument(doc, opts.output));
+    return;
+  }
+  const batches = doc.batches === 1 ? '1 batch' : `about ${doc.batches} batches`;
+  ctx.stdout.write(`restart of containers ${doc.containers.join(', ')} in ${doc.pods.length} pods of CloneSet ${doc.cloneSet} with ContainerRecreateRequests, ${doc.maxUnavailable} at a time (${batches})\n`);
+  ctx.stdout.write(`pods: ${doc.pods.join(', ') || '(none)'}\n`);
+  for (const s of doc.skipped) ctx.stdout.write(`skipped: ${s.pod}: ${s.reason}\n`);
+  ctx.stdout.write(`request (one per pod):\n${JSON.stringify(doc.request, null, 2)}\n`);
+  ctx.stdout.write(`dry run (${doc.dryRun}): nothing was created\n`);
+}
+
+/** Writes the record before the first request, so a killed process leaves everything a resume needs on the CloneSet. */
+async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, opts: CrrOptions, run: Run): Promise<CloneSet> {
+  const path = objectPath(CLONESETS, client.namespace, opts.name);
+  let current = cloneSet;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // The resourceVersion makes this a compare-and-swap: two runs started at once cannot both believe they own it.
+      const body = { metadata: { resourceVersion: current.metadata.resourceVersion, annotations: { [PLUGIN.lastRestartAnnotation]: run.recordText } } };
+      return await client.patch<CloneSet>(path, body, 'merge', { type: CLONESETS });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409) || attempt >= 5) throw err;
+      ctx.log(2, `CloneSet changed while we were writing the run record (attempt ${attempt}); re-reading`);
+      current = await getCloneSet(client, opts.name);
+      const previous = readRecord(current);
+      if (previous?.mode === 'crr' && !previous.finished && previous.run !== run.id && !opts.newRun) {
+        throw new RefusedError(`another crr run (${previous.run}) of CloneSet "${opts.name}" started meanwhile`, `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w`);
+      }
+    }
+  }
+}
+
+/** Marks the run finished, only if the record is still ours: a newer restart's record must not be overwritten. */
+async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, finished: 'completed' | 'failed'): Promise<void> {
+  const pointer = `/metadata/annotations/${PLUGIN.lastRestartAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const patch = [
+    { op: 'test', path: pointer, value: run.recordText },
+    { op: 'replace', path: pointer, value: writeRecord({ ...run.record, finished }) },
+  ];
+  try {
+    await client.patch(objectPath(CLONESETS, client.namespace, opts.name), patch, 'json', { type: CLONESETS });
+  } catch (err) {
+    const replaced = err instanceof ApiError && (err.status === 422 || err.status === 409 || /test operation|testing value/i.test(err.message));
+    if (replaced) warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (a newer restart replaced it); left it as is`);
+    else warn(ctx, `could not mark run ${run.id} ${finished} on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function recordEvent(ctx: CommandContext, client: KubeClient, cs: CloneSet, run: Run): Promise<void> {
+  const now = new Date(ctx.now()).toISOString();
+  const pods = run.record.pods?.length ?? 0;
+  try {
+    await client.create(collectionPath(EVENTS, client.namespace), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${cs.metadata.name}.`, namespace: client.namespace },
+      involvedObject: { apiVersion: apiVersion(CLONESETS), kind: 'CloneSet', name: cs.metadata.name, namespace: client.namespace, uid: cs.metadata.uid },
+      reason: 'ContainerRestartStarted',
+      message: `Restart of ${run.containers.join(', ')} in ${pods} pods with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`,
+      type: 'Normal',
+      source: { component: 'kubectl-kruise_restart' },
+      reportingComponent: 'kubectl-kruise_restart',
+      reportingInstance: hostname(),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+  } catch (err) {
+    ctx.log(2, `could not record an Event on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+type LoopEnd = { kind: 'finished'; decision: PacingDecision } | { kind: 'timeout' | 'interrupted'; decision?: PacingDecision } | { kind: 'error'; error: unknown };
+
+interface LoopResult {
+  end: LoopEnd;
+  progress?: RestartProgress;
+}
+
+/**
+ * The paced loop. Every decision is taken on a watch event (or when a min-ready / ready timeout ends), so a freed
+ * slot is used at once; the API sees one create per pod and two long-lived watches.
+ */
+async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], podsVersion: string, opts: CrrOptions, run: Run): Promise<LoopResult> {
+  const namespace = client.namespace;
+  const sink = progressSink(ctx, opts.output);
+  const order = run.record.pods ?? [];
+  let memory: PacingMemory = emptyMemory();
+  let history: ProgressHistory | undefined;
+  let progress: RestartProgress | undefined;
+  let decision: PacingDecision | undefined;
+  const creating = new Set<string>();
+  let stopping = false;
+  let settle!: (end: LoopEnd) => void;
+  const ended = new Promise<LoopEnd>((resolve) => (settle = resolve));
+  let scheduled = false;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  const reported = new Set<string>();
+
+  const podsLive = new LiveCollection<Pod>(client, PODS, namespace, { labelSelector: podSelectorOf(cloneSet) }, () => schedule());
+  const crrsLive = new LiveCollection<ContainerRecreateRequest>(client, CRRS, namespace, { labelSelector: `${PLUGIN.runLabel}=${run.id}` }, () => schedule());
+
+  const render = () => {
+    const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record: run.record, crrs: crrsLive.values(), now: ctx.now(), history });
+    history = result.history;
+    progress = result.progress;
+    sink.update(progress);
+  };
+
+  const create = async (pod: string) => {
+    creating.add(pod);
+    const body = buildCrr({ namespace, cloneSet: opts.name, run: run.id, pod, containers: run.containers, strategy: run.strategy });
+    const name = body.metadata.name as string;
+    try {
+      let crr: ContainerRecreateRequest;
+      try {
+        crr = await client.create<ContainerRecreateRequest>(collectionPath(CRRS, namespace), body, { type: CRRS });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 409)) throw err;
+        // Created before (a retry whose answer was lost, or a crash): adopt it rather than restart the pod twice.
+        crr = await client.get<ContainerRecreateRequest>(objectPath(CRRS, namespace, name), { type: CRRS });
+        if (crr.metadata.labels?.[PLUGIN.runLabel] !== run.id) throw new FailedError(`a ContainerRecreateRequest named ${name} exists but belongs to another run`, 'delete it or start a --new run');
+        ctx.log(2, `adopted existing request ${name}`);
+      }
+      // The watch may already have a newer copy; never replace it with this older answer.
+      if (!crrsLive.items.has(name)) crrsLive.items.set(name, crr);
+    } catch (err) {
+      // The webhook judges each pod (gone, pending, container never started): that pod fails, the run decides.
+      if (err instanceof ApiError && (err.status === 400 || err.status === 422)) memory = withFailure(memory, { pod, message: `request refused: ${err.message}` });
+      else settle({ kind: 'error', error: err });
+    } finally {
+      creating.delete(pod);
+      schedule();
+    }
+  };
+
+  const evaluate = () => {
+    scheduled = false;
+    const now = ctx.now();
+    decision = nextPodsToStart({
+      order,
+      pods: ownedBy(cloneSet, podsLive.values()),
+      crrs: crrsLive.values(),
+      creating: [...creating],
+      budget: run.pacing.budget,
+      minReadySeconds: run.pacing.minReadySeconds,
+      readyTimeoutSeconds: run.pacing.readyTimeoutSeconds,
+      maxFailures: run.pacing.maxFailures,
+      now,
+      memory,
+    });
+    memory = decision.memory;
+    for (const f of decision.failed) {
+      const key = `${f.pod}/${f.container ?? ''}`;
+      if (!reported.has(key)) {
+        reported.add(key);
+        warn(ctx, `pod ${f.pod}${f.container ? ` container ${f.container}` : ''} failed: ${f.message}${decision.stopped ? '; no more requests start' : ''}`);
+      }
+    }
+    if (!stopping) for (const pod of decision.start) void create(pod);
+    render();
+    if (decision.finished && creating.size === 0 && decision.start.length === 0) settle({ kind: 'finished', decision });
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeTimer = decision.wakeAt !== undefined ? setTimeout(schedule, Math.max(0, decision.wakeAt - now) + 5) : undefined;
+  };
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(evaluate);
+  }
+
+  // Only redraws ages and the ETA; decisions wait for the cluster (or a deadline) to change.
+  const tick = setInterval(() => {
+    if (!scheduled) render();
+  }, 1000);
+  const timer = opts.timeoutMs > 0 ? setTimeout(() => settle({ kind: 'timeout' }), opts.timeoutMs) : undefined;
+  const onInterrupt = () => settle({ kind: 'interrupted' });
+  ctx.interrupted.addEventListener('abort', onInterrupt, { once: true });
+  if (ctx.interrupted.aborted) settle({ kind: 'interrupted' });
+
+  try {
+    crrsLive.startFrom(run.crrs, run.crrsVersion);
+    podsLive.startFrom(pods, podsVersion);
+    const end = await ended;
+    stopping = true;
+    // Requests already sent either land or not; wait for the answers so the summary and the record are right.
+    while (creating.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!progress) render();
+    sink.finish(progress as RestartProgress);
+    if (end.kind === 'timeout' || end.kind === 'interrupted') return { end: { kind: end.kind, decision }, progress };
+    return { end, progress };
+  } finally {
+    clearInterval(tick);
+    if (timer) clearTimeout(timer);
+    if (wakeTimer) clearTimeout(wakeTimer);
+    ctx.interrupted.removeEventListener('abort', onInterrupt);
+    podsLive.stop();
+    crrsLive.stop();
+  }
+}
+
+function describeFailures(failures: PodFailure[]): string {
+  return failures.map((f) => `${f.pod}${f.container ? `/${f.container}` : ''}: ${f.message}`).join('; ');
+}
+
+export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<number> {
+  const opts = completeOptions(args);
+  const client = await ctx.connect();
+  const namespace = client.namespace;
+  let cloneSet = await getCloneSet(client, opts.name);
+  const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
+
+  const planned = opts.resume ? await planResume(ctx, client, cloneSet, opts, opts.resume) : await planNewRun(ctx, client, cloneSet, pods, opts);
+  if (planned === 'completed') {
+    note(ctx, `run ${opts.resume} of CloneSet ${namespace}/${opts.name} already completed: nothing to do`);
+    return EXIT.ok;
+  }
+  const run = planned;
+  for (const s of run.skipped) warn(ctx, `skipping pod ${s.pod}: ${s.reason}`);
+
+  if (opts.dryRun !== 'none') {
+    if (opts.dryRun === 'server') {
+      await requirePermissions(client, namespace, NEEDED);
+      const first = run.record.pods?.[0];
+      // One request through the webhook proves schema, admission and permissions without restarting anything.
+      if (first) {
+        const body = buildCrr({ namespace, cloneSet: opts.name, run: run.id, pod: first, containers: run.containers, strategy: run.strategy });
+        await client.create(collectionPath(CRRS, namespace), body, { query: { dryRun: 'All' }, type: CRRS });
+      }
+    }
+    printDryRun(ctx, dryRunDocument(cloneSet, run, opts, namespace), opts);
+    return EXIT.ok;
+  }
+
+  await requirePermissions(client, namespace, NEEDED);
+
+  const total = run.record.pods?.length ?? 0;
+  note(ctx, `run ${run.id}`);
+  if (opts.resume) {
+    note(ctx, `resuming: containers ${run.containers.join(', ')} in ${total} pods of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time`);
+  } else {
+    cloneSet = await writeNewRecord(ctx, client, cloneSet, opts, run);
+    note(ctx, `restarting containers ${run.containers.join(', ')} in ${total} pods of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
+    await recordEvent(ctx, client, cloneSet, run);
+  }
+
+  const { end, progress } = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run);
+  if (progress && (opts.output === 'json' || opts.output === 'yaml')) ctx.stdout.write(formatDocument(progress, opts.output));
+
+  const resume = resumeCommand(opts, namespace, run.id);
+  switch (end.kind) {
+    case 'error':
+      warn(ctx, `stopped creating requests; the ones already created finish on their own. Resume with: ${resume}`);
+      throw end.error;
+    case 'interrupted':
+    case 'timeout': {
+      const d = end.decision;
+      const state = d ? `${d.done.length} of ${total} pods restarted, ${d.inFlight.length} in flight (they finish on their own)` : 'no pod restarted yet';
+      // The exact command goes on its own line too, so it can be copied even when the error line wraps.
+      ctx.stderr.write(`resume with: ${resume}\n`);
+      if (end.kind === 'interrupted') throw new InterruptedError(`interrupted: ${state}`, `resume with: ${resume}`);
+      throw new TimeoutError(`timed out after ${opts.timeoutMs / 1000}s: ${state}`, `resume with: ${resume}`);
+    }
+    case 'finished': {
+      const d = end.decision;
+      if (d.failed.length > 0) {
+        await finishRecord(ctx, client, opts, run, 'failed');
+        const untouched = d.waiting.length > 0 ? `; ${d.waiting.length} pods were not restarted` : '';
+        throw new FailedError(`${d.failedPods.length === 1 ? '1 pod' : `${d.failedPods.length} pods`} failed to restart: ${describeFailures(d.failed)}${untouched}`);
+      }
+      await finishRecord(ctx, client, opts, run, 'completed');
+      const skipped = d.skipped.length > 0 ? ` (${d.skipped.length} skipped: ${d.skipped.map((s) => `${s.pod} ${s.reason}`).join(', ')})` : '';
+      note(ctx, `run ${run.id} completed: ${d.done.length} of ${total} pods restarted${skipped}`);
+      return EXIT.ok;
+    }
+  }
+}
+
