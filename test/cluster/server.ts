@@ -15,6 +15,7 @@ import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { deepCopy, type KObj, type Store, type StoreEvent, StoreConflict } from './store';
 import { toTable, wantsTable } from './table';
 import { servingCert } from './tls';
+import { decodeSsar } from './proto';
 
 export interface RbacRule {
   verbs: string[];
@@ -208,7 +209,10 @@ export class ApiServer {
         rec.status = 200;
         return this.watch(req, res, url, route);
       }
-      const body = ['POST', 'PUT', 'PATCH'].includes(method) || (method === 'DELETE' && req.headers['content-length'] !== '0') ? await readBody(req) : '';
+      const rawBody = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : Buffer.alloc(0);
+      const isProto = String(req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf');
+      if (isProto && def !== SSAR) throw Errors.unsupportedMediaType(['application/json', 'application/yaml']);
+      const body = isProto ? JSON.stringify(decodeSsar(rawBody)) : rawBody.toString('utf8');
       const accept = req.headers.accept;
       let reply: HttpReply;
       switch (verb) {
@@ -268,6 +272,15 @@ export class ApiServer {
     if (p === 'apis') return ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: [...reg.groups.keys()].map((g) => this.group(g)) });
     if (parts[0] === 'apis' && parts.length === 2 && reg.groups.has(parts[1])) return ok(this.group(parts[1]));
     if (parts[0] === 'apis' && parts.length === 3 && reg.groups.get(parts[1])?.includes(parts[2])) return ok(this.resourceList(parts[1], parts[2]));
+    if (p === 'openapi/v3') {
+      const paths: Record<string, { serverRelativeURL: string }> = { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=emulated' } };
+      for (const [g, versions] of reg.groups) for (const v of versions) paths[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}?hash=emulated` };
+      return ok({ paths });
+    }
+    if (p === 'openapi/v3/api/v1') return ok(openApiV3(reg.defs.filter((d) => d.group === '')));
+    if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'apis' && reg.groups.get(parts[3])?.includes(parts[4]) && parts.length === 5) {
+      return ok(openApiV3(reg.defs.filter((d) => d.group === parts[3] && d.version === parts[4])));
+    }
     if (parts[0] === 'openapi') return new HttpReply(404, '404 page not found\n');
     return undefined;
   }
@@ -670,6 +683,28 @@ export class ApiServer {
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
+/**
+ * The slice of the core/v1 OpenAPI v3 document kubectl reads to learn that the server validates fields itself
+ * (PATCH operations with a `fieldValidation` query parameter). For custom resources kubectl checks Namespace's entry.
+ * Without it kubectl falls back to client-side validation and needs /openapi/v2, which the emulator does not serve.
+ */
+function openApiV3(defs: ResourceDef[]) {
+  const paths: Record<string, unknown> = {};
+  for (const d of defs) {
+    if (!d.verbs.includes('patch')) continue;
+    const prefix = d.group ? `/apis/${d.group}/${d.version}` : '/api/v1';
+    paths[`${prefix}${d.namespaced ? '/namespaces/{namespace}' : ''}/${d.plural}/{name}`] = {
+      patch: {
+        parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } }],
+        responses: {},
+        'x-kubernetes-action': 'patch',
+        'x-kubernetes-group-version-kind': { group: d.group, version: d.version, kind: d.kind },
+      },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+}
+
 function specEqual(a: KObj, b: KObj): boolean {
   const strip = (o: KObj) => {
     const { metadata: _m, status: _s, ...rest } = o;
@@ -708,11 +743,11 @@ function parseJson(body: string): unknown {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
