@@ -119,9 +119,10 @@ describe('progress: in-place restart', () => {
     assert.match(p.message, /3 of 3 pods done \(1 restarted, 2 recreated\)/);
   });
 
-  it('a pod created after the restart started counts as recreated even with a state annotation', () => {
+  it('judges recreation by Kruise\'s update state, not by creationTimestamp against the plugin\'s clock (skew)', () => {
+    // Created "after" the start on a cluster clock ahead of ours, then updated in place by this restart.
     const p = inplace([restartedPod('web-a', { created: 5 })], 60);
-    assert.equal(p.pods[0].state, 'recreated');
+    assert.equal(p.pods[0].state, 'restarted');
   });
 
   it('an inplace-update-state for another revision means the pod was recreated', () => {
@@ -529,5 +530,48 @@ describe('progress: setup runs', () => {
     const d = p.diagnoses.find((x) => x.kind === 'recreated');
     assert.equal(d?.severity, 'info');
     assert.match(d?.message ?? '', /--setup/);
+  });
+});
+
+describe('progress: pods outside the work', () => {
+  it('skips inactive (Failed, e.g. evicted) pods: Kruise replaces them, never updates them', () => {
+    const pods = [restartedPod('web-a'), oldPod('web-b', { phase: 'Failed', ready: false })];
+    const p = buildProgress({ cloneSet: cloneSet({ pods: [pods[0]], replicas: 1 }), pods, record: inplaceRecord(), now: ms(60) });
+    assert.equal(states(p)['web-b'], 'skipped');
+    assert.match(p.pods[1].reason ?? '', /inactive \(phase Failed\)/);
+    assert.equal(p.complete, true);
+  });
+
+  it('without fromRevision, an in-place update stamped well before the restart is an earlier one: pending', () => {
+    const pods = [restartedPod('web-a', { updateState: { updateTimestamp: -7200 }, containers: [{ restartCount: 1, startedAt: -7190 }] })];
+    const cs = cloneSet({ pods, status: { currentRevision: NEW_REV } });
+    const p = buildProgress({ cloneSet: cs, pods, record: inplaceRecord({ fromRevision: undefined }), now: ms(30) });
+    assert.equal(p.pods[0].state, 'pending');
+    assert.equal(p.complete, false);
+  });
+
+  it('a CRR Recreating for long on a pod that is not Ready points at readiness, not the daemon', () => {
+    const pods = [oldPod('web-a', { ready: false, containers: [{ startedAt: null, waitingReason: 'CrashLoopBackOff' }] }), oldPod('web-b')];
+    const crrs = [crr({ pod: 'web-a', phase: 'Recreating', states: [{ phase: 'Recreating' }] })];
+    const p = buildProgress({ cloneSet: cloneSet({ pods }), pods, record: crrRecord(['web-a', 'web-b']), crrs, now: ms(300) });
+    assert.match(diagnosis(p, 'not-ready').message, /CrashLoopBackOff/);
+    assert.ok(!kinds(p).includes('daemon-not-acting'));
+  });
+
+  it('a selected pod that is terminating and has no CRR is skipped', () => {
+    const pods = [oldPod('web-a', { deleting: true })];
+    const p = buildProgress({ cloneSet: cloneSet({ pods, replicas: 1 }), pods, record: crrRecord(['web-a']), crrs: [], now: ms(10) });
+    assert.equal(p.pods[0].state, 'skipped');
+    assert.equal(p.complete, true);
+  });
+
+  it('history survives a JSON round trip', () => {
+    const pods = [restartingPod('web-a'), oldPod('web-b')];
+    const cs = cloneSet({ pods });
+    const { history } = track({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(12) });
+    const again = JSON.parse(JSON.stringify(history));
+    assert.deepEqual(again, history);
+    const p = buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(20), history: again });
+    assert.equal(p.pods[0].since, at(10));
   });
 });
