@@ -4,7 +4,7 @@
 import Table from 'cli-table3';
 import { formatCount, formatDuration } from '../kruise/duration';
 import type { Diagnosis, PodProgress, PodRestartState, RestartProgress } from '../kruise/progress';
-import { displayWidth, painter, truncateEnd, truncateMiddle, type Paint, type Tone } from './text';
+import { displayWidth, padEnd, painter, truncateEnd, truncateMiddle, type Paint, type Tone } from './text';
 
 export interface FrameOptions {
   /** Terminal width: no line is wider (escape codes excluded). */
@@ -254,25 +254,42 @@ const BORDERLESS = {
   left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
 };
 
-function table(p: RestartProgress, visible: PodProgress[], options: FrameOptions, paint: Paint): string[] {
+/** Above this many rows cli-table3's layout (quadratic in rows) costs seconds; the plain layout gives the same text. */
+const TABLE_LIBRARY_MAX_ROWS = 200;
+
+/**
+ * The pod table as lines: cells already cut to fit, laid out by cli-table3 (borderless, like kubectl), or by a plain
+ * padder for very long tables (`status` off a terminal prints every pod). Both engines produce the same text.
+ */
+export function podTable(
+  p: RestartProgress,
+  visible: PodProgress[],
+  options: Pick<FrameOptions, 'columns' | 'color' | 'wide' | 'now'>,
+  engine: 'auto' | 'cli-table3' | 'plain' = 'auto',
+): string[] {
+  const paint = painter(options.color);
   const all = columnsFor(p, options.wide === true, options.now, visible);
   const rawTexts = visible.map((pod) => all.map((c) => c.text(pod)));
   const { cols, widths, texts } = fitColumns(all, rawTexts, options.columns);
+  const head = cols.map((c, k) => paint('bold', truncateEnd(c.head, widths[k])));
+  const rows = visible.map((pod, r) =>
+    cols.map((c, k) => {
+      const text = c.cut === 'middle' ? truncateMiddle(texts[r][k], widths[k]) : truncateEnd(texts[r][k], widths[k]);
+      const tone = c.tone?.(pod);
+      return tone ? paint(tone, text) : text;
+    }),
+  );
+  const useLibrary = engine === 'cli-table3' || (engine === 'auto' && rows.length <= TABLE_LIBRARY_MAX_ROWS);
+  if (!useLibrary) {
+    return [head, ...rows].map((cells) => cells.map((cell, k) => padEnd(cell, widths[k])).join(' '.repeat(GAP)).replace(/\s+$/, ''));
+  }
   const t = new Table({
-    head: cols.map((c, k) => paint('bold', truncateEnd(c.head, widths[k]))),
+    head,
     chars: BORDERLESS,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': GAP, compact: true },
     wordWrap: false,
   });
-  visible.forEach((pod, r) => {
-    t.push(
-      cols.map((c, k) => {
-        const text = c.cut === 'middle' ? truncateMiddle(texts[r][k], widths[k]) : truncateEnd(texts[r][k], widths[k]);
-        const tone = c.tone?.(pod);
-        return tone ? paint(tone, text) : text;
-      }),
-    );
-  });
+  for (const row of rows) t.push(row);
   return t
     .toString()
     .split('\n')
@@ -334,7 +351,7 @@ export function renderFrame(progress: RestartProgress, options: FrameOptions): s
   } else if (space >= 1) {
     const fits = ordered.length <= space;
     const shown = fits ? ordered : ordered.slice(0, Math.max(0, space - 1));
-    if (shown.length > 0) lines.push(...table(progress, shown, { ...options, columns }, paint));
+    if (shown.length > 0) lines.push(...podTable(progress, shown, { ...options, columns }));
     if (!fits) lines.push(foldLine(ordered.slice(shown.length)));
   }
   return lines

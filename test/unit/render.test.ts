@@ -4,7 +4,7 @@ import { buildProgress, type RestartProgress } from '../../src/kruise/progress';
 import type { Pod } from '../../src/kruise/types';
 import { colorEnabled, liveViewSupported } from '../../src/ui/color';
 import { renderDocument } from '../../src/ui/document';
-import { podsByAttention, renderFrame } from '../../src/ui/frame';
+import { podTable, podsByAttention, renderFrame } from '../../src/ui/frame';
 import { LineReporter } from '../../src/ui/lines';
 import { LiveView, type Scheduler } from '../../src/ui/live';
 import { displayWidth, truncateEnd, truncateMiddle } from '../../src/ui/text';
@@ -135,6 +135,25 @@ describe('renderFrame', () => {
     const frame = renderFrame(p, { columns: 100, rows: 10, color: false, now: ms(0) });
     assert.match(frame, /No restart recorded/);
     assert.match(frame, /web-a/);
+  });
+
+  it('lays out long tables without cli-table3, to the same text', () => {
+    const p = bigProgress();
+    const some = p.pods.slice(4890, 4990);
+    for (const color of [false, true]) {
+      for (const wide of [false, true]) {
+        const options = { columns: 140, color, wide, now: ms(900) };
+        assert.deepEqual(podTable(p, some, options, 'plain'), podTable(p, some, options, 'cli-table3'));
+      }
+    }
+  });
+
+  it('prints every pod of a 5,000-pod restart off a terminal in well under a second', () => {
+    const p = bigProgress();
+    const started = Date.now();
+    const frame = renderFrame(p, { columns: 200, rows: 100_000, color: false, now: ms(900) });
+    assert.equal(frame.split('\n').filter((l) => l.startsWith('web-')).length, 5000);
+    assert.ok(Date.now() - started < 1500, `${Date.now() - started} ms`);
   });
 
   it('orders pods by attention: failed, in flight (oldest first), pending, then done (newest first)', () => {
