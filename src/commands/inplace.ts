@@ -16,7 +16,7 @@ import {
   validateEnvName,
   type TriggerSelection,
 } from '../kruise/trigger';
-import { PLUGIN, type CloneSet, type RestartRecord } from '../kruise/types';
+import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
 import { cloneSetName, confirm, getCloneSet, listPods, note, timeoutMs, warn } from './common';
 import { followRestart, outcomeExitCode } from './follow';
@@ -92,8 +92,8 @@ function whoAmI(client: KubeClient): string {
 type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePlan } | { kind: 'setup'; containers: string[]; plan: InplacePlan; cost: string };
 
 /** Re-run after every 409: the CloneSet may have changed under us. */
-function decide(cloneSet: CloneSet, opts: InplaceOptions): Decision {
-  const plan = planInplace(cloneSet, { allowRecreate: opts.allowRecreate, force: opts.force, setup: opts.setup });
+function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision {
+  const plan = planInplace(cloneSet, { allowRecreate: opts.allowRecreate, force: opts.force, setup: opts.setup }, pods);
   const selection = selectTrigger(cloneSet.spec.template, opts.containers);
   if (!selection.ok && selection.problem !== 'no-wiring') {
     const remedy =
@@ -137,8 +137,8 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
   const client = await ctx.connect();
   const namespace = client.namespace;
   let cloneSet = await getCloneSet(client, opts.name);
-  let decision = decide(cloneSet, opts);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
+  let decision = decide(cloneSet, pods, opts);
 
   for (const w of decision.plan.warnings) warn(ctx, w);
   if (decision.kind === 'restart' && decision.selection.unwired.length > 0) {
@@ -230,7 +230,7 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
       if (!conflict || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing (attempt ${attempt}); re-reading`);
       cloneSet = await getCloneSet(client, opts.name);
-      decision = decide(cloneSet, opts);
+      decision = decide(cloneSet, pods, opts);
     }
   }
 

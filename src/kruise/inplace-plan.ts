@@ -1,6 +1,6 @@
 // Decisions for `inplace`, from the CloneSet alone: may we go, what will happen, and what the user must hear first.
 import { desiredReplicas, resolveMaxSurge, resolveMaxUnavailable, resolvePartition } from './budget';
-import type { CloneSet } from './types';
+import { KRUISE, type CloneSet, type Pod } from './types';
 
 export interface InplaceFlags {
   allowRecreate: boolean;
@@ -32,7 +32,7 @@ export function strategyOf(cloneSet: CloneSet): string {
 }
 
 /** True while the controller has not finished the previous template change. */
-export function rolloutInProgress(cloneSet: CloneSet): string | undefined {
+export function rolloutInProgress(cloneSet: CloneSet, pods: Pod[] = []): string | undefined {
   const s = cloneSet.status ?? {};
   const generation = cloneSet.metadata.generation ?? 0;
   if ((s.observedGeneration ?? 0) < generation) return `the controller has not yet observed generation ${generation}`;
@@ -41,10 +41,14 @@ export function rolloutInProgress(cloneSet: CloneSet): string | undefined {
     const expected = s.expectedUpdatedReplicas ?? desiredReplicas(cloneSet) - resolvePartition(cloneSet);
     if (updated < expected) return `revision ${s.updateRevision} is still rolling out (${updated}/${expected} pods updated)`;
   }
-  const updatedReady = s.updatedAvailableReplicas ?? s.updatedReadyReplicas;
-  if (updatedReady !== undefined && s.updatedReplicas !== undefined && updatedReady < s.updatedReplicas) {
-    return `${s.updatedReplicas - updatedReady} updated pods are not ready yet`;
-  }
+  // Merely unready pods are no rollout (restarting crash-looping pods may be the point); pods Kruise is still updating
+  // in place are.
+  const updating = pods.filter(
+    (p) =>
+      p.status?.conditions?.some((c) => c.type === KRUISE.inPlaceUpdateReady && c.status === 'False') ||
+      p.metadata.labels?.[KRUISE.lifecycleStateLabel] === 'Updating',
+  );
+  if (updating.length > 0) return `${updating.length} pods are still being updated in place`;
   return undefined;
 }
 
@@ -52,7 +56,7 @@ function unpauseCommand(cloneSet: CloneSet): string {
   return `kubectl patch clone ${cloneSet.metadata.name} -n ${cloneSet.metadata.namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`;
 }
 
-export function planInplace(cloneSet: CloneSet, flags: InplaceFlags): InplacePlan {
+export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[] = []): InplacePlan {
   const strategy = strategyOf(cloneSet);
   const replicas = desiredReplicas(cloneSet);
   const partition = resolvePartition(cloneSet);
@@ -78,7 +82,7 @@ export function planInplace(cloneSet: CloneSet, flags: InplaceFlags): InplacePla
       remedy: `unpause it first (${unpauseCommand(cloneSet)})`,
     };
   } else if (!flags.force) {
-    const busy = rolloutInProgress(cloneSet);
+    const busy = rolloutInProgress(cloneSet, pods);
     if (busy) {
       plan.refusal = {
         reason: `a rollout is already in progress on CloneSet ${name}: ${busy}`,
