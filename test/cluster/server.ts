@@ -502,7 +502,7 @@ export class ApiServer {
     // kruise-daemon relies on), the main endpoint everything but status.
     let next: KObj;
     if (subresource === 'status') {
-      next = { ...old, status: obj.status };
+      next = { ...old, metadata: { ...old.metadata }, status: obj.status };
       if (def.plural === 'pods') next.metadata = { ...old.metadata, labels: obj.metadata.labels, annotations: obj.metadata.annotations };
     } else {
       next = { ...obj, metadata: { ...obj.metadata } };
