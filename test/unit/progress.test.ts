@@ -125,6 +125,11 @@ describe('progress: in-place restart', () => {
     assert.equal(p.pods[0].state, 'restarted');
   });
 
+  it('a pod created after its own recorded in-place update was recreated (both cluster clocks)', () => {
+    const p = inplace([restartedPod('web-a', { created: 12 })], 60);
+    assert.equal(p.pods[0].state, 'recreated');
+  });
+
   it('an inplace-update-state for another revision means the pod was recreated', () => {
     const p = inplace([restartedPod('web-a', { updateState: { revision: 'web-other', updateTimestamp: 10 } })], 60);
     assert.equal(p.pods[0].state, 'recreated');
