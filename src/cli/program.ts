@@ -126,7 +126,8 @@ and PodDisruptionBudgets, so the plugin paces them), stops on the first failure,
         .option('ttl', { type: 'number', describe: 'Seconds Kruise keeps finished requests (default 86400); a run can be resumed within this time' })
         .option('resume', { type: 'string', describe: 'Finish an interrupted run (its id); takes pods, containers and strategy from the run' })
         .option('new', { type: 'boolean', describe: 'Start a new run although an unfinished one exists' })
-        .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan without creating anything' })
+        // A bare --dry-run means client, as in kubectl.
+        .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], coerce: (v: string) => (v === '' ? 'client' : v), describe: 'Print the plan (pods, containers, skipped pods, batches) without creating anything' })
         .example(`${PROGRAM} crr web -c app`, 'Restart container app in every pod, within the CloneSet maxUnavailable')
         .example(`${PROGRAM} crr web --all-containers --max-unavailable 1`, 'One pod at a time')
         .example(`${PROGRAM} crr web --resume 20261126-101500-abcd`, 'Finish an interrupted run'),

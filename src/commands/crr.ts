@@ -579,8 +579,6 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
     case 'timeout': {
       const d = end.decision;
       const state = d ? `${d.done.length} of ${total} pods restarted, ${d.inFlight.length} in flight (they finish on their own)` : 'no pod restarted yet';
-      // The exact command goes on its own line too, so it can be copied even when the error line wraps.
-      ctx.stderr.write(`resume with: ${resume}\n`);
       if (end.kind === 'interrupted') throw new InterruptedError(`interrupted: ${state}`, `resume with: ${resume}`);
       throw new TimeoutError(`timed out after ${opts.timeoutMs / 1000}s: ${state}`, `resume with: ${resume}`);
     }
