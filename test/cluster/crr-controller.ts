@@ -83,6 +83,7 @@ export class CrrController {
 
   private requeue(k: string, afterMs: number): void {
     this.timers.get(k)?.cancel();
+    if (!Number.isFinite(afterMs)) return;
     this.timers.set(k, this.sim.clock.after(Math.max(afterMs, 1), () => this.markDirty(k), afterMs > 5000));
   }
 
