@@ -55,8 +55,6 @@ describe('simulated CloneSet controller', function () {
     c = await startCluster({ speed: 200 });
     await c.seedCloneSet({ name: 'web', replicas: 2, strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: ANN });
     const seen: string[] = [];
-    const unsub = (c as unknown as { clock: unknown }) && null;
-    void unsub;
     await call(c, 'PATCH', csPath('default', 'web'), bump('x1'), { contentType: 'application/merge-patch+json' });
     await c.waitFor(() => c.list<Pod>('pods', 'default').some((p) => p.metadata.labels?.[KRUISE.lifecycleStateLabel] === 'Updating'), 5000, 'an Updating pod');
     for (const p of c.list<Pod>('pods', 'default')) {

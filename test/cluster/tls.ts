@@ -33,7 +33,7 @@ export function servingCert(): ServingCert {
     return cached;
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`openssl failed to make the emulator's certificates: ${(e as Error).message} ${stderr}`);
+    throw new Error(`openssl failed to make the emulator's certificates: ${(e as Error).message} ${stderr}`, { cause: e });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
