@@ -43,9 +43,9 @@ function completeOptions(args: CommandArgs): InplaceOptions {
   const annotation = String(args.annotation ?? PLUGIN.defaultTriggerAnnotation);
   const envName = String(args['env-name'] ?? PLUGIN.defaultTriggerEnv);
   const keyProblem = validateAnnotationKey(annotation);
-  if (keyProblem) throw new UsageError(`--annotation: ${keyProblem}`);
+  if (keyProblem) throw new UsageError(`--annotation: ${keyProblem}`, 'use a key such as example.com/restarted-at');
   const envProblem = validateEnvName(envName);
-  if (envProblem) throw new UsageError(`--env-name: ${envProblem}`);
+  if (envProblem) throw new UsageError(`--env-name: ${envProblem}`, 'use a name such as RESTARTED_AT');
   if (!args.setup && (args.annotation !== undefined || args['env-name'] !== undefined)) {
     throw new UsageError('--annotation and --env-name only apply with --setup', 'existing wiring is found by itself');
   }

@@ -47,7 +47,7 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isStatus(body: unknown): body is KubeStatus {
   return typeof body === 'object' && body !== null && (body as KubeStatus).kind === 'Status';
@@ -92,6 +92,7 @@ class RateLimiter {
 export class KubeClient {
   /** Requests sent, retries included: the benchmark's "API economy" figure. */
   requestCount = 0;
+  private reachedServer = false;
   private readonly limiter: RateLimiter;
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
@@ -138,6 +139,7 @@ export class KubeClient {
       this.requestCount++;
       const took = Date.now() - started;
       if (response) {
+        this.reachedServer = true;
         this.debug(6, `${method} ${url} ${response.status} in ${took} ms`);
         if (response.status >= 200 && response.status < 300) return body as T;
         const retryAfter = parseRetryAfter(response.retryAfter, Date.now());
@@ -154,7 +156,10 @@ export class KubeClient {
       }
       const code = errorCode(failure);
       this.debug(6, `${method} ${url} failed after ${took} ms: ${code ?? String(failure)}`);
-      if (isRetryableNetworkError(code)) {
+      // A server that never answered is most likely the wrong address: say so at once. Once it has answered, a
+      // refused connection is an API server restart worth waiting out.
+      const firstContact = !this.reachedServer && (code === 'ECONNREFUSED' || code === 'ENOTFOUND');
+      if (isRetryableNetworkError(code) && !(firstContact && attempt >= 2)) {
         const delay = nextDelay(attempt, undefined, this.retry, this.random);
         if (delay !== undefined) {
           await this.sleep(delay);
