@@ -87,7 +87,7 @@ function completeOptions(args: CommandArgs): CrrOptions {
   }
   const containers = (args.container as unknown[] | undefined)?.map(String);
   if (containers?.some((c) => !c.trim())) throw new UsageError('--container needs a container name');
-  if (containers?.length && args['all-containers']) throw new UsageError('-c/--container and --all-containers cannot be combined');
+  if (containers?.length && args['all-containers']) throw new UsageError('-c/--container and --all-containers cannot be combined', 'pick one');
   const podNames = (args.pod as unknown[] | undefined)?.map(String);
   for (const pod of podNames ?? []) {
     const problem = validateObjectName(pod, 'pod');

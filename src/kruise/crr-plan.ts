@@ -76,7 +76,7 @@ export type ContainerChoice = { ok: true; containers: string[] } | { ok: false; 
 export function chooseContainers(cloneSet: CloneSet, requested: string[] | undefined, all: boolean): ContainerChoice {
   const names = (cloneSet.spec.template?.spec?.containers ?? []).map((c) => c.name);
   const cs = cloneSet.metadata.name ?? '';
-  if (all && requested?.length) return { ok: false, usage: true, message: '-c/--container and --all-containers cannot be combined' };
+  if (all && requested?.length) return { ok: false, usage: true, message: '-c/--container and --all-containers cannot be combined', hint: 'pick one' };
   if (all) return { ok: true, containers: names };
   if (!requested?.length) {
     if (names.length === 1) return { ok: true, containers: names };
@@ -94,7 +94,7 @@ export function chooseContainers(cloneSet: CloneSet, requested: string[] | undef
       ok: false,
       usage: false,
       message: `CloneSet "${cs}" has no container ${unknown.map((c) => `"${c}"`).join(', ')}`,
-      hint: `its containers are: ${names.join(', ')}`,
+      hint: `use -c with one of: ${names.join(', ')}`,
     };
   }
   return { ok: true, containers: unique };
