@@ -191,6 +191,19 @@ describe('crr (built binary, emulated cluster)', function () {
     assert.deepEqual([doc.summary.total, doc.summary.restarted], [4, 4]);
   });
 
+  it('fails a pod whose restarted container never gets Ready within --ready-timeout, and starts no other', async () => {
+    const cluster = await start({ speed: 20 });
+    await cluster.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'] });
+    const pods = podNames(cluster);
+    cluster.knobs.neverReady(pods[0]);
+    await cluster.whenIdle();
+    cluster.clearLog();
+    const run = await crr(['web', '--max-unavailable', '1', '--ready-timeout', '2s']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(assertOneLineError(run), new RegExp(`${pods[0]}: not Ready within 2s after its containers restarted`));
+    assert.deepEqual(crrsOf(cluster).map((c) => c.spec.podName), [pods[0]]);
+  });
+
   it('checks its flags before touching any cluster', async () => {
     for (const [args, pattern] of [
       [['web', '--active-deadline', '2'], /--active-deadline must be at least 3/],
