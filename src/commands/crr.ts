@@ -539,7 +539,7 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
     return EXIT.ok;
   }
   const run = planned;
-  for (const s of run.skipped) warn(ctx, `skipping pod ${s.pod}: ${s.reason}`);
+  const warnSkipped = () => run.skipped.forEach((s) => warn(ctx, `skipping pod ${s.pod}: ${s.reason}`));
 
   if (opts.dryRun !== 'none') {
     if (opts.dryRun === 'server') {
@@ -551,6 +551,7 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
         await client.create(collectionPath(CRRS, namespace), body, { query: { dryRun: 'All' }, type: CRRS });
       }
     }
+    warnSkipped();
     printDryRun(ctx, dryRunDocument(cloneSet, run, opts, namespace), opts);
     return EXIT.ok;
   }
@@ -558,7 +559,9 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
   await requirePermissions(client, namespace, NEEDED);
 
   const total = run.record.pods?.length ?? 0;
+  // First line of a run, before anything can fail: whatever happens next, the user knows what to --resume.
   note(ctx, `run ${run.id}`);
+  warnSkipped();
   if (opts.resume) {
     note(ctx, `resuming: containers ${run.containers.join(', ')} in ${total} pods of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time`);
   } else {

@@ -72,6 +72,7 @@ describe('crr (built binary, emulated cluster)', function () {
     const schema = loadCrds()?.find((c) => c.kind === 'ContainerRecreateRequest')?.versions.find((v) => v.name === 'v1alpha1')?.schema;
     assert.ok(schema);
     const id = runIdOf(run.stderr);
+    assert.equal(run.stderr.split('\n')[0], `run ${id}`, 'the run id comes first');
     for (const c of crrsOf(cluster)) {
       assert.deepEqual(validate(c, schema), [], c.metadata.name);
       assert.equal(c.metadata.labels?.[PLUGIN.runLabel], id);
