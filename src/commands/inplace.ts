@@ -6,7 +6,7 @@ import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, EVENTS, apiVersion, collectionPath, objectPath } from '../kube/resources';
 import { planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
-import { sanitizeReason, writeRecord } from '../kruise/record';
+import { readRecord, sanitizeReason, writeRecord } from '../kruise/record';
 import {
   newTriggerValue,
   selectTrigger,
@@ -230,6 +230,11 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
       if (!conflict || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing (attempt ${attempt}); re-reading`);
       cloneSet = await getCloneSet(client, opts.name);
+      // A retried request may have landed the first time (a reset after the server applied it): then it is done.
+      if (readRecord(cloneSet)?.run === value) {
+        patched = cloneSet;
+        break;
+      }
       decision = decide(cloneSet, pods, opts);
     }
   }
