@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// KRUISE_RESTART_DIST lets parallel test runs build into their own folder instead of racing on dist/.
+const dist = process.env.KRUISE_RESTART_DIST ?? join(root, 'dist');
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const bundleOnly = process.argv.includes('--bundle-only');

@@ -5,8 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BINARY = process.env.KRUISE_RESTART_BIN ?? join(ROOT, 'dist', 'kubectl-kruise_restart');
-export const BUNDLE = join(ROOT, 'dist', 'kubectl-kruise_restart.cjs');
+/** Same variable as scripts/build.mjs: parallel runs each build and test their own copy. */
+export const DIST = process.env.KRUISE_RESTART_DIST ?? join(ROOT, 'dist');
+export const BINARY = process.env.KRUISE_RESTART_BIN ?? join(DIST, 'kubectl-kruise_restart');
+export const BUNDLE = join(DIST, 'kubectl-kruise_restart.cjs');
 
 export function requireBuild(): void {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run npm run build first`);
