@@ -141,11 +141,15 @@ function completeOptions(args: CommandArgs): CrrOptions {
 }
 
 // Listing pods and CRRs already succeeded by the time this is asked: only what is still unproven costs a review.
+// `get` adopts a request whose create answer was lost; the patch writes and closes the run record; the Event is the
+// audit trail of who restarted what. Nothing is ever deleted: Kruise removes finished requests after their TTL.
 const NEEDED = [
   { verb: 'create', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
+  { verb: 'get', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
   { verb: 'watch', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'create', group: '', resource: 'events' },
 ];
 
 /** The pacing knobs of a run: stored in the record, and a resume may change them (slower, more patient). */
@@ -354,11 +358,11 @@ async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet:
 }
 
 /** Marks the run finished, only if the record is still ours: a newer restart's record must not be overwritten. */
-async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, finished: 'completed' | 'failed'): Promise<void> {
+async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, finished: 'completed' | 'failed', decision: PacingDecision): Promise<void> {
   const pointer = `/metadata/annotations/${PLUGIN.lastRestartAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   const patch = [
     { op: 'test', path: pointer, value: run.recordText },
-    { op: 'replace', path: pointer, value: writeRecord({ ...run.record, finished }) },
+    { op: 'replace', path: pointer, value: writeRecord({ ...withOutcomes(run.record, decision), finished }) },
   ];
   try {
     await client.patch(objectPath(CLONESETS, client.namespace, opts.name), patch, 'json', { type: CLONESETS });
@@ -424,7 +428,8 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
   const crrsLive = new LiveCollection<ContainerRecreateRequest>(client, CRRS, namespace, { labelSelector: `${PLUGIN.runLabel}=${run.id}` }, () => schedule());
 
   const render = () => {
-    const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record: run.record, crrs: crrsLive.values(), now: ctx.now(), history });
+    const record = withOutcomes(run.record, decision);
+    const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record, crrs: crrsLive.values(), now: ctx.now(), history });
     history = result.history;
     progress = result.progress;
     sink.update(progress);
@@ -522,6 +527,15 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
   }
 }
 
+/** The run's own verdicts, carried in the record so the progress view (and a later `status`) agrees with the exit code. */
+function withOutcomes(record: RestartRecord, decision: PacingDecision | undefined): RestartRecord {
+  if (!decision || (decision.failed.length === 0 && decision.skipped.length === 0)) return record;
+  const outcomes: NonNullable<RestartRecord['outcomes']> = { ...record.outcomes };
+  for (const s of decision.skipped) outcomes[s.pod] = { state: 'skipped', reason: s.reason };
+  for (const f of decision.failed) outcomes[f.pod] = { state: 'failed', reason: `${f.container ? `${f.container}: ` : ''}${f.message}` };
+  return { ...record, outcomes };
+}
+
 function describeFailures(failures: PodFailure[]): string {
   return failures.map((f) => `${f.pod}${f.container ? `/${f.container}` : ''}: ${f.message}`).join('; ');
 }
@@ -588,11 +602,11 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
     case 'finished': {
       const d = end.decision;
       if (d.failed.length > 0) {
-        await finishRecord(ctx, client, opts, run, 'failed');
+        await finishRecord(ctx, client, opts, run, 'failed', d);
         const untouched = d.waiting.length > 0 ? `; ${d.waiting.length} pods were not restarted` : '';
         throw new FailedError(`${d.failedPods.length === 1 ? '1 pod' : `${d.failedPods.length} pods`} failed to restart: ${describeFailures(d.failed)}${untouched}`);
       }
-      await finishRecord(ctx, client, opts, run, 'completed');
+      await finishRecord(ctx, client, opts, run, 'completed', d);
       const skipped = d.skipped.length > 0 ? ` (${d.skipped.length} skipped: ${d.skipped.map((s) => `${s.pod} ${s.reason}`).join(', ')})` : '';
       note(ctx, `run ${run.id} completed: ${d.done.length} of ${total} pods restarted${skipped}`);
       return EXIT.ok;

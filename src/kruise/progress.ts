@@ -542,7 +542,13 @@ function crrContainerSummary(crr: ContainerRecreateRequest): string {
     .join(', ');
 }
 
-function crrVerdict(record: RestartRecord, pod: Pod | undefined, crr: ContainerRecreateRequest | undefined): Verdict {
+function crrVerdict(record: RestartRecord, podName: string, pod: Pod | undefined, crr: ContainerRecreateRequest | undefined): Verdict {
+  const outcomes = record.outcomes && typeof record.outcomes === 'object' ? record.outcomes : {};
+  const outcome = Object.prototype.hasOwnProperty.call(outcomes, podName) ? outcomes[podName] : undefined;
+  if (outcome?.state === 'failed') {
+    return { state: 'failed', reason: String(outcome.reason), concerns: [{ kind: 'crr-failed', whenStuck: false }], crrPhase: str(crr?.status?.phase), crr: str(crr?.metadata?.name) };
+  }
+  if (outcome?.state === 'skipped' && !crr) return { state: 'skipped', reason: String(outcome.reason), concerns: [] };
   if (!crr) {
     if (!pod) return { state: 'skipped', reason: 'pod gone', concerns: [] };
     if (isTerminating(pod) || !isActive(pod)) return { state: 'skipped', reason: isTerminating(pod) ? 'pod terminating' : `pod inactive (phase ${pod.status?.phase})`, concerns: [] };
@@ -758,7 +764,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     for (const name of [...new Set(selected)].sort(compareNames)) {
       const pod = byName.get(name);
       const crr = crrs.get(name);
-      const verdict = crrVerdict(record, pod, crr);
+      const verdict = crrVerdict(record, name, pod, crr);
       const containers = pod ? containerProgress(pod, targetNames(record, pod)) : [];
       const base: PodProgress = pod
         ? basePod(pod, containers, cs.updateRevision)

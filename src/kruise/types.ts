@@ -231,6 +231,11 @@ export interface RestartRecord {
   maxUnavailable?: number;
   /** crr: the CRR strategy and pacing flags, so a resume creates identical requests. */
   crr?: Record<string, unknown>;
+  /**
+   * crr: verdicts the run itself reached that the objects alone cannot show (a pod not Ready in time after a
+   * successful request, a pod skipped when its turn came, a request the webhook refused), by pod name.
+   */
+  outcomes?: Record<string, { state: 'failed' | 'skipped'; reason: string }>;
   /** crr: set when the run ended ('completed' | 'failed'); absent while unfinished. */
   finished?: 'completed' | 'failed';
 }

@@ -402,6 +402,17 @@ describe('progress: CRR runs', () => {
     assert.equal(p.complete, false);
   });
 
+  it("takes the run's own verdicts from the record: a pod not Ready in time fails, a pod skipped at its turn is skipped", () => {
+    const crrs = [succeededCrr('web-a', 20), succeededCrr('web-b', 21), succeededCrr('web-c', 22)];
+    const record = crrRecord(names, {
+      outcomes: { 'web-a': { state: 'failed', reason: 'not Ready within 5m after its restart' }, 'web-d': { state: 'skipped', reason: 'stopped running before its turn' } },
+    });
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record, crrs, now: ms(60) });
+    assert.deepEqual(states(p), { 'web-a': 'failed', 'web-b': 'restarted', 'web-c': 'restarted', 'web-d': 'skipped' });
+    assert.match(p.pods[0].reason ?? '', /not Ready within 5m/);
+    assert.equal(p.failed, true);
+  });
+
   it('ignores CRRs of other runs', () => {
     const crrs = [succeededCrr('web-a', 20, { run: 'other-run' })];
     const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(names), crrs, now: ms(30) });
