@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { connectWith, type CommandContext, type GlobalArgs } from './context';
 import { EXIT, redact, UsageError } from './errors';
 import { versionInfo } from './version';
+import { completionScript, SHELLS } from './completion-scripts';
 
 export const PROGRAM = 'kubectl kruise-restart';
 
@@ -91,6 +92,7 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .option('reason', { type: 'string', describe: 'Why: recorded on the CloneSet and in the Event' })
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan and patch without changing anything' })
         .option('pause-on-failure', { type: 'boolean', default: false, describe: 'Pause the CloneSet if a pod does not become ready again' })
+        .option('ready-timeout', { type: 'string', default: '10m', describe: 'A pod restarting longer than this fails the restart (exit 1)' })
         .example(`${PROGRAM} inplace web`, 'Restart every wired container of CloneSet web and follow it')
         .example(`${PROGRAM} inplace web -c app --reason "pick up rotated secret"`, 'Only the app container')
         .example(`${PROGRAM} inplace web --setup --yes`, 'Add the trigger wiring (one-time recreate), then restart in place')
@@ -160,8 +162,31 @@ Shows the latest restart made by this plugin: per pod state, counts, budget, ETA
     handler('version'),
   );
 
+  y.command(
+    'completion <shell>',
+    'Print a shell completion script (bash, zsh, fish; kubectl: the helper for kubectl kruise-restart <Tab>)',
+    (c) =>
+      c
+        .usage(`${PROGRAM} completion <shell>
+
+Prints a completion script. bash, zsh and fish complete kubectl-kruise_restart itself; "kubectl" prints
+kubectl_complete-kruise_restart, which kubectl 1.26 and later runs to complete "kubectl kruise-restart ...".
+CloneSet, container and run names come from the cluster of the current (or typed) context and namespace.`)
+        .positional('shell', { type: 'string', choices: [...SHELLS], describe: 'bash, zsh, fish or kubectl' })
+        .example(`source <(kubectl-kruise_restart completion bash)`, 'bash, in ~/.bashrc')
+        .example(`kubectl-kruise_restart completion fish | source`, 'fish, in ~/.config/fish/config.fish')
+        .example(
+          `kubectl-kruise_restart completion kubectl > ~/.krew/bin/kubectl_complete-kruise_restart && chmod +x ~/.krew/bin/kubectl_complete-kruise_restart`,
+          'kubectl kruise-restart <Tab> (with kubectl completion set up)',
+        ),
+    (raw) => {
+      ctx.stdout.write(completionScript(String(raw.shell)));
+      setExit(EXIT.ok);
+    },
+  );
+
   return y
-    .demandCommand(1, 'a command is required: inplace, crr, status or version')
+    .demandCommand(1, 'a command is required: inplace, crr, status, version or completion')
     .fail((message, err) => {
       if (err) throw err;
       throw new UsageError(message ?? 'invalid arguments', `see ${PROGRAM} --help`);

@@ -20,8 +20,8 @@ export interface FollowInput {
   record?: RestartRecord;
   output?: 'json' | 'yaml' | 'wide';
   timeoutMs: number;
-  /** Stop as soon as the progress says so; `crr` drives its own loop and only wants the rendering. */
-  until?: (progress: RestartProgress) => boolean;
+  /** A pod restarting for longer than this (on our clock) fails the restart: it is not coming back Ready. */
+  readyTimeoutMs?: number;
 }
 
 export type Outcome = 'complete' | 'failed' | 'timeout' | 'interrupted';
@@ -29,6 +29,8 @@ export type Outcome = 'complete' | 'failed' | 'timeout' | 'interrupted';
 export interface FollowResult {
   outcome: Outcome;
   progress: RestartProgress;
+  /** Pods that stayed restarting past the ready timeout. */
+  stuck: string[];
 }
 
 /** Local redraw tick: ages, stall detection and the ETA move with time even when the cluster is quiet. */
@@ -48,6 +50,8 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
   let settle!: (outcome: Outcome) => void;
   const finished = new Promise<Outcome>((resolve) => (settle = resolve));
   let scheduled = false;
+  const restartingSince = new Map<string, number>();
+  let stuck: string[] = [];
 
   const cloneSets = new LiveCollection<CloneSet>(client, CLONESETS, namespace, { fieldSelector: `metadata.name=${name}` }, () => schedule());
   const pods = new LiveCollection<Pod>(client, PODS, namespace, { labelSelector: podSelectorOf(input.cloneSet) }, () => schedule());
@@ -72,7 +76,8 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
     history = result.history;
     latest = result.progress;
     sink.update(latest);
-    if (input.until ? input.until(latest) : latest.complete || latest.failed) settle(latest.failed ? 'failed' : 'complete');
+    stuck = overdue(latest, restartingSince, ctx.now(), input.readyTimeoutMs);
+    if (latest.complete || latest.failed || stuck.length > 0) settle(latest.complete && !latest.failed ? 'complete' : 'failed');
   };
   function schedule() {
     if (scheduled) return;
@@ -98,7 +103,7 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
     const progress = latest as RestartProgress;
     sink.finish(progress);
     if (input.output === 'json' || input.output === 'yaml') ctx.stdout.write(formatDocument(progress, input.output));
-    return { outcome: cloneSets.items.has(name) ? outcome : 'failed', progress };
+    return { outcome: cloneSets.items.has(name) ? outcome : 'failed', progress, stuck };
   } finally {
     clearInterval(tick);
     if (timer) clearTimeout(timer);
@@ -109,6 +114,15 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
   }
 }
 
+/** Pods restarting for longer than the timeout, measured on our own clock from when we first saw them restarting. */
+function overdue(progress: RestartProgress, since: Map<string, number>, now: number, timeoutMs: number | undefined): string[] {
+  const restarting = new Set(progress.pods.filter((p) => p.state === 'restarting').map((p) => p.name));
+  for (const name of since.keys()) if (!restarting.has(name)) since.delete(name);
+  for (const name of restarting) if (!since.has(name)) since.set(name, now);
+  if (!timeoutMs) return [];
+  return [...since.entries()].filter(([, at]) => now - at > timeoutMs).map(([name]) => name);
+}
+
 /** Maps the end of a follow to the exit code, through the one central error mapping for anything but success. */
 export function outcomeExitCode(_ctx: CommandContext, result: FollowResult, followCommand: string): number {
   const p = result.progress;
@@ -116,6 +130,13 @@ export function outcomeExitCode(_ctx: CommandContext, result: FollowResult, foll
     case 'complete':
       return EXIT.ok;
     case 'failed': {
+      if (result.stuck.length > 0 && !p.failed) {
+        const pods = result.stuck.map((name) => {
+          const reason = p.pods.find((x) => x.name === name)?.reason;
+          return reason ? `${name} (${reason})` : name;
+        });
+        throw new FailedError(`restart failed: not Ready again within the ready timeout: ${pods.join(', ')}`, 'check those pods (kubectl describe pod, logs)');
+      }
       const diagnosis = p.diagnoses.find((d) => d.severity === 'error') ?? p.diagnoses[0];
       throw new FailedError(`restart failed: ${diagnosis?.message ?? p.message}`, undefined);
     }

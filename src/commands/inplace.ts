@@ -19,6 +19,7 @@ import {
 import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
 import { cloneSetName, confirm, getCloneSet, listPods, note, timeoutMs, warn } from './common';
+import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode } from './follow';
 
 interface InplaceOptions {
@@ -35,6 +36,7 @@ interface InplaceOptions {
   wait: boolean;
   timeoutMs: number;
   pauseOnFailure: boolean;
+  readyTimeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
 }
 
@@ -68,6 +70,7 @@ function completeOptions(args: CommandArgs): InplaceOptions {
     wait: args.wait !== false,
     timeoutMs: timeoutMs(args),
     pauseOnFailure: Boolean(args['pause-on-failure']),
+    readyTimeoutMs: parseDuration(String(args['ready-timeout'] ?? '10m'), '--ready-timeout'),
     output: args.output as InplaceOptions['output'],
   };
 }
@@ -255,8 +258,10 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     podsVersion,
     output: opts.output,
     timeoutMs: opts.timeoutMs,
+    readyTimeoutMs: opts.readyTimeoutMs,
   });
   if (result.outcome === 'failed' && opts.pauseOnFailure && !patched.spec.updateStrategy?.paused) {
+    // Pods already being updated finish; Kruise picks no new ones while paused.
     await client.patch(path, { spec: { updateStrategy: { paused: true } } }, 'merge', { type: CLONESETS });
     warn(ctx, `paused CloneSet ${opts.name} to stop the restart spreading; resume with: kubectl patch clone ${opts.name} -n ${namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`);
   }

@@ -121,6 +121,29 @@ describe('inplace end to end (built binary, emulated cluster)', function () {
     }
   });
 
+  it('--allow-recreate under ReCreate: a rolling recreate within maxUnavailable, reported as such', async () => {
+    await cluster.seedCloneSet({ namespace: NS, name: 'legacy', replicas: 5, strategy: 'ReCreate', maxUnavailable: 1, triggerAnnotation: TEAM_KEY });
+    const before = identity(podsOf(cluster, 'legacy'));
+    const run = await runPlugin(['inplace', 'legacy', '--allow-recreate'], { kubeconfig });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const after = identity(podsOf(cluster, 'legacy'));
+    assert.equal(after.length, 5);
+    assert.equal(after.filter((p) => before.includes(p)).length, 0, 'every pod was replaced');
+    assert.ok(cluster.maxUnavailableSeen(NS, 'legacy') <= 1, `max unavailable ${cluster.maxUnavailableSeen(NS, 'legacy')}`);
+    assert.match(run.stdout, /recreated/);
+  });
+
+  it('a pod that does not come back Ready fails the restart by --ready-timeout; --pause-on-failure pauses the CloneSet', async () => {
+    await wiredCloneSet({ replicas: 6, maxUnavailable: 1 });
+    const victim = podsOf(cluster, 'web')[0].metadata.name!;
+    cluster.knobs.neverReady(victim);
+    const run = await runPlugin(['inplace', 'web', '--ready-timeout', '2s', '--pause-on-failure'], { kubeconfig });
+    assert.equal(run.code, 1, run.stderr + run.stdout);
+    assert.match(assertOneLineError(run), new RegExp(`not Ready again within the ready timeout: ${victim}`));
+    assert.match(run.stderr, /paused CloneSet web.*"paused":false/);
+    assert.equal(cluster.get<CloneSet>('clonesets', NS, 'web')!.spec.updateStrategy!.paused, true);
+  });
+
   it('--dry-run prints the plan and the exact patch and writes nothing (client and server)', async () => {
     await wiredCloneSet({ partition: 4 });
     cluster.clearLog();
