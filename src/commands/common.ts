@@ -1,10 +1,11 @@
 // Steps several commands share: validating the target name, reading the CloneSet and its pods.
+import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context';
 import { ApiError, FailedError, UsageError } from '../cli/errors';
 import type { CommandArgs } from '../cli/program';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, PODS, collectionPath, objectPath } from '../kube/resources';
+import { CLONESETS, EVENTS, PODS, apiVersion, collectionPath, objectPath } from '../kube/resources';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import type { CloneSet, Pod } from '../kruise/types';
 
@@ -64,5 +65,47 @@ export async function confirm(ctx: CommandContext, question: string): Promise<bo
     return false;
   } finally {
     rl.close();
+  }
+}
+
+/** Who started a restart, for the record and the Event: the kubeconfig user and the local account. */
+export function whoAmI(client: KubeClient): string {
+  let local = 'unknown';
+  try {
+    local = `${userInfo().username}@${hostname()}`;
+  } catch {
+    // Some containers have no passwd entry; the kubeconfig user still identifies the caller.
+  }
+  return `${client.connection.userName || 'unknown'} (${local})`;
+}
+
+/** So `kubectl describe clone` shows who restarted it and why. A missing Event is not worth failing a restart for. */
+export async function recordEvent(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, reason: string, message: string): Promise<void> {
+  const now = new Date(ctx.now()).toISOString();
+  try {
+    await client.create(collectionPath(EVENTS, client.namespace), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${cloneSet.metadata.name}.`, namespace: client.namespace },
+      involvedObject: {
+        apiVersion: apiVersion(CLONESETS),
+        kind: 'CloneSet',
+        name: cloneSet.metadata.name,
+        namespace: client.namespace,
+        uid: cloneSet.metadata.uid,
+        resourceVersion: cloneSet.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      type: 'Normal',
+      source: { component: 'kubectl-kruise_restart' },
+      reportingComponent: 'kubectl-kruise_restart',
+      reportingInstance: hostname(),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+  } catch (err) {
+    warn(ctx, `could not record an Event on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

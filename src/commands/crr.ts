@@ -1,14 +1,13 @@
 // `crr`: restart chosen containers with one ContainerRecreateRequest per pod, paced by the plugin (CRRs bypass
 // maxUnavailable and PDBs), stopped by the first failure, resumable from what the cluster holds: the run record on
 // the CloneSet fixes the pods, and each pod's CRR has a name derived from the run, so no pod restarts twice.
-import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context';
 import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, TimeoutError, UsageError } from '../cli/errors';
 import { PROGRAM, type CommandArgs } from '../cli/program';
 import { parseDuration } from '../kube/config';
 import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath, objectPath } from '../kube/resources';
+import { CLONESETS, CRRS, PODS, collectionPath, objectPath } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { desiredReplicas, parseIntOrPercent, resolveIntOrPercent, resolveMaxUnavailable } from '../kruise/budget';
 import {
@@ -33,7 +32,7 @@ import { readRecord, writeRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, getCloneSet, listPods, note, timeoutMs, warn } from './common';
+import { cloneSetName, getCloneSet, listPods, note, recordEvent, timeoutMs, warn, whoAmI } from './common';
 import { progressSink } from './sinks';
 
 const INT32_MAX = 2147483647;
@@ -172,16 +171,6 @@ interface Run {
   crrs: ContainerRecreateRequest[];
   crrsVersion: string;
   skipped: SkippedPod[];
-}
-
-function whoAmI(client: KubeClient): string {
-  let local = 'unknown';
-  try {
-    local = `${userInfo().username}@${hostname()}`;
-  } catch {
-    // Some containers have no passwd entry; the kubeconfig user still identifies the caller.
-  }
-  return `${client.connection.userName || 'unknown'} (${local})`;
 }
 
 function resumeCommand(opts: CrrOptions, namespace: string, run: string): string {
@@ -373,30 +362,6 @@ async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOp
   }
 }
 
-async function recordEvent(ctx: CommandContext, client: KubeClient, cs: CloneSet, run: Run): Promise<void> {
-  const now = new Date(ctx.now()).toISOString();
-  const pods = run.record.pods?.length ?? 0;
-  try {
-    await client.create(collectionPath(EVENTS, client.namespace), {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: `${cs.metadata.name}.`, namespace: client.namespace },
-      involvedObject: { apiVersion: apiVersion(CLONESETS), kind: 'CloneSet', name: cs.metadata.name, namespace: client.namespace, uid: cs.metadata.uid },
-      reason: 'ContainerRestartStarted',
-      message: `Restart of ${run.containers.join(', ')} in ${pods} pods with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`,
-      type: 'Normal',
-      source: { component: 'kubectl-kruise_restart' },
-      reportingComponent: 'kubectl-kruise_restart',
-      reportingInstance: hostname(),
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    });
-  } catch (err) {
-    ctx.log(2, `could not record an Event on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 type LoopEnd = { kind: 'finished'; decision: PacingDecision } | { kind: 'timeout' | 'interrupted'; decision?: PacingDecision } | { kind: 'error'; error: unknown };
 
 interface LoopResult {
@@ -581,7 +546,8 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
   } else {
     cloneSet = await writeNewRecord(ctx, client, cloneSet, opts, run);
     note(ctx, `restarting containers ${run.containers.join(', ')} in ${total} pods of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
-    await recordEvent(ctx, client, cloneSet, run);
+    const pods = run.record.pods?.length ?? 0;
+    await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${pods} pods with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }
 
   const { end, progress } = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run);

@@ -1,10 +1,8 @@
-import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context';
 import { ApiError, EXIT, RefusedError, UsageError } from '../cli/errors';
 import { PROGRAM, type CommandArgs } from '../cli/program';
 import { requirePermissions } from '../kube/access';
-import type { KubeClient } from '../kube/client';
-import { CLONESETS, EVENTS, apiVersion, collectionPath, objectPath } from '../kube/resources';
+import { CLONESETS, objectPath } from '../kube/resources';
 import { planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
 import { readRecord, sanitizeReason, writeRecord } from '../kruise/record';
 import {
@@ -18,7 +16,7 @@ import {
 } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, confirm, getCloneSet, listPods, note, timeoutMs, warn } from './common';
+import { cloneSetName, confirm, getCloneSet, listPods, note, recordEvent, timeoutMs, warn, whoAmI } from './common';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode } from './follow';
 
@@ -84,16 +82,6 @@ const NEEDED = [
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: '', resource: 'events' },
 ];
-
-function whoAmI(client: KubeClient): string {
-  let local = 'unknown';
-  try {
-    local = `${userInfo().username}@${hostname()}`;
-  } catch {
-    // Some containers have no passwd entry; the kubeconfig user still identifies the caller.
-  }
-  return `${client.connection.userName || 'unknown'} (${local})`;
-}
 
 type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePlan } | { kind: 'setup'; containers: string[]; plan: InplacePlan; cost: string };
 
@@ -246,7 +234,8 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
   }
 
   note(ctx, `${decision.kind === 'setup' ? 'started' : 'triggered'} ${describePlan(patched, decision, pods.length)} [run ${value}]`);
-  await recordEvent(ctx, client, patched, decision.kind === 'setup' ? 'RestartSetup' : 'RestartTriggered', opts, value);
+  const what = decision.kind === 'setup' ? 'Trigger wiring added' : 'In-place restart triggered';
+  await recordEvent(ctx, client, patched, decision.kind === 'setup' ? 'RestartSetup' : 'RestartTriggered', `${what} by kubectl-kruise_restart (run ${value})${opts.reason ? `: ${opts.reason}` : ''}`);
 
   if (!opts.wait) {
     note(ctx, `follow it with: ${PROGRAM} status ${opts.name} -n ${namespace} -w`);
@@ -266,29 +255,4 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     warn(ctx, `paused CloneSet ${opts.name} to stop the restart spreading; resume with: kubectl patch clone ${opts.name} -n ${namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`);
   }
   return outcomeExitCode(ctx, result, `${PROGRAM} status ${opts.name} -n ${namespace} -w`);
-}
-
-/** So `kubectl describe clone` shows who restarted it and why. A missing event is not worth failing the restart. */
-async function recordEvent(ctx: CommandContext, client: KubeClient, cs: CloneSet, reason: string, opts: InplaceOptions, run: string) {
-  const now = new Date(ctx.now()).toISOString();
-  const message = `${reason === 'RestartSetup' ? 'Trigger wiring added' : 'In-place restart triggered'} by kubectl-kruise_restart (run ${run})${opts.reason ? `: ${opts.reason}` : ''}`;
-  try {
-    await client.create(collectionPath(EVENTS, client.namespace), {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: `${cs.metadata.name}.`, namespace: client.namespace },
-      involvedObject: { apiVersion: apiVersion(CLONESETS), kind: 'CloneSet', name: cs.metadata.name, namespace: client.namespace, uid: cs.metadata.uid, resourceVersion: cs.metadata.resourceVersion },
-      reason,
-      message,
-      type: 'Normal',
-      source: { component: 'kubectl-kruise_restart' },
-      reportingComponent: 'kubectl-kruise_restart',
-      reportingInstance: hostname(),
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    });
-  } catch (err) {
-    warn(ctx, `could not record an Event on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
