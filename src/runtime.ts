@@ -7,3 +7,4 @@ import { runVersion } from './commands/version';
 
 export const commands = { crr: runCrr, inplace: runInplace, status: runStatus, version: runVersion };
 export { connect } from './kube/index';
+export { completionCandidates } from './commands/complete';

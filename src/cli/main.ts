@@ -1,3 +1,4 @@
+import { complete } from './complete';
 import type { CommandContext } from './context';
 import { EXIT, describeFailure, redact, UsageError } from './errors';
 import { buildProgram, printVersionLine, type CommandRunner } from './program';
@@ -29,6 +30,17 @@ function verbosityOf(argv: string[]): number {
 /** Runs the plugin and returns its exit code; never throws, never prints a stack unless -v=9. */
 export async function main(argv: string[], io: Io): Promise<number> {
   if (argv.length === 1 && argv[0] === '--version') return printVersionLine(io.stdout);
+  // Cobra's hidden completion commands (kubectl_complete-kruise_restart, the completion scripts): never an error, and
+  // the Kubernetes client is loaded only when cluster names are wanted.
+  if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
+    const out = await complete(argv.slice(1), async (lookup) => (await import('../runtime')).completionCandidates(lookup), {
+      descriptions: argv[0] === '__complete',
+      // Whatever a shell runs for completion must stay silent; this is how to see why nothing is offered.
+      debug: io.env.KRUISE_RESTART_COMPLETION_DEBUG ? (line) => io.stderr.write(`${redact(line)}\n`) : undefined,
+    });
+    io.stdout.write(out);
+    return EXIT.ok;
+  }
   const verbosity = verbosityOf(argv);
   const log = (line: string) => io.stderr.write(`${redact(line)}\n`);
   let exitCode: number = EXIT.ok;

@@ -151,3 +151,10 @@ export function loadConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = 
     requestTimeoutMs,
   };
 }
+
+/** Context, cluster and user names of the merged kubeconfig, for shell completion. */
+export function kubeconfigNames(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): { contexts: string[]; clusters: string[]; users: string[] } {
+  const merged = loadMerged(kubeconfigFiles(flags, env));
+  const names = (items: { name: string }[]) => items.map((i) => i.name);
+  return { contexts: names(merged.contexts), clusters: names(merged.clusters), users: names(merged.users) };
+}
