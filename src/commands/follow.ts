@@ -5,7 +5,7 @@ import { FailedError, InterruptedError, TimeoutError, EXIT } from '../cli/errors
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, CRRS, PODS } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
-import { track, type ProgressHistory, type RestartProgress } from '../kruise/progress';
+import { track, type PodBaseline, type ProgressHistory, type RestartProgress } from '../kruise/progress';
 import { readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
@@ -20,6 +20,8 @@ export interface FollowInput {
   record?: RestartRecord;
   output?: 'json' | 'yaml' | 'wide';
   timeoutMs: number;
+  /** Pods as read before the trigger (inplace): the strongest evidence of what restarted and what was recreated. */
+  baseline?: PodBaseline;
   /** A pod restarting for longer than this (on our clock) fails the restart: it is not coming back Ready. */
   readyTimeoutMs?: number;
 }
@@ -72,6 +74,7 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
       crrs: crrs?.values(),
       now: ctx.now(),
       history,
+      baseline: input.baseline,
     });
     history = result.history;
     latest = result.progress;

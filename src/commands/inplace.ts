@@ -4,6 +4,7 @@ import { PROGRAM, type CommandArgs } from '../cli/program';
 import { requirePermissions } from '../kube/access';
 import { CLONESETS, objectPath } from '../kube/resources';
 import { planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
+import { baselineOf } from '../kruise/progress';
 import { readRecord, sanitizeReason, writeRecord } from '../kruise/record';
 import {
   newTriggerValue,
@@ -248,6 +249,7 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     output: opts.output,
     timeoutMs: opts.timeoutMs,
     readyTimeoutMs: opts.readyTimeoutMs,
+    baseline: baselineOf(pods),
   });
   if (result.outcome === 'failed' && opts.pauseOnFailure && !patched.spec.updateStrategy?.paused) {
     // Pods already being updated finish; Kruise picks no new ones while paused.

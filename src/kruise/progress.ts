@@ -171,6 +171,21 @@ export interface ProgressHistory {
   pods: Record<string, { state: PodRestartState; since: number }>;
 }
 
+export type PodBaseline = Record<string, { uid?: string; containers: Record<string, { restartCount: number; containerID?: string }> }>;
+
+/** What `baseline` needs from pods read before a restart. */
+export function baselineOf(pods: Pod[]): PodBaseline {
+  const baseline: PodBaseline = {};
+  for (const pod of pods) {
+    const name = podName(pod);
+    if (!name) continue;
+    const containers: PodBaseline[string]['containers'] = {};
+    for (const c of containerStatuses(pod)) containers[c.name] = { restartCount: num(c.restartCount) ?? 0, containerID: str(c.containerID) };
+    baseline[name] = { uid: str(pod.metadata?.uid), containers };
+  }
+  return baseline;
+}
+
 export interface ProgressInput {
   cloneSet: CloneSet;
   /** The CloneSet's pods (owned, any phase). */
@@ -182,6 +197,12 @@ export interface ProgressInput {
   /** The caller's clock, ms since the epoch. */
   now: number;
   history?: ProgressHistory;
+  /**
+   * The pods as read just before the trigger, when the caller has them (inplace follows its own restart): then a pod
+   * is recreated iff its UID is new, and restarted iff a target container has a new containerID or a higher
+   * restartCount. Without it (status in another process), Kruise's inplace-update-state annotation decides.
+   */
+  baseline?: PodBaseline;
   /** No state change for this long while incomplete is a stall (default 60; raised to 3x the observed per-pod time). */
   stallAfterSeconds?: number;
 }
@@ -359,6 +380,7 @@ interface Verdict {
 
 interface InPlaceContext {
   record: RestartRecord;
+  baseline?: PodBaseline;
   updateRevision?: string;
   /** The controller has produced a new revision for this restart. */
   revisionChanged: boolean;
@@ -418,8 +440,10 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   const created = parseTime(pod.metadata?.creationTimestamp);
   // Kruise's own record decides; a pod created after its recorded in-place update cannot have been updated in place.
   // Both times come from the cluster: our own clock is never compared with theirs, they may disagree.
-  const recreated =
-    !updateState || !sameRevision(updateState.revision, ctx.updateRevision) || (created !== undefined && updatedAt !== undefined && created > updatedAt);
+  const before = ctx.baseline?.[podName(pod)];
+  const recreated = ctx.baseline
+    ? !before || (before.uid !== undefined && before.uid !== str(pod.metadata?.uid))
+    : !updateState || !sameRevision(updateState.revision, ctx.updateRevision) || (created !== undefined && updatedAt !== undefined && created > updatedAt);
 
   if (recreated) {
     const recreatedConcern: Concern = { kind: 'recreated', whenStuck: false };
@@ -437,6 +461,9 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   // A target container counts as restarted when it runs since the update; with no usable timestamps, trust Kruise's
   // own check only if it was told to wait for an env-from-metadata restart.
   const notRestarted = containers.filter((c) => {
+    const was = before?.containers[c.name];
+    if (was) return c.containerID === was.containerID && c.restartCount <= was.restartCount;
+    if (!updateState) return true;
     if (!statuses.some((s) => s.name === c.name)) return updateState.updateEnvFromMetadata !== true;
     const started = parseTime(c.startedAt);
     if (started === undefined || updatedAt === undefined) return c.startedAt !== undefined && updateState.updateEnvFromMetadata !== true;
@@ -470,18 +497,19 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   if (notRestarted.length > 0 && !notRunning) {
     const names = notRestarted.map((c) => c.name).join(', ');
     const node = str(pod.spec?.nodeName);
+    const planned = updateState?.updateEnvFromMetadata;
     const cause =
-      updateState.updateEnvFromMetadata === true
+      planned === true
         ? `kruise-daemon is absent on node ${node ?? '(unscheduled)'} or ${names} reads no env var from the trigger annotation`
-        : 'the InPlaceUpdateEnvFromMetadata feature gate is off (Kruise planned no env-from-metadata restart)';
+        : planned === false
+          ? 'the InPlaceUpdateEnvFromMetadata feature gate is off (Kruise planned no env-from-metadata restart)'
+          : `the InPlaceUpdateEnvFromMetadata feature gate is off or kruise-daemon is absent on node ${node ?? '(unscheduled)'}`;
+    const evidence = before ? 'still runs the same container' : 'started before the in-place update';
     return {
       state: 'failed',
-      reason: `not restarted: ${names} started before the in-place update; ${cause}`,
+      reason: `not restarted: ${names} ${evidence}; ${cause}`,
       evidenceSince: updateReadySince ?? updatedAt,
-      concerns: [
-        { kind: 'not-restarted', whenStuck: false },
-        ...(updateState.updateEnvFromMetadata === true ? [] : [{ kind: 'gate-off' as const, whenStuck: false }]),
-      ],
+      concerns: [{ kind: 'not-restarted', whenStuck: false }, ...(planned === true ? [] : [{ kind: 'gate-off' as const, whenStuck: false }])],
     };
   }
   if (notRunning) {
@@ -744,6 +772,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       : 0;
     const ctx: InPlaceContext = {
       record,
+      baseline: input.baseline,
       updateRevision: cs.updateRevision,
       revisionChanged,
       startedAt,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildProgress, observe, track, type DiagnosisKind, type RestartProgress } from '../../src/kruise/progress';
+import { baselineOf, buildProgress, observe, track, type DiagnosisKind, type RestartProgress } from '../../src/kruise/progress';
 import type { CloneSet, Pod } from '../../src/kruise/types';
 import { KRUISE } from '../../src/kruise/types';
 import {
@@ -35,6 +35,30 @@ function diagnosis(p: RestartProgress, kind: DiagnosisKind) {
 function inplace(pods: Pod[], nowSeconds: number, cs: CloneSet = cloneSet({ pods })) {
   return buildProgress({ cloneSet: cs, pods, record: inplaceRecord(), now: ms(nowSeconds) });
 }
+
+describe('progress: in-place restart judged against the pods read before the trigger (baseline)', () => {
+  const judge = (before: Pod[], now: Pod[]) =>
+    buildProgress({ cloneSet: cloneSet({ pods: now }), pods: now, record: inplaceRecord(), now: ms(60), baseline: baselineOf(before) });
+
+  it('a new containerID means restarted, even when Kruise wrote no inplace-update-state', () => {
+    const after = restartedPod('web-a', { updateState: undefined });
+    const p = judge([oldPod('web-a')], [after]);
+    assert.equal(p.pods[0].state, 'restarted', p.pods[0].reason);
+    assert.equal(p.complete, true, p.message);
+  });
+
+  it('the same container at the new revision with InPlaceUpdateReady True means not restarted', () => {
+    const same = notRestartedPod('web-a', { containers: [{ restartCount: 0, startedAt: -86000 }] });
+    const p = judge([oldPod('web-a')], [same]);
+    assert.equal(p.pods[0].state, 'failed');
+    assert.match(p.pods[0].reason ?? '', /still runs the same container.*InPlaceUpdateEnvFromMetadata/);
+  });
+
+  it('a pod name or UID not in the baseline was recreated, whatever its annotations say', () => {
+    const p = judge([oldPod('web-a'), oldPod('web-b')], [restartedPod('web-a', { uid: 'uid-new' }), restartedPod('web-c')]);
+    assert.deepEqual(states(p), { 'web-a': 'recreated', 'web-c': 'recreated' });
+  });
+});
 
 describe('progress: no restart recorded', () => {
   it('lists the pods, says so, and is complete', () => {
