@@ -17,10 +17,17 @@ export function podSelectorOf(cloneSet: CloneSet): string {
   return cloneSet.status?.labelSelector || selectorString(cloneSet.spec.selector ?? {});
 }
 
-/** Pods the CloneSet controls: a selector match alone could include another controller's pods. */
+/**
+ * Pods the CloneSet controls: a selector match alone could include another controller's pods. Pods with no
+ * controller at all are orphans the CloneSet controller adopts, so they count too.
+ */
 export function ownedBy(cloneSet: CloneSet, pods: Pod[]): Pod[] {
   const uid = cloneSet.metadata.uid;
-  return pods.filter((p) => (p.metadata.ownerReferences ?? []).some((o) => o.controller && (!uid || o.uid === uid) && o.kind === 'CloneSet'));
+  return pods.filter((p) => {
+    const controller = (p.metadata.ownerReferences ?? []).find((o) => o.controller);
+    if (!controller) return true;
+    return controller.kind === 'CloneSet' && (!uid || controller.uid === uid) && (!controller.name || controller.name === cloneSet.metadata.name);
+  });
 }
 
 /** RFC 1123 subdomain: what Kubernetes accepts as an object name. */
