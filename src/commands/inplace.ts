@@ -74,11 +74,10 @@ function completeOptions(args: CommandArgs): InplaceOptions {
   };
 }
 
-// Following the restart watches the CloneSet and its pods, and lists the CloneSet again after a 410 Gone: the first
-// read was a get, so neither list nor watch is proven yet.
+// The CloneSet and its pods were read with lists before this is asked, so only what is still unproven costs a review:
+// following the restart watches both.
 const NEEDED = [
   { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
-  { verb: 'list', group: 'apps.kruise.io', resource: 'clonesets' },
   { verb: 'watch', group: 'apps.kruise.io', resource: 'clonesets' },
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: '', resource: 'events' },

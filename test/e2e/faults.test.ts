@@ -18,7 +18,7 @@ const resourceTraffic = { resource: ['clonesets', 'pods', 'events', 'selfsubject
 const weathers: Weather[] = [
   {
     name: '25% server errors (500/503), the first read always fails',
-    apply: (c) => c.faults.failNext({ verb: 'get', resource: 'clonesets', status: 503 }).errors(0.15, 500, resourceTraffic).errors(0.1, 503, resourceTraffic),
+    apply: (c) => c.faults.failNext({ verb: 'list', resource: 'clonesets', status: 503 }).errors(0.15, 500, resourceTraffic).errors(0.1, 503, resourceTraffic),
   },
   {
     name: '20% throttled with Retry-After, 10% resets',
