@@ -87,6 +87,9 @@ export interface FailureReport {
 
 const SECRET_PATTERNS: RegExp[] = [
   /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
+  /(\bauthorization"?\s*[:=]\s*"?Basic\s+)[A-Za-z0-9+/=]+/gi,
+  // A kubeconfig server may carry user:password@ in its URL, and the URL is in -v 6 logs and "cannot reach" errors.
+  /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+(?=@)/gi,
   /("?(?:token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token)"?\s*[:=]\s*"?)[^\s",}]+/gi,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
 ];
@@ -94,7 +97,8 @@ const SECRET_PATTERNS: RegExp[] = [
 /** Removes anything that looks like a credential; applied to every line we print about a failure. */
 export function redact(text: string): string {
   return SECRET_PATTERNS.reduce(
-    (out, pattern) => out.replace(pattern, (_m, keep: string | undefined) => `${keep ?? ''}[REDACTED]`),
+    // Without a capture group the second argument is the match offset, not a prefix to keep.
+    (out, pattern) => out.replace(pattern, (_m, keep: unknown) => `${typeof keep === 'string' ? keep : ''}[REDACTED]`),
     text,
   );
 }
