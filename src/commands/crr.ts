@@ -139,15 +139,18 @@ function completeOptions(args: CommandArgs): CrrOptions {
   };
 }
 
-// Listing pods and CRRs already succeeded by the time this is asked: only what is still unproven costs a review.
-// `get` adopts a request whose create answer was lost; the patch writes and closes the run record; the Event is the
-// audit trail of who restarted what. Nothing is ever deleted: Kruise removes finished requests after their TTL.
+// Read (lists of the CloneSet, its pods and the run's requests), the paced loop (create, watch; get adopts a request
+// whose create answer was lost), the run record (patch) and the audit Event. Nothing is ever deleted: Kruise removes
+// finished requests after their TTL.
 const NEEDED = [
+  { verb: 'list', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'list', group: '', resource: 'pods' },
+  { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
   { verb: 'get', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
+  { verb: 'list', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
   { verb: 'watch', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
-  { verb: 'watch', group: '', resource: 'pods' },
-  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
   { verb: 'create', group: '', resource: 'events' },
 ];
 
@@ -509,6 +512,8 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
   const opts = completeOptions(args);
   const client = await ctx.connect();
   const namespace = client.namespace;
+  // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
+  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
 
@@ -522,7 +527,6 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
 
   if (opts.dryRun !== 'none') {
     if (opts.dryRun === 'server') {
-      await requirePermissions(client, namespace, NEEDED);
       const first = run.record.pods?.[0];
       // One request through the webhook proves schema, admission and permissions without restarting anything.
       if (first) {
@@ -534,8 +538,6 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
     printDryRun(ctx, dryRunDocument(cloneSet, run, opts, namespace), opts);
     return EXIT.ok;
   }
-
-  await requirePermissions(client, namespace, NEEDED);
 
   const total = run.record.pods?.length ?? 0;
   // First line of a run, before anything can fail: whatever happens next, the user knows what to --resume.

@@ -74,11 +74,12 @@ function completeOptions(args: CommandArgs): InplaceOptions {
   };
 }
 
-// The CloneSet and its pods were read with lists before this is asked, so only what is still unproven costs a review:
-// following the restart watches both.
+// Read (lists), trigger (patch), follow (watch, and a relist after 410 Gone), and the audit Event.
 const NEEDED = [
-  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'list', group: 'apps.kruise.io', resource: 'clonesets' },
   { verb: 'watch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+  { verb: 'list', group: '', resource: 'pods' },
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: '', resource: 'events' },
 ];
@@ -130,6 +131,8 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
   const opts = completeOptions(args);
   const client = await ctx.connect();
   const namespace = client.namespace;
+  // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
+  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
   let decision = decide(cloneSet, pods, opts);
@@ -171,7 +174,6 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
   if (opts.dryRun !== 'none') {
     const patch = patchFor(cloneSet, decision);
     if (opts.dryRun === 'server') {
-      await requirePermissions(client, namespace, NEEDED);
       await client.patch(path, patch.body, patch.kind, { query: { dryRun: 'All' }, type: CLONESETS });
     }
     const doc = {
@@ -198,8 +200,6 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     }
     return EXIT.ok;
   }
-
-  await requirePermissions(client, namespace, NEEDED);
 
   if (decision.kind === 'setup') {
     note(ctx, decision.cost);

@@ -7,22 +7,48 @@ export interface Permission {
   resource: string;
 }
 
+export interface ResourceRule {
+  verbs?: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+
+interface RulesReview {
+  status?: { resourceRules?: ResourceRule[]; incomplete?: boolean };
+}
+
 interface AccessReview {
-  status?: { allowed?: boolean; denied?: boolean; reason?: string };
+  status?: { allowed?: boolean };
 }
 
 export function describePermission(p: Permission): string {
   return `${p.verb} ${p.group ? `${p.resource}.${p.group}` : p.resource}`;
 }
 
-/**
- * Asks the API server, before anything is written, whether the user may do everything the command will need, so a
- * half-permitted user is told everything at once instead of failing halfway through a restart.
- */
-export async function requirePermissions(client: KubeClient, namespace: string, needed: Permission[]): Promise<void> {
-  let answers: AccessReview[];
+/** RBAC's own matching: `*` wildcards, and a rule limited to resourceNames does not grant the whole collection. */
+export function grantedBy(rules: ResourceRule[], p: Permission): boolean {
+  const has = (list: string[] | undefined, value: string) => (list ?? []).some((v) => v === '*' || v === value);
+  return rules.some((r) => has(r.verbs, p.verb) && has(r.apiGroups, p.group) && has(r.resources, p.resource) && !(r.resourceNames ?? []).length);
+}
+
+async function rulesFor(client: KubeClient, namespace: string): Promise<RulesReview['status'] | undefined> {
   try {
-    answers = await Promise.all(
+    const review = await client.create<RulesReview>('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectRulesReview',
+      spec: { namespace },
+    });
+    return review.status;
+  } catch (err) {
+    if (err instanceof ApiError && [403, 404, 405, 501].includes(err.status)) return undefined;
+    throw err;
+  }
+}
+
+async function accessReviews(client: KubeClient, namespace: string, needed: Permission[]): Promise<Permission[] | undefined> {
+  try {
+    const answers = await Promise.all(
       needed.map((p) =>
         client.create<AccessReview>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
           apiVersion: 'authorization.k8s.io/v1',
@@ -31,16 +57,32 @@ export async function requirePermissions(client: KubeClient, namespace: string, 
         }),
       ),
     );
+    return needed.filter((_, i) => answers[i]?.status?.allowed !== true);
   } catch (err) {
-    // An API server (or proxy) that does not serve access reviews cannot pre-check: the writes themselves still get
-    // a clear 403, and every write comes after all reads, so nothing is left half done by a refused read.
-    if (err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 501)) {
-      client.debug(2, `permission pre-check not available (${err.status}); continuing`);
-      return;
-    }
+    if (err instanceof ApiError && [404, 405, 501].includes(err.status)) return undefined;
     throw err;
   }
-  const missing = needed.filter((_, i) => answers[i]?.status?.allowed !== true);
+}
+
+/**
+ * Asks the API server, before anything is read or written, whether the user may do everything the command will need,
+ * so a half-permitted user is told everything at once instead of failing halfway through a restart. One rules
+ * review answers it all; access reviews settle only what the rules review cannot (webhook authorizers make it
+ * incomplete). A server offering neither is not pre-checked: every write still meets its own 403.
+ */
+export async function requirePermissions(client: KubeClient, namespace: string, needed: Permission[]): Promise<void> {
+  const rules = await rulesFor(client, namespace);
+  const granted = rules ? needed.filter((p) => grantedBy(rules.resourceRules ?? [], p)) : [];
+  const unsettled = needed.filter((p) => !granted.includes(p));
+  let missing = rules && !rules.incomplete ? unsettled : [];
+  if (unsettled.length > 0 && (!rules || rules.incomplete)) {
+    const denied = await accessReviews(client, namespace, unsettled);
+    if (!denied) {
+      client.debug(2, 'permission pre-check not available on this server; continuing');
+      return;
+    }
+    missing = denied;
+  }
   if (missing.length > 0) {
     throw new FailedError(
       `you are not allowed to ${missing.map(describePermission).join(', ')} in namespace "${namespace}"; nothing was changed`,

@@ -119,12 +119,20 @@ export interface Cluster {
   whenIdle(timeoutMs?: number): Promise<void>;
   /** Polls `predicate` until it is truthy; rejects after timeoutMs (wall clock). */
   waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs?: number, what?: string): Promise<T>;
+  /**
+   * Objects as a buggy controller, a newer Kruise or a hand edit may leave them: stored as given (no admission, no
+   * schema, no defaults) in `namespace`, which the simulated controllers then leave alone.
+   */
+  putUnmanaged(resource: ResourceName, obj: { metadata: { namespace?: string; name?: string } }): void;
   /** Drop watch history, so resuming any older resourceVersion answers 410 Gone. */
   compactHistory(): void;
   stop(): Promise<void>;
 }
 
 const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** Access reviews are creates that change nothing. */
+const REVIEWS = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews']);
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const clock = new SimClock(opts.speed ?? 1);
@@ -142,6 +150,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     knobs: { failRestart: new Set(), neverReady: new Set(), readyDelay: new Map() },
     restartLog,
     instantReady: new Set(),
+    unmanaged: new Set(),
     event(involved, type, reason, message) {
       const ts = clock.iso();
       store.create('events', {
@@ -256,8 +265,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     },
     list: <T>(resource: ResourceName, namespace: string) => store.rawList(STORAGE_KEYS[resource], resource === 'namespaces' ? undefined : namespace).map((o) => deepCopy(o) as T),
     requests: server.requests,
-    writes: () => server.requests.filter((r) => MUTATING.has(r.verb) && r.resource !== 'selfsubjectaccessreviews' && !r.dryRun && r.status >= 200 && r.status < 300),
-    allWrites: () => server.requests.filter((r) => MUTATING.has(r.verb) && r.resource !== 'selfsubjectaccessreviews'),
+    writes: () => server.requests.filter((r) => MUTATING.has(r.verb) && !REVIEWS.has(r.resource ?? '') && !r.dryRun && r.status >= 200 && r.status < 300),
+    allWrites: () => server.requests.filter((r) => MUTATING.has(r.verb) && !REVIEWS.has(r.resource ?? '')),
     clearLog() {
       server.requests.length = 0;
       restartLog.length = 0;
@@ -287,6 +296,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       }, timeoutMs, 'the simulator to go idle');
     },
     waitFor,
+    putUnmanaged(resource, obj) {
+      const ns = obj.metadata.namespace ?? defaultNs;
+      createNamespace(ns);
+      sim.unmanaged.add(ns);
+      const o = { ...obj, metadata: { ...obj.metadata, namespace: ns } } as unknown as KObj;
+      const storage = STORAGE_KEYS[resource];
+      if (store.raw(storage, ns, o.metadata.name ?? '')) store.replace(storage, o);
+      else store.create(storage, o);
+    },
     compactHistory: () => store.compact(),
     async stop() {
       kubelet.stop();

@@ -52,6 +52,13 @@ export const SSAR: ResourceDef = {
   storageKey: 'selfsubjectaccessreviews.authorization.k8s.io',
 };
 
+/** Every rule of the caller in one answer: what careful clients (and `kubectl auth can-i --list`) ask first. */
+export const SSRR: ResourceDef = {
+  ...core('selfsubjectrulesreviews', '', 'SelfSubjectRulesReview', false, [], { verbs: ['create'] }),
+  group: 'authorization.k8s.io',
+  storageKey: 'selfsubjectrulesreviews.authorization.k8s.io',
+};
+
 const FALLBACK_CRDS: Crd[] = [
   {
     group: KRUISE_GROUP,
@@ -100,6 +107,7 @@ export function buildRegistry(opts: { kruise: boolean; crrCrd: boolean; crdDir?:
     core('pods', 'pod', 'Pod', true, ['po'], { status: true, categories: ['all'] }),
     core('events', 'event', 'Event', true, ['ev']),
     SSAR,
+    SSRR,
   ];
   const groups = new Map<string, string[]>([['authorization.k8s.io', ['v1']]]);
   let schemaValidated = false;

@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { ApiError, Errors, type Status } from './errors';
 import { type FaultInjector, type Verb } from './faults';
 import { deepEqual, diff, jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch';
-import { type Registry, type ResourceDef, SSAR } from './resources';
+import { type Registry, type ResourceDef, SSAR, SSRR } from './resources';
 import { isObject, prune, validate } from './schema';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
 import { deepCopy, type KObj, type Store, type StoreEvent, StoreConflict } from './store';
@@ -183,7 +183,7 @@ export class ApiServer {
     if (!def.verbs.includes(verb)) return fail(Errors.methodNotSupported(def, verb));
 
     const rbacResource = subresource ? `${def.plural}/${subresource}` : def.plural;
-    if (def !== SSAR && !this.allowed(user.rules, verb, def.group, rbacResource)) {
+    if (def !== SSAR && def !== SSRR && !this.allowed(user.rules, verb, def.group, rbacResource)) {
       return fail(Errors.forbidden(def, name, user.name, verb, rbacResource, def.namespaced ? namespace : undefined));
     }
 
@@ -223,7 +223,7 @@ export class ApiServer {
           reply = this.list(route, url, accept);
           break;
         case 'create':
-          reply = def === SSAR ? this.ssar(user.rules, body) : this.create(route, url, body);
+          reply = def === SSAR ? this.ssar(user.rules, body) : def === SSRR ? this.ssrr(user.rules, body) : this.create(route, url, body);
           break;
         case 'update':
           reply = this.update(route, url, parseJson(body));
@@ -579,6 +579,21 @@ export class ApiServer {
     const dry = isTrueDry(url);
     const items = victims.map((o) => (dry ? o : this.o.store.delete(route.def.storageKey, o.metadata.namespace, o.metadata.name ?? '') ?? o));
     return new HttpReply(200, { kind: route.def.listKind, apiVersion: this.apiVersion(route.def), metadata: { resourceVersion: String(this.o.store.currentRV()) }, items });
+  }
+
+  private ssrr(rules: RbacRule[], body: string): HttpReply {
+    const review = parseJson(body) as { spec?: { namespace?: string } };
+    return new HttpReply(201, {
+      kind: 'SelfSubjectRulesReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: review?.spec ?? {},
+      status: {
+        resourceRules: rules.map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources })),
+        nonResourceRules: [],
+        incomplete: false,
+      },
+    });
   }
 
   private ssar(rules: RbacRule[], body: string): HttpReply {

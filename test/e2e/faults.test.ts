@@ -13,7 +13,7 @@ interface Weather {
   apply(cluster: Cluster): void;
 }
 
-const resourceTraffic = { resource: ['clonesets', 'pods', 'events', 'selfsubjectaccessreviews', 'containerrecreaterequests'] };
+const resourceTraffic = { resource: ['clonesets', 'pods', 'events', 'selfsubjectrulesreviews', 'selfsubjectaccessreviews', 'containerrecreaterequests'] };
 
 const weathers: Weather[] = [
   {
@@ -25,8 +25,8 @@ const weathers: Weather[] = [
     apply: (c) => c.faults.throttle(0.2, 1, resourceTraffic).resets(0.1, resourceTraffic),
   },
   {
-    name: '20% slower than --request-timeout',
-    apply: (c) => c.faults.slow(0.2, 2_500, resourceTraffic),
+    name: '20% slower than --request-timeout, the first review always fails',
+    apply: (c) => c.faults.failNext({ verb: 'create', resource: 'selfsubjectrulesreviews', status: 503 }).slow(0.2, 2_500, resourceTraffic),
   },
   {
     name: 'watches cut every 3 events, 410 Gone on resume, 409 on every first write',
