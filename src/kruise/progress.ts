@@ -277,7 +277,20 @@ function isTerminating(pod: Pod): boolean {
 export function sameRevision(podRevision: string | undefined, revision: string | undefined): boolean {
   if (!podRevision || !revision) return false;
   if (podRevision === revision) return true;
-  return shortHash(podRevision) === shortHash(revision);
+  // Called for every pod on every evaluation: compare the suffix in place rather than splitting both strings.
+  const short = shortHashOf(revision);
+  return podRevision.endsWith(short) && (podRevision.length === short.length || podRevision.charCodeAt(podRevision.length - short.length - 1) === 45 /* - */);
+}
+
+let lastRevision: string | undefined;
+let lastShortHash = '';
+/** The CloneSet's revision is the same for every pod of an evaluation: split it once. */
+function shortHashOf(revision: string): string {
+  if (revision !== lastRevision) {
+    lastRevision = revision;
+    lastShortHash = shortHash(revision);
+  }
+  return lastShortHash;
 }
 
 export function shortHash(revision: string): string {
@@ -705,20 +718,77 @@ interface Evaluated {
   pod: PodProgress;
   verdict: Verdict;
   sinceMs?: number;
+  memo?: InPlaceMemo;
+}
+
+/**
+ * A pod's verdict depends only on the pod object and the restart's context. The watch replaces a pod's object when
+ * it changes and keeps it otherwise, so between two evaluations of a live restart nearly every pod is the same object:
+ * its verdict and document entry are reused instead of recomputed (at 5,000 pods a full evaluation took ~80 ms,
+ * mostly garbage, on every watch event). Callers must treat pods and the returned document as immutable, which they
+ * do: the watch replaces objects, it never edits them.
+ */
+interface InPlaceMemo {
+  key: string;
+  baseline?: PodBaseline;
+  verdict: Verdict;
+  /** Without reason and since, which depend on the evaluation. */
+  pod: PodProgress;
+  last?: PodProgress;
+  lastSinceMs?: number;
+}
+
+const inPlaceMemo = new WeakMap<Pod, InPlaceMemo>();
+
+/** Everything of the context that inPlaceVerdict and basePod read, except the baseline (compared by identity). */
+function inPlaceKey(ctx: InPlaceContext): string {
+  return JSON.stringify([
+    ctx.record.fromRevision,
+    ctx.record.containers,
+    ctx.startedAt,
+    ctx.updateRevision,
+    ctx.revisionChanged,
+    ctx.partitionReached,
+    ctx.paused,
+  ]);
 }
 
 function emptySummary(budget: number): ProgressSummary {
   return { total: 0, restarted: 0, restarting: 0, pending: 0, failed: 0, skipped: 0, recreated: 0, unavailable: 0, budget };
 }
 
-function countUnavailable(cloneSet: CloneSet, pods: Pod[]): number {
-  const active = pods.filter((p) => p && !isTerminating(p) && isActive(p));
-  const down = active.filter((p) => !isRunning(p) || !isPodReady(p)).length;
-  return down + Math.max(0, desiredReplicas(cloneSet) - active.length);
+/** What every evaluation asks of every pod, whatever the restart: depends on the pod object alone. */
+interface PodFacts {
+  terminating: boolean;
+  active: boolean;
+  /** Not Running, or not Ready. */
+  down: boolean;
 }
 
-function sinceOf(verdict: Verdict, name: string, history: ProgressHistory | undefined, run: string | undefined, now: number): number {
-  const previous = history && history.run === run ? history.pods[name] : undefined;
+const podFactsMemo = new WeakMap<Pod, PodFacts>();
+
+function factsOf(pod: Pod): PodFacts {
+  let facts = podFactsMemo.get(pod);
+  if (!facts) {
+    facts = { terminating: isTerminating(pod), active: isActive(pod), down: !isRunning(pod) || !isPodReady(pod) };
+    podFactsMemo.set(pod, facts);
+  }
+  return facts;
+}
+
+function countUnavailable(cloneSet: CloneSet, pods: Pod[]): number {
+  let active = 0;
+  let down = 0;
+  for (const p of pods) {
+    const f = factsOf(p);
+    if (f.terminating || !f.active) continue;
+    active++;
+    if (f.down) down++;
+  }
+  return down + Math.max(0, desiredReplicas(cloneSet) - active);
+}
+
+function sinceOf(verdict: Verdict, previous: ProgressHistory['pods'][string] | undefined, now: number): number {
   if (previous && previous.state === verdict.state) return previous.since;
   if (verdict.evidenceSince !== undefined && verdict.evidenceSince <= now) return verdict.evidenceSince;
   return now;
@@ -731,11 +801,18 @@ export function buildProgress(input: ProgressInput): RestartProgress {
   const cs = cloneSetProgress(cloneSet);
   const observedAt = isoSeconds(now);
   const unavailable = countUnavailable(cloneSet, pods);
-  const byName = new Map<string, Pod>();
-  for (const pod of pods) byName.set(podName(pod), pod);
+  let byNameCache: Map<string, Pod> | undefined;
+  const byNameMap = (): Map<string, Pod> => {
+    if (!byNameCache) {
+      byNameCache = new Map<string, Pod>();
+      for (const pod of pods) byNameCache.set(podName(pod), pod);
+    }
+    return byNameCache;
+  };
 
   if (!record || (record.mode !== 'inplace' && record.mode !== 'crr')) {
     const summary = emptySummary(cs.maxUnavailable);
+    const byName = byNameMap();
     const podList = sortedNames(byName).map((name) => {
       const pod = byName.get(name) as Pod;
       const containers = containerProgress(pod, targetNames(undefined, pod));
@@ -768,7 +845,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     const status = cloneSet.status ?? {};
     const expected = num(status.expectedUpdatedReplicas) ?? computeExpectedUpdated(cloneSet);
     const newActive = revisionChanged
-      ? pods.filter((p) => !isTerminating(p) && sameRevision(labels(p)[KRUISE.revisionLabel], cs.updateRevision)).length
+      ? pods.filter((p) => !factsOf(p).terminating && sameRevision(labels(p)[KRUISE.revisionLabel], cs.updateRevision)).length
       : 0;
     const ctx: InPlaceContext = {
       record,
@@ -779,16 +856,22 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       partitionReached: cs.partition > 0 && revisionChanged && newActive >= expected,
       paused: cs.paused,
     };
-    for (const name of sortedNames(byName)) {
-      const pod = byName.get(name) as Pod;
-      const targets = targetNames(record, pod);
-      const containers = containerProgress(pod, targets);
-      const verdict = inPlaceVerdict(ctx, pod, targets, containers);
-      evaluated.push({ pod: { ...basePod(pod, containers, revisionChanged ? cs.updateRevision : undefined), state: verdict.state }, verdict });
+    const key = inPlaceKey(ctx);
+    for (const pod of inNameOrder(pods, byNameMap)) {
+      let memo = inPlaceMemo.get(pod);
+      if (!memo || memo.key !== key || memo.baseline !== ctx.baseline) {
+        const targets = targetNames(record, pod);
+        const containers = containerProgress(pod, targets);
+        const verdict = inPlaceVerdict(ctx, pod, targets, containers);
+        memo = { key, baseline: ctx.baseline, verdict, pod: { ...basePod(pod, containers, revisionChanged ? cs.updateRevision : undefined), state: verdict.state } };
+        inPlaceMemo.set(pod, memo);
+      }
+      evaluated.push({ pod: memo.pod, verdict: memo.verdict, memo });
     }
     statusGap = inPlaceStatusGap(cloneSet, record);
   } else {
     const crrs = crrsByPod(input.crrs, run ?? '');
+    const byName = byNameMap();
     const selected = Array.isArray(record.pods) ? record.pods.filter((p) => typeof p === 'string') : sortedNames(byName);
     for (const name of [...new Set(selected)].sort(compareNames)) {
       const pod = byName.get(name);
@@ -803,18 +886,46 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     }
   }
 
+  const sameRunHistory = input.history && input.history.run === run ? input.history : undefined;
+  // Whether any pod changed state since the history: computed here, where each pod's entry is looked up anyway.
+  let statesChanged = sameRunHistory !== undefined && keyCount(sameRunHistory.pods ?? {}) !== evaluated.length;
   for (const e of evaluated) {
-    e.sinceMs = sinceOf(e.verdict, e.pod.name, input.history, run, now);
-    if (e.verdict.reason) e.pod.reason = e.verdict.reason;
-    e.pod.since = isoSeconds(e.sinceMs);
-    if (e.verdict.crrPhase !== undefined) e.pod.crrPhase = e.verdict.crrPhase;
-    if (e.verdict.crr) e.pod.crr = e.verdict.crr;
+    const previous = sameRunHistory?.pods?.[e.pod.name];
+    if (sameRunHistory && previous?.state !== e.pod.state) statesChanged = true;
+    e.sinceMs = sinceOf(e.verdict, previous, now);
+    const memo = e.memo;
+    // A pod object unchanged since the last evaluation, with the same since, yields the very same document entry.
+    if (memo?.last && memo.lastSinceMs === e.sinceMs) {
+      e.pod = memo.last;
+      continue;
+    }
+    const pod: PodProgress = memo ? { ...e.pod } : e.pod;
+    if (e.verdict.reason) pod.reason = e.verdict.reason;
+    pod.since = isoSeconds(e.sinceMs);
+    if (e.verdict.crrPhase !== undefined) pod.crrPhase = e.verdict.crrPhase;
+    if (e.verdict.crr) pod.crr = e.verdict.crr;
+    e.pod = pod;
+    if (memo) {
+      memo.last = pod;
+      memo.lastSinceMs = e.sinceMs;
+    }
   }
 
   const summary = emptySummary(budget);
   summary.total = evaluated.length;
   summary.unavailable = unavailable;
-  for (const e of evaluated) summary[e.pod.state] += 1;
+  // Counted in locals: summary[state] += 1 is a megamorphic keyed store, slow over thousands of pods.
+  let restarted = 0, restarting = 0, pending = 0, failed = 0, skipped = 0, recreated = 0;
+  for (const e of evaluated) {
+    const state = e.pod.state;
+    if (state === 'restarted') restarted++;
+    else if (state === 'restarting') restarting++;
+    else if (state === 'pending') pending++;
+    else if (state === 'failed') failed++;
+    else if (state === 'skipped') skipped++;
+    else recreated++;
+  }
+  Object.assign(summary, { restarted, restarting, pending, failed, skipped, recreated });
 
   const anyFailed = summary.failed > 0 || record.finished === 'failed';
   const allDone = evaluated.every((e) => e.pod.state === 'restarted' || e.pod.state === 'recreated' || e.pod.state === 'skipped');
@@ -834,7 +945,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
 
   // A stall is judged against the pace seen so far: a CloneSet whose pods take 5 minutes each is not stalled at 61 s.
   // The pace is measured up to the last progress, or a stall would keep stretching its own threshold.
-  const lastProgressAt = lastProgress(evaluated, input.history, run, startedAt, now);
+  const lastProgressAt = lastProgress(evaluated, sameRunHistory, statesChanged, startedAt, now);
   const activeMs = startedAt !== undefined && lastProgressAt !== undefined ? lastProgressAt - startedAt : 0;
   const perPodMs = done > 0 && activeMs > 0 ? (activeMs * Math.max(1, budget)) / done : 0;
   const stallAfterMs = Math.max((num(input.stallAfterSeconds) ?? DEFAULT_STALL_SECONDS) * 1000, 3 * perPodMs);
@@ -857,11 +968,27 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     message: '',
   };
   progress.message = summarize(progress, statusGap);
+  changedAgainst.set(progress, { history: input.history, changed: statesChanged });
   return progress;
 }
 
+/** buildProgress already compared the pods with the history it was given; observe reuses that when given the same. */
+const changedAgainst = new WeakMap<RestartProgress, { history: ProgressHistory | undefined; changed: boolean }>();
+
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The pods by name, one per name (the last one wins, as in byName). A watch keeps pods in the order the API server
+ * listed them, which is by name: then the input is already the answer, and checking that costs less than sorting.
+ */
+function inNameOrder(pods: Pod[], byNameMap: () => Map<string, Pod>): Pod[] {
+  let sorted = true;
+  for (let i = 1; i < pods.length && sorted; i++) sorted = podName(pods[i - 1]) < podName(pods[i]);
+  if (sorted) return pods;
+  const byName = byNameMap();
+  return sortedNames(byName).map((name) => byName.get(name) as Pod);
 }
 
 function sortedNames(byName: Map<string, Pod>): string[] {
@@ -889,28 +1016,38 @@ function basePod(pod: Pod, containers: ContainerProgress[], updateRevision: stri
 /** The latest moment anything moved: a state change seen by this process, or the newest evidence timestamp. */
 function lastProgress(
   evaluated: Evaluated[],
-  history: ProgressHistory | undefined,
-  run: string | undefined,
+  sameRun: ProgressHistory | undefined,
+  statesChanged: boolean,
   startedAt: number | undefined,
   now: number,
 ): number | undefined {
-  const sameRun = history && history.run === run ? history : undefined;
   let latest = startedAt;
   const bump = (t: number | undefined) => {
     if (t !== undefined && t <= now && (latest === undefined || t > latest)) latest = t;
   };
   if (sameRun) {
     bump(sameRun.lastChangeAt);
-    if (changedSince(sameRun, evaluated.map((e) => ({ name: e.pod.name, state: e.pod.state })))) bump(now);
+    if (statesChanged) bump(now);
   }
   for (const e of evaluated) if (e.verdict.evidenceSince !== undefined && e.pod.state !== 'pending') bump(e.verdict.evidenceSince);
   return latest;
 }
 
-function changedSince(history: ProgressHistory, pods: { name: string; state: PodRestartState }[]): boolean {
+function changedSince(history: ProgressHistory, pods: readonly { name: string; state: PodRestartState }[]): boolean {
   const known = history.pods ?? {};
-  if (Object.keys(known).length !== pods.length) return true;
-  return pods.some((p) => known[p.name]?.state !== p.state);
+  for (const p of pods) if (known[p.name]?.state !== p.state) return true;
+  return keyCount(known) !== pods.length;
+}
+
+const keyCounts = new WeakMap<object, number>();
+/** History records are never edited once made (observe builds a new one on change), so their size can be remembered. */
+function keyCount(record: object): number {
+  let n = keyCounts.get(record);
+  if (n === undefined) {
+    n = Object.keys(record).length;
+    keyCounts.set(record, n);
+  }
+  return n;
 }
 
 interface DiagnoseArgs {
@@ -931,10 +1068,17 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
   const { input, cs, record, evaluated, summary, complete } = a;
   const now = input.now;
   const diagnoses: Diagnosis[] = [];
-  const concerned = (kind: DiagnosisKind): Evaluated[] =>
-    evaluated.filter((e) =>
-      e.verdict.concerns.some((c) => c.kind === kind && (!c.whenStuck || (e.sinceMs !== undefined && now - e.sinceMs > a.stallAfterMs))),
-    );
+  // One pass over the pods, not one per kind: most pods have no concern at all.
+  const byKind = new Map<DiagnosisKind, Evaluated[]>();
+  for (const e of evaluated) {
+    for (const c of e.verdict.concerns) {
+      if (c.whenStuck && !(e.sinceMs !== undefined && now - e.sinceMs > a.stallAfterMs)) continue;
+      const list = byKind.get(c.kind);
+      if (!list) byKind.set(c.kind, [e]);
+      else if (list[list.length - 1] !== e) list.push(e);
+    }
+  }
+  const concerned = (kind: DiagnosisKind): Evaluated[] => byKind.get(kind) ?? [];
   const names = (list: Evaluated[]) => list.map((e) => e.pod.name);
   const nodes = (list: Evaluated[]) => [...new Set(list.map((e) => e.pod.node ?? '(unscheduled)'))];
   const add = (kind: DiagnosisKind, severity: Severity, message: string, pods?: string[]) => {
@@ -1017,7 +1161,10 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
   if (!complete && summary.pending > 0 && summary.budget >= 0 && summary.unavailable >= summary.budget) {
     const inFlight = new Set(evaluated.filter((e) => e.pod.state === 'restarting').map((e) => e.pod.name));
     const outsiders = a.pods
-      .filter((p) => !isTerminating(p) && !inFlight.has(podName(p)) && (!isRunning(p) || !isPodReady(p)))
+      .filter((p) => {
+        const f = factsOf(p);
+        return !f.terminating && f.down && !inFlight.has(podName(p));
+      })
       .map(podName)
       .sort(compareNames);
     if (outsiders.length > 0) {
@@ -1071,6 +1218,10 @@ function summarize(p: RestartProgress, statusGap: string | undefined): string {
  */
 export function observe(previous: ProgressHistory | undefined, progress: RestartProgress, now: number): ProgressHistory {
   const sameRun = previous && previous.run === progress.run ? previous : undefined;
+  // Nothing changed (a tick, or events that moved no pod): the same record, not thousands of fresh entries.
+  const known = changedAgainst.get(progress);
+  const changed = sameRun ? (known && known.history === previous ? known.changed : changedSince(sameRun, progress.pods)) : true;
+  if (sameRun && !changed) return { run: progress.run, firstSeenAt: sameRun.firstSeenAt, lastChangeAt: sameRun.lastChangeAt, pods: sameRun.pods ?? {} };
   const pods: ProgressHistory['pods'] = {};
   for (const pod of progress.pods) {
     const known = sameRun?.pods?.[pod.name];
@@ -1079,12 +1230,7 @@ export function observe(previous: ProgressHistory | undefined, progress: Restart
       since: known && known.state === pod.state ? known.since : (parseTime(pod.since) ?? now),
     };
   }
-  const states = progress.pods.map((p) => ({ name: p.name, state: p.state }));
-  const lastChangeAt = sameRun
-    ? changedSince(sameRun, states)
-      ? now
-      : sameRun.lastChangeAt
-    : (parseTime(progress.lastProgressAt) ?? now);
+  const lastChangeAt = sameRun ? now : (parseTime(progress.lastProgressAt) ?? now);
   return { run: progress.run, firstSeenAt: sameRun?.firstSeenAt ?? now, lastChangeAt, pods };
 }
 

@@ -296,7 +296,9 @@ export class KubeClient {
         query: { limit: 500, ...query, continue: cont },
       });
       items.push(...(page.items ?? []));
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      // The first page's version: a watch from there replays whatever changed while later pages were read, even from
+      // a server whose later pages are newer than the first (a watch from the last page's version would miss those).
+      resourceVersion ||= page.metadata?.resourceVersion ?? '';
       cont = page.metadata?.continue || undefined;
     } while (cont);
     return { items, resourceVersion };
