@@ -1,4 +1,7 @@
 // Every failure a user can see is one of these, mapped to one line and one exit code in `describeFailure`.
+import { printable } from '../kruise/record';
+
+export { printable };
 
 export const EXIT = {
   ok: 0,
@@ -109,14 +112,14 @@ function oneLine(text: string): string {
 
 /** The single place that turns any thrown value into what the user sees and the exit code. */
 export function describeFailure(err: unknown, verbosity: number): FailureReport {
-  const stack = verbosity >= 9 && err instanceof Error ? redact(err.stack ?? '') : undefined;
+  const stack = verbosity >= 9 && err instanceof Error ? redact(printable(err.stack ?? '')) : undefined;
   if (isPluginError(err)) {
     const hint = err.hint ? `: ${err.hint}` : '';
-    return { line: redact(oneLine(`error: ${err.message}${hint}`)), exitCode: err.exitCode, stack };
+    return { line: redact(oneLine(printable(`error: ${err.message}${hint}`))), exitCode: err.exitCode, stack };
   }
   const message = err instanceof Error ? err.message : String(err);
   return {
-    line: redact(oneLine(`error: unexpected failure: ${message} (run again with -v=9 for details)`)),
+    line: redact(oneLine(printable(`error: unexpected failure: ${message} (run again with -v=9 for details)`))),
     exitCode: EXIT.failed,
     stack,
   };

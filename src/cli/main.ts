@@ -1,6 +1,6 @@
 import { complete } from './complete';
 import type { CommandContext } from './context';
-import { EXIT, describeFailure, redact, UsageError } from './errors';
+import { EXIT, describeFailure, printable, redact, UsageError } from './errors';
 import { buildProgram, printVersionLine, type CommandRunner } from './program';
 
 export interface Io {
@@ -42,7 +42,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const verbosity = verbosityOf(argv);
-  const log = (line: string) => io.stderr.write(`${redact(line)}\n`);
+  const log = (line: string) => io.stderr.write(`${redact(printable(line))}\n`);
   let exitCode: number = EXIT.ok;
   const ctx: Omit<CommandContext, 'args' | 'connect'> = {
     stdout: io.stdout,

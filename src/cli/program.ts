@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { connectWith, type CommandContext, type GlobalArgs } from './context';
-import { EXIT, redact, UsageError } from './errors';
+import { EXIT, printable, redact, UsageError } from './errors';
 import { versionInfo } from './version';
 import { completionScript, SHELLS } from './completion-scripts';
 
@@ -47,7 +47,7 @@ export function buildProgram(argv: string[], ctx: Omit<CommandContext, 'args' | 
   const handler = (name: string) => async (raw: Record<string, unknown>) => {
     const args = { ...raw, verbosity: Number(raw.v ?? 0), color: raw.color !== false } as CommandArgs;
     const runner = await run(name);
-    const connect = () => connectWith(args, (line) => ctx.stderr.write(`${redact(line)}\n`));
+    const connect = () => connectWith(args, (line) => ctx.stderr.write(`${redact(printable(line))}\n`));
     setExit(await runner({ ...ctx, args, connect }, args));
   };
 

@@ -1,7 +1,7 @@
 // Steps several commands share: validating the target name, reading the CloneSet and its pods.
 import { hostname, userInfo } from 'node:os';
 import type { CommandContext } from '../cli/context';
-import { FailedError, UsageError } from '../cli/errors';
+import { FailedError, UsageError, printable } from '../cli/errors';
 import type { CommandArgs } from '../cli/program';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
@@ -49,12 +49,13 @@ export async function listPods(client: KubeClient, cloneSet: CloneSet, extraSele
   return { pods: ownedBy(cloneSet, items), resourceVersion };
 }
 
+// Both carry text from the cluster (pod names, request messages): never raw to the terminal.
 export function warn(ctx: CommandContext, message: string): void {
-  ctx.stderr.write(`warning: ${message}\n`);
+  ctx.stderr.write(`warning: ${printable(message)}\n`);
 }
 
 export function note(ctx: CommandContext, message: string): void {
-  ctx.stderr.write(`${message}\n`);
+  ctx.stderr.write(`${printable(message)}\n`);
 }
 
 /** Asks y/N on a terminal. Off a terminal there is nobody to ask: the caller must require --yes instead. */

@@ -57,6 +57,7 @@ export class CloneSetController {
   }
 
   markDirty(key: string): void {
+    if (this.sim.unmanaged.has(key.split('/')[0])) return;
     this.dirty.add(key);
     if (!this.flushing) {
       this.flushing = true;

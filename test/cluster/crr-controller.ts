@@ -59,6 +59,7 @@ export class CrrController {
   }
 
   private markDirty(k: string): void {
+    if (this.sim.unmanaged.has(k.split('/')[0])) return;
     this.dirty.add(k);
     if (!this.flushing) {
       this.flushing = true;

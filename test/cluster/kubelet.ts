@@ -66,6 +66,7 @@ export class Kubelet {
   }
 
   markDirty(namespace: string, name: string): void {
+    if (this.sim.unmanaged.has(namespace)) return;
     this.dirty.add(`${namespace}/${name}`);
     if (!this.flushing) {
       this.flushing = true;

@@ -30,6 +30,8 @@ export interface Sim {
   restartLog: RestartRecord[];
   /** CloneSets being seeded: their pods start Ready at once so seeding 5,000 pods does not wait on timers. */
   instantReady: Set<string>;
+  /** Namespaces no controller, kubelet or daemon touches: objects there stay exactly as a test wrote them. */
+  unmanaged: Set<string>;
   event(involved: KObj, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
