@@ -48,6 +48,28 @@ const splitRuntime = {
 };
 
 export const RUNTIME_FILE = 'kubectl-kruise_restart.runtime.cjs';
+export const RUNTIME_CACHE = 'kubectl-kruise_restart.runtime.cache';
+
+/**
+ * Makes V8's code cache for the runtime bundle with `node` (the executable's own base binary: V8 accepts a cache only
+ * from the same version and flags). The runtime runs once first, so the functions its loading compiles are in the
+ * cache too. The wrapper must match src/cli/runtime-loader.ts byte for byte.
+ */
+function runtimeCodeCache(node, runtimeFile, cacheFile) {
+  const program = `
+    const { Script } = require('node:vm');
+    const { readFileSync, writeFileSync } = require('node:fs');
+    const { createRequire } = require('node:module');
+    const { dirname } = require('node:path');
+    const [file, out] = process.argv.slice(1);
+    const code = readFileSync(file, 'utf8');
+    const script = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: ${JSON.stringify(RUNTIME_FILE)} });
+    const module = { exports: {} };
+    script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+    writeFileSync(out, script.createCachedData());
+  `;
+  execFileSync(node, ['-e', program, runtimeFile, cacheFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 async function esbuildOne(entry, outfile, plugins, shebang) {
   mkdirSync(dirname(outfile), { recursive: true });
@@ -101,6 +123,11 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
   const seaConfig = join(dist, 'sea-config.json');
   const assets = { [RUNTIME_FILE]: join(dirname(bundleFile), RUNTIME_FILE) };
   const useCodeCache = blobNode === base;
+  // Only a base binary that runs here can make a cache it will accept.
+  if (useCodeCache) {
+    assets[RUNTIME_CACHE] = join(dist, RUNTIME_CACHE);
+    runtimeCodeCache(base, assets[RUNTIME_FILE], assets[RUNTIME_CACHE]);
+  }
   writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache, assets }));
   execFileSync(blobNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
   mkdirSync(dirname(outfile), { recursive: true });
@@ -135,6 +162,7 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
   else if (os === 'darwin') console.warn(`${outfile} is unsigned: run codesign --sign - on it on macOS, or it will not start on arm64`);
   rmSync(blob, { force: true });
   rmSync(seaConfig, { force: true });
+  rmSync(join(dist, RUNTIME_CACHE), { force: true });
   return outfile;
 }
 
