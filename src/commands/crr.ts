@@ -268,6 +268,11 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   const record = readRecord(cloneSet);
   const recordText = cloneSet.metadata.annotations?.[PLUGIN.lastRestartAnnotation] ?? '';
   if (!record || record.mode !== 'crr' || record.run !== id) {
+    // A run killed between printing its id and writing its record left nothing behind: say so plainly.
+    const { items } = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
+    if (items.length === 0 && (!record || record.run !== id)) {
+      throw new RefusedError(`run ${id} of CloneSet "${opts.name}" never started: no request carries its id, so nothing was restarted`, 'start a new run (without --resume)');
+    }
     const latest = record ? `its latest restart is ${record.mode === 'crr' ? 'crr run' : `an ${record.mode} restart`} ${record.run}` : 'it has no restart record';
     throw new RefusedError(`cannot resume run ${id} of CloneSet "${opts.name}": ${latest}`, 'check the run id printed when the run started');
   }
@@ -454,7 +459,9 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
       }
     }
     if (!stopping) for (const pod of decision.start) void create(pod);
-    render();
+    // The requests leave first: a redraw of hundreds of pods takes milliseconds that a freed slot would stay empty.
+    if (decision.start.length > 0) setImmediate(render);
+    else render();
     if (decision.finished && creating.size === 0 && decision.start.length === 0) settle({ kind: 'finished', decision });
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = decision.wakeAt !== undefined ? setTimeout(schedule, Math.max(0, decision.wakeAt - now) + 5) : undefined;
