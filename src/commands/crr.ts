@@ -270,8 +270,12 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   if (!record || record.mode !== 'crr' || record.run !== id) {
     // A run killed between printing its id and writing its record left nothing behind: say so plainly.
     const { items } = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
-    if (items.length === 0 && (!record || record.run !== id)) {
-      throw new RefusedError(`run ${id} of CloneSet "${opts.name}" never started: no request carries its id, so nothing was restarted`, 'start a new run (without --resume)');
+    if (items.length === 0) {
+      const latest = record ? ` (the latest restart is ${record.mode} run ${record.run})` : '';
+      throw new RefusedError(
+        `no request of CloneSet "${opts.name}" carries run id ${id}, so nothing of it was restarted${latest}`,
+        'check the id printed when the run started, or start a new run without --resume',
+      );
     }
     const latest = record ? `its latest restart is ${record.mode === 'crr' ? 'crr run' : `an ${record.mode} restart`} ${record.run}` : 'it has no restart record';
     throw new RefusedError(`cannot resume run ${id} of CloneSet "${opts.name}": ${latest}`, 'check the run id printed when the run started');
