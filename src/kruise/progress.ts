@@ -736,9 +736,10 @@ interface InPlaceMemo {
   pod: PodProgress;
   last?: PodProgress;
   lastSinceMs?: number;
+  /** This pod's entry of the evaluation in progress, reused from one evaluation to the next (they never overlap). */
+  entry?: Evaluated;
 }
 
-const inPlaceMemo = new WeakMap<Pod, InPlaceMemo>();
 
 /** Everything of the context that inPlaceVerdict and basePod read, except the baseline (compared by identity). */
 function inPlaceKey(ctx: InPlaceContext): string {
@@ -763,6 +764,9 @@ interface PodFacts {
   active: boolean;
   /** Not Running, or not Ready. */
   down: boolean;
+  revisionHash?: string;
+  /** One lookup per pod and evaluation: the in-place memo lives here too. */
+  inPlace?: InPlaceMemo;
 }
 
 const podFactsMemo = new WeakMap<Pod, PodFacts>();
@@ -770,7 +774,7 @@ const podFactsMemo = new WeakMap<Pod, PodFacts>();
 function factsOf(pod: Pod): PodFacts {
   let facts = podFactsMemo.get(pod);
   if (!facts) {
-    facts = { terminating: isTerminating(pod), active: isActive(pod), down: !isRunning(pod) || !isPodReady(pod) };
+    facts = { terminating: isTerminating(pod), active: isActive(pod), down: !isRunning(pod) || !isPodReady(pod), revisionHash: labels(pod)[KRUISE.revisionLabel] };
     podFactsMemo.set(pod, facts);
   }
   return facts;
@@ -845,7 +849,10 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     const status = cloneSet.status ?? {};
     const expected = num(status.expectedUpdatedReplicas) ?? computeExpectedUpdated(cloneSet);
     const newActive = revisionChanged
-      ? pods.filter((p) => !factsOf(p).terminating && sameRevision(labels(p)[KRUISE.revisionLabel], cs.updateRevision)).length
+      ? pods.filter((p) => {
+          const f = factsOf(p);
+          return !f.terminating && sameRevision(f.revisionHash, cs.updateRevision);
+        }).length
       : 0;
     const ctx: InPlaceContext = {
       record,
@@ -858,15 +865,19 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     };
     const key = inPlaceKey(ctx);
     for (const pod of inNameOrder(pods, byNameMap)) {
-      let memo = inPlaceMemo.get(pod);
+      const facts = factsOf(pod);
+      let memo = facts.inPlace;
       if (!memo || memo.key !== key || memo.baseline !== ctx.baseline) {
         const targets = targetNames(record, pod);
         const containers = containerProgress(pod, targets);
         const verdict = inPlaceVerdict(ctx, pod, targets, containers);
         memo = { key, baseline: ctx.baseline, verdict, pod: { ...basePod(pod, containers, revisionChanged ? cs.updateRevision : undefined), state: verdict.state } };
-        inPlaceMemo.set(pod, memo);
+        facts.inPlace = memo;
       }
-      evaluated.push({ pod: memo.pod, verdict: memo.verdict, memo });
+      const entry: Evaluated = memo.entry ?? (memo.entry = { pod: memo.pod, verdict: memo.verdict, memo });
+      entry.pod = memo.pod;
+      entry.sinceMs = undefined;
+      evaluated.push(entry);
     }
     statusGap = inPlaceStatusGap(cloneSet, record);
   } else {
