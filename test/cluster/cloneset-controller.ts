@@ -10,6 +10,7 @@ import {
 } from './sim';
 import { RUNTIME_META } from './kubelet';
 import { KRUISE, type CloneSet, type CloneSetStatus, type Pod, type PodTemplate } from '../../src/kruise/types';
+import { WorkQueue } from './workqueue';
 
 export const SPECIFIED_DELETE = 'apps.kruise.io/specified-delete';
 const INSTANCE_ID = 'apps.kruise.io/cloneset-instance-id';
@@ -28,14 +29,13 @@ interface InPlaceState {
 export class CloneSetController {
   /** ControllerRevisions per CloneSet (not served over the API): name → template. */
   private readonly revisions = new Map<string, Map<string, PodTemplate>>();
-  private readonly dirty = new Set<string>();
-  private flushing = false;
-  private stopped = false;
+  private readonly queue: WorkQueue;
   /** Per CloneSet: how many nodes to spread over (seedCloneSet's `nodes`). */
   readonly nodesFor = new Map<string, number>();
   private nodeCursor = 0;
 
   constructor(private readonly sim: Sim) {
+    this.queue = new WorkQueue('cloneset', (ns) => sim.unmanaged.has(ns), (ns, name) => this.reconcile(ns, name));
     sim.store.subscribe((e) => {
       if (e.resource === CLONESETS) {
         const k = `${e.object.metadata.namespace}/${e.object.metadata.name}`;
@@ -49,35 +49,16 @@ export class CloneSetController {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.queue.stop();
   }
 
   busy(): boolean {
-    return this.dirty.size > 0;
+    return this.queue.busy();
   }
 
   markDirty(key: string): void {
-    if (this.sim.unmanaged.has(key.split('/')[0])) return;
-    this.dirty.add(key);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushing = false;
-    if (this.stopped) return;
-    const batch = [...this.dirty];
-    this.dirty.clear();
-    for (const k of batch) {
-      const [ns, name] = k.split('/');
-      try {
-        this.reconcile(ns, name);
-      } catch (e) {
-        console.error(`[cluster] cloneset ${k} reconcile failed:`, e);
-      }
-    }
+    const slash = key.indexOf('/');
+    this.queue.add(key.slice(0, slash), key.slice(slash + 1));
   }
 
   private collectGarbage(cs: KObj): void {

@@ -8,6 +8,7 @@ import { CRRS } from './resources';
 import type { KObj } from './store';
 import { getCondition, type Sim, withCondition } from './sim';
 import { KRUISE, type ContainerRecreateRequest, type CrrContainerPhase, type Pod } from '../../src/kruise/types';
+import { WorkQueue } from './workqueue';
 
 const UNREADY = 'crr.apps.kruise.io/unready-acquired';
 const SYNC_STATUSES = 'crr.apps.kruise.io/sync-container-statuses';
@@ -15,9 +16,7 @@ const NO_DAEMON_TIMEOUT_MS = 60_000;
 type States = NonNullable<NonNullable<ContainerRecreateRequest['status']>['containerRecreateStates']>;
 
 export class CrrController {
-  private readonly dirty = new Set<string>();
-  private flushing = false;
-  private stopped = false;
+  private readonly queue: WorkQueue;
   private readonly byPod = new Map<string, Set<string>>();
   private readonly timers = new Map<string, SimTimer>();
 
@@ -25,6 +24,7 @@ export class CrrController {
     private readonly sim: Sim,
     private readonly kubelet: Kubelet,
   ) {
+    this.queue = new WorkQueue('crr', (ns) => sim.unmanaged.has(ns), (ns, name) => this.reconcile(ns, name));
     sim.store.subscribe((e) => {
       if (e.resource === CRRS) {
         const k = `${e.object.metadata.namespace}/${e.object.metadata.name}`;
@@ -50,36 +50,17 @@ export class CrrController {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.queue.stop();
     for (const t of this.timers.values()) t.cancel();
   }
 
   busy(): boolean {
-    return this.dirty.size > 0;
+    return this.queue.busy();
   }
 
   private markDirty(k: string): void {
-    if (this.sim.unmanaged.has(k.split('/')[0])) return;
-    this.dirty.add(k);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushing = false;
-    if (this.stopped) return;
-    const batch = [...this.dirty];
-    this.dirty.clear();
-    for (const k of batch) {
-      const [ns, name] = k.split('/');
-      try {
-        this.reconcile(ns, name);
-      } catch (e) {
-        console.error(`[cluster] crr ${k} reconcile failed:`, e);
-      }
-    }
+    const slash = k.indexOf('/');
+    this.queue.add(k.slice(0, slash), k.slice(slash + 1));
   }
 
   private requeue(k: string, afterMs: number): void {

@@ -6,6 +6,7 @@ import { type SimTimer } from './clock';
 import { type KObj } from './store';
 import { containerId, envHash, fnv32a, canonical, getCondition, metadataEnvRefs, resolveMetadataEnv, type Sim, withCondition } from './sim';
 import { KRUISE, type Condition, type ContainerStatus, type Pod } from '../../src/kruise/types';
+import { WorkQueue } from './workqueue';
 
 export const RUNTIME_META = 'apps.kruise.io/runtime-containers-meta';
 
@@ -35,12 +36,14 @@ interface RuntimePod {
 
 export class Kubelet {
   private readonly pods = new Map<string, RuntimePod>();
-  private readonly dirty = new Set<string>();
-  private flushing = false;
+  private readonly queue: WorkQueue;
   private ipCounter = 0;
-  private stopped = false;
 
   constructor(private readonly sim: Sim) {
+    this.queue = new WorkQueue('kubelet', (ns) => sim.unmanaged.has(ns), (ns, name) => {
+      const pod = this.sim.store.raw('pods', ns, name) as Pod | undefined;
+      if (pod) this.sync(pod);
+    });
     sim.store.subscribe((e) => {
       if (e.resource !== 'pods') return;
       if (e.type === 'DELETED') {
@@ -54,7 +57,7 @@ export class Kubelet {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.queue.stop();
   }
 
   runtime(uid: string): RuntimePod | undefined {
@@ -62,28 +65,11 @@ export class Kubelet {
   }
 
   busy(): boolean {
-    return this.dirty.size > 0;
+    return this.queue.busy();
   }
 
   markDirty(namespace: string, name: string): void {
-    if (this.sim.unmanaged.has(namespace)) return;
-    this.dirty.add(`${namespace}/${name}`);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushing = false;
-    if (this.stopped) return;
-    const batch = [...this.dirty];
-    this.dirty.clear();
-    for (const k of batch) {
-      const [ns, name] = k.split('/');
-      const pod = this.sim.store.raw('pods', ns, name) as Pod | undefined;
-      if (pod) this.sync(pod);
-    }
+    this.queue.add(namespace, name);
   }
 
   /** Kill a container (CRI StopContainer); the kubelet starts a new one after restartSeconds. */
