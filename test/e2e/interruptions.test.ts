@@ -6,6 +6,7 @@ import { startCluster, type Cluster } from '../cluster/index';
 import { readRecord } from '../../src/kruise/record';
 import type { CloneSet, ContainerRecreateRequest, Pod } from '../../src/kruise/types';
 import { PluginProcess, assertOneLineError, requireBuild, runPlugin } from './harness';
+import { mulberry32 } from '../cluster/faults';
 
 const NS = 'default';
 const KEY = 'team.example.com/restart-token';
@@ -13,17 +14,6 @@ const PODS = 8;
 const BUDGET = 2;
 const TRIALS = 30;
 
-/** The same generator as the emulator's fault injector: trials are the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Trial {
   index: number;
