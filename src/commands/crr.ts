@@ -34,6 +34,7 @@ import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntO
 import { formatDocument } from '../ui/document';
 import { cloneSetName, getCloneSet, listPods, note, recordEvent, timeoutMs, warn, whoAmI } from './common';
 import { progressSink } from './sinks';
+import { pointerEscape } from '../kruise/trigger';
 
 const INT32_MAX = 2147483647;
 const DEFAULTS = { readyTimeout: '5m', ttl: 86400, failurePolicy: 'Fail' as const };
@@ -360,7 +361,7 @@ async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet:
 
 /** Marks the run finished, only if the record is still ours: a newer restart's record must not be overwritten. */
 async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, finished: 'completed' | 'failed', decision: PacingDecision): Promise<void> {
-  const pointer = `/metadata/annotations/${PLUGIN.lastRestartAnnotation.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
   const patch = [
     { op: 'test', path: pointer, value: run.recordText },
     { op: 'replace', path: pointer, value: writeRecord({ ...withOutcomes(run.record, decision), finished }) },

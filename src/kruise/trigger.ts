@@ -86,7 +86,8 @@ export function newTriggerValue(now: number, random: () => number): string {
 
 export type JsonPatchOp = { op: 'add' | 'replace' | 'test' | 'remove'; path: string; value?: unknown };
 
-function pointerEscape(segment: string): string {
+/** A JSON Pointer segment (RFC 6901): annotation keys contain '/', which must not split the path. */
+export function pointerEscape(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
