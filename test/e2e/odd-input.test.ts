@@ -6,7 +6,7 @@ import { startCluster, type Cluster } from '../cluster/index';
 import { readRecord, sanitizeReason } from '../../src/kruise/record';
 import { track } from '../../src/kruise/progress';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
-import { LineReporter, LiveView, renderDocument, renderFrame, stripAnsi } from '../../src/ui/index';
+import { LineReporter, LiveView, formatDocument, renderFrame, stripAnsi } from '../../src/ui/index';
 import { requireBuild, runPlugin, type PluginRun } from './harness';
 
 const NS = 'shop';
@@ -239,7 +239,7 @@ describe('input never trusted: sanitized writes, odd objects and garbage records
       const view = new LiveView({ write: (s: string) => screen.push(s), columns: 60, rows: 20 }, { color: true, wide: true });
       view.update(progress);
       view.stop(progress);
-      outputs.push(lines.join(''), renderDocument(progress, 'json'), renderDocument(progress, 'yaml'));
+      outputs.push(lines.join(''), formatDocument(progress, 'json'), formatDocument(progress, 'yaml'));
       for (const text of outputs) assert.equal(TERMINAL_CONTROL.exec(stripAnsi(text)), null, JSON.stringify(text));
       // The live view moves the cursor itself: only its own sequences may be there.
       // eslint-disable-next-line no-control-regex

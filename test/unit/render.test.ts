@@ -3,7 +3,7 @@ import yaml from 'js-yaml';
 import { buildProgress, type RestartProgress } from '../../src/kruise/progress';
 import type { Pod } from '../../src/kruise/types';
 import { colorEnabled, liveViewSupported } from '../../src/ui/color';
-import { renderDocument } from '../../src/ui/document';
+import { formatDocument } from '../../src/ui/document';
 import { podTable, podsByAttention, renderFrame } from '../../src/ui/frame';
 import { LineReporter } from '../../src/ui/lines';
 import { LiveView, type Scheduler } from '../../src/ui/live';
@@ -337,9 +337,9 @@ describe('LineReporter', () => {
   });
 });
 
-describe('renderDocument', () => {
+describe('formatDocument (the RestartProgress document)', () => {
   it('writes the stable JSON fields', () => {
-    const doc = JSON.parse(renderDocument(smallCrr(), 'json'));
+    const doc = JSON.parse(formatDocument(smallCrr(), 'json'));
     for (const key of ['complete', 'failed', 'mode', 'run', 'startedAt', 'observedAt', 'cloneSet', 'summary', 'pods', 'diagnoses', 'message']) {
       assert.ok(key in doc, key);
     }
@@ -358,8 +358,8 @@ describe('renderDocument', () => {
 
   it('writes the same document as YAML', () => {
     const p = smallInplace();
-    const fromYaml = yaml.load(renderDocument(p, 'yaml'));
-    assert.deepEqual(fromYaml, JSON.parse(renderDocument(p, 'json')));
+    const fromYaml = yaml.load(formatDocument(p, 'yaml'));
+    assert.deepEqual(fromYaml, JSON.parse(formatDocument(p, 'json')));
   });
 });
 
