@@ -2,7 +2,7 @@
 // See test/cluster/README.md for usage.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
@@ -134,6 +134,9 @@ const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollecti
 /** Access reviews are creates that change nothing. */
 const REVIEWS = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews']);
 
+/** Every folder a cluster of this process made: test/hygiene.ts checks that each is gone at the end of a run. */
+export const emulatorFolders = new Set<string>();
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const clock = new SimClock(opts.speed ?? 1);
   const store = new Store(() => clock.iso(), opts.watchHistory ?? 1000);
@@ -192,6 +195,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   for (const ns of new Set(['default', 'kube-system', defaultNs])) createNamespace(ns);
   const kubeDir = mkdtempSync(join(tmpdir(), 'kruise-emu-'));
+  emulatorFolders.add(kubeDir);
 
   const writeKubeconfig: Cluster['writeKubeconfig'] = (o = {}) => {
     const user = o.user ?? 'admin';
@@ -312,6 +316,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       crrs.stop();
       clock.stop();
       await server.close();
+      // The kubeconfigs in it carry bearer tokens: nothing of the cluster may outlive it.
+      rmSync(kubeDir, { recursive: true, force: true });
     },
   };
   return cluster;
