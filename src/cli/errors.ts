@@ -119,7 +119,8 @@ export function describeFailure(err: unknown, verbosity: number): FailureReport 
   }
   const message = err instanceof Error ? err.message : String(err);
   return {
-    line: redact(oneLine(printable(`error: unexpected failure: ${message} (run again with -v=9 for details)`))),
+    // At -v=9 the stack follows on the next lines: asking for -v=9 again would send the user round in circles.
+    line: redact(oneLine(printable(`error: unexpected failure: ${message}${verbosity >= 9 ? '' : ' (run again with -v=9 for details)'}`))),
     exitCode: EXIT.failed,
     stack,
   };

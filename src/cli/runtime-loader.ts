@@ -7,9 +7,9 @@ import { Script } from 'node:vm';
 
 export type Runtime = typeof import('../runtime');
 
-export const RUNTIME_FILE = 'kubectl-kruise_restart.runtime.cjs';
+export const RUNTIME_FILE = 'kruise-restart.runtime.cjs';
 /** V8's code cache for the runtime, made by scripts/build.mjs with the very Node binary the executable is built on. */
-export const RUNTIME_CACHE = 'kubectl-kruise_restart.runtime.cache';
+export const RUNTIME_CACHE = 'kruise-restart.runtime.cache';
 
 /** The CommonJS wrapper; scripts/build.mjs wraps the same way, byte for byte, when it makes the code cache. */
 function wrap(code: string): string {

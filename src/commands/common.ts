@@ -1,7 +1,9 @@
 // Steps several commands share: validating the target name, reading the CloneSet and its pods.
 import { hostname, userInfo } from 'node:os';
+// Static on purpose: the single executable has no loader for import() and dies with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING.
+import { createInterface } from 'node:readline/promises';
 import type { CommandContext } from '../cli/context';
-import { FailedError, UsageError, printable } from '../cli/errors';
+import { FailedError, InterruptedError, UsageError, printable } from '../cli/errors';
 import type { CommandArgs } from '../cli/program';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
@@ -58,16 +60,28 @@ export function note(ctx: CommandContext, message: string): void {
   ctx.stderr.write(`${printable(message)}\n`);
 }
 
-/** Asks y/N on a terminal. Off a terminal there is nobody to ask: the caller must require --yes instead. */
+/**
+ * Asks y/N on a terminal. Off a terminal there is nobody to ask: the caller must require --yes instead. End of input
+ * (Ctrl-D) is a no; Ctrl-C is an interruption (exit 130), whether it arrives as a keystroke or as a signal.
+ */
 export async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  const cancel = new AbortController();
+  const interrupt = () => cancel.abort();
+  // readline reads a terminal in raw mode, so Ctrl-C arrives as a keystroke, not as SIGINT to the process.
+  rl.on('SIGINT', interrupt);
+  ctx.interrupted.addEventListener('abort', interrupt, { once: true });
+  const ended = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
   try {
-    const answer = await rl.question(`${question} [y/N] `, { signal: ctx.interrupted });
-    return /^y(es)?$/i.test(answer.trim());
-  } catch {
-    return false;
+    const answer = await Promise.race([rl.question(`${question} [y/N] `, { signal: cancel.signal }), ended]);
+    if (answer === undefined) ctx.stderr.write('\n');
+    return /^y(es)?$/i.test((answer ?? '').trim());
+  } catch (err) {
+    if (!cancel.signal.aborted) throw err;
+    ctx.stderr.write('\n');
+    throw new InterruptedError('interrupted before confirming', 'nothing was changed');
   } finally {
+    ctx.interrupted.removeEventListener('abort', interrupt);
     rl.close();
   }
 }

@@ -8,7 +8,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Same variable as scripts/build.mjs: parallel runs each build and test their own copy. */
 export const DIST = process.env.KRUISE_RESTART_DIST ?? join(ROOT, 'dist');
 export const BINARY = process.env.KRUISE_RESTART_BIN ?? join(DIST, 'kubectl-kruise_restart');
-export const BUNDLE = join(DIST, 'kubectl-kruise_restart.cjs');
+export const BUNDLE = join(DIST, 'kruise-restart.cjs');
 
 export function requireBuild(): void {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run npm run build first`);
