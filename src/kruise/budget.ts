@@ -8,6 +8,8 @@ export const DEFAULT_MAX_UNAVAILABLE = '20%';
 
 // Go's strconv.Atoi: optional sign, decimal digits, nothing else (no spaces, no fraction).
 const GO_INT = /^[+-]?\d+$/;
+// The decimal forms of Go's strconv.ParseFloat (hex floats, "Inf" and "NaN" are left out: no one writes them here).
+const GO_DECIMAL_FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 interface ParsedIntOrPercent {
   value: number;
@@ -15,37 +17,43 @@ interface ParsedIntOrPercent {
 }
 
 /**
- * apimachinery's two parsers differ, and Kruise uses both: `GetScaledValueFromIntOrPercent` (partition) insists on a
- * `%` suffix for strings, the deprecated `GetValueFromIntOrPercent` (maxUnavailable, maxSurge) strips every `%` and
- * treats any string as a percent, so a string "5" there means 5%.
+ * The CloneSet controller uses two parsers that differ: Kruise's own `util.GetScaledValueFromIntOrPercent`
+ * (partition) insists on a `%` suffix and reads a float ("12.5%" works), apimachinery's deprecated
+ * `GetValueFromIntOrPercent` (maxUnavailable, maxSurge) strips every `%` and reads a whole number with Atoi, so a
+ * string "5" there means 5% and "12.5%" is an error the controller swallows as 0. The webhook validates all three with
+ * the float parser, so it accepts a maxUnavailable of "12.5%" that the controller then treats as 0.
  */
 function parseIntOrPercentValue(value: IntOrString, bareStringIsPercent: boolean): ParsedIntOrPercent | undefined {
   if (typeof value === 'number') {
     return Number.isFinite(value) ? { value: Math.trunc(value), isPercent: false } : undefined;
   }
   if (typeof value !== 'string') return undefined;
-  let digits: string;
   if (bareStringIsPercent) {
-    digits = value.split('%').join('');
-  } else {
-    if (!value.endsWith('%')) return undefined;
-    digits = value.slice(0, -1);
+    const digits = value.split('%').join('');
+    if (!GO_INT.test(digits)) return undefined;
+    const parsed = Number(digits);
+    return Number.isSafeInteger(parsed) ? { value: parsed, isPercent: true } : undefined;
   }
-  if (!GO_INT.test(digits)) return undefined;
-  const parsed = Number(digits);
-  return Number.isSafeInteger(parsed) ? { value: parsed, isPercent: true } : undefined;
+  // Kruise's own GetScaledValueFromIntOrPercent (pkg/util/tools.go) reads the number with strconv.ParseFloat, so
+  // "12.5%" is 12.5 percent there, not an error.
+  if (!value.endsWith('%')) return undefined;
+  const digits = value.slice(0, -1);
+  if (!GO_DECIMAL_FLOAT.test(digits)) return undefined;
+  const parsed = Number(digits.replace(/^\+/, ''));
+  return Number.isFinite(parsed) ? { value: parsed, isPercent: true } : undefined;
 }
 
 function scale(parsed: ParsedIntOrPercent, total: number, roundUp: boolean): number {
   if (!parsed.isPercent) return parsed.value;
-  // Same operation order as Go (value * total / 100 in float64) so rounding matches bit for bit.
+  // Same operation order as Go (value * total / 100 in float64) so rounding matches bit for bit; Go's int() of the
+  // rounded float truncates toward zero.
   const exact = (parsed.value * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+  return Math.trunc(roundUp ? Math.ceil(exact) : Math.floor(exact));
 }
 
 /**
- * An int-or-percent resolved against `total` the way `intstr.GetScaledValueFromIntOrPercent` does: a number is taken
- * as is, `"N%"` is scaled and rounded up or down. Anything else is an error in Kubernetes, which every Kruise caller
+ * An int-or-percent resolved against `total` the way Kruise's `util.GetScaledValueFromIntOrPercent` does: a number is taken
+ * as is, `"N%"` (N may have a fraction) is scaled and rounded up or down. Anything else is an error in Kubernetes, which every Kruise caller
  * swallows and replaces by 0, so this returns 0 for it (and for a missing value).
  */
 export function resolveIntOrPercent(value: IntOrString | undefined | null, total: number, roundUp: boolean): number {

@@ -6,7 +6,7 @@ import { diff, deepEqual } from './patch';
 import { CLONESETS } from './resources';
 import { selectorString } from './selectors';
 import {
-  canonical, envHash, fnv32a, getCondition, isActive, metadataEnvRefs, randomId, resolveIntOrPercent, resolveMetadataEnv, safeEncode, type Sim, withCondition,
+  canonical, envHash, fnv32a, getCondition, isActive, metadataEnvRefs, randomId, legacyIntOrPercent, resolveMetadataEnv, scaledPercent, safeEncode, type Sim, withCondition,
 } from './sim';
 import { RUNTIME_META } from './kubelet';
 import { KRUISE, type CloneSet, type CloneSetStatus, type Pod, type PodTemplate } from '../../src/kruise/types';
@@ -97,11 +97,11 @@ export class CloneSetController {
     const replicas = cs.spec.replicas ?? 1;
     const us = cs.spec.updateStrategy ?? {};
     const paused = !!us.paused;
-    const maxSurge = paused ? 0 : resolveIntOrPercent(us.maxSurge, replicas, true, 0);
-    const maxUnavailable = resolveIntOrPercent(us.maxUnavailable, replicas, maxSurge === 0, '20%');
-    let partition = resolveIntOrPercent(us.partition, replicas, true, 0);
-    // CalculatePartitionReplicas: a percentage below 100% always leaves at least one pod to update.
-    if (typeof us.partition === 'string' && us.partition.endsWith('%') && Number(us.partition.slice(0, -1)) < 100 && replicas > 1 && partition >= replicas) partition = replicas - 1;
+    const maxSurge = paused ? 0 : legacyIntOrPercent(us.maxSurge, replicas, true, 0);
+    const maxUnavailable = legacyIntOrPercent(us.maxUnavailable, replicas, maxSurge === 0, '20%');
+    let partition = scaledPercent(us.partition, replicas, true, 0) ?? 0;
+    // CalculatePartitionReplicas: a percentage other than "100%" always leaves at least one pod to update.
+    if (typeof us.partition === 'string' && us.partition !== '100%' && replicas > 1 && partition === replicas) partition = replicas - 1;
     partition = Math.min(Math.max(partition, 0), replicas);
     return { replicas, maxSurge, maxUnavailable, partition, paused, type: us.type ?? 'ReCreate' };
   }
@@ -417,6 +417,10 @@ export class CloneSetController {
       labelSelector: selectorString(cs.spec.selector),
       ...(cs.status?.conditions?.length ? { conditions: cs.status.conditions } : {}),
     };
+    // Go's encoding/json leaves out the zero values of the fields CloneSetStatus tags omitempty (cloneset_types.go).
+    for (const field of ['observedGeneration', 'updatedAvailableReplicas', 'expectedUpdatedReplicas', 'updateRevision', 'currentRevision', 'labelSelector'] as const) {
+      if (status[field] === 0 || status[field] === '' || status[field] === undefined) delete status[field];
+    }
     if (minReady > 0 && ready.length > available.length) {
       this.sim.clock.after(minReady * 1000, () => this.markDirty(`${cs.metadata.namespace}/${cs.metadata.name}`));
     }

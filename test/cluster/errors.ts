@@ -57,9 +57,15 @@ export const Errors = {
       `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${listed(causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message ?? '')))}`,
       { name, group: group || undefined, kind, causes },
     ),
-  /** A json-patch that cannot be applied (failed `test`, bad path): the patch handler's generic 422. */
-  patchRejected: (detail: string) =>
-    err(422, 'Invalid', 'the server rejected our request due to an error in our request', { causes: [{ message: detail }] }),
+  /**
+   * A json-patch that cannot be applied (failed `test`, bad path): the patch handler's generic 422
+   * (apiserver handlers/patch.go → NewGenericServerResponse with isUnexpectedResponse=false): no causes, so the
+   * reason for the failure never reaches the client.
+   */
+  patchRejected: (detail: string) => {
+    void detail;
+    return err(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+  },
   badRequest: (message: string) => err(400, 'BadRequest', message),
   unauthorized: () => err(401, 'Unauthorized', 'Unauthorized'),
   forbidden: (gr: GR, name: string | undefined, user: string, verb: string, resource: string, namespace?: string) =>

@@ -31,13 +31,14 @@ export interface RequestInfo {
   name?: string;
 }
 
-export type Decision = { kind: 'none' } | FaultKind | { kind: 'fail'; status: number; retryAfterSeconds?: number };
+export type Decision = { kind: 'none' } | FaultKind | { kind: 'fail'; status: number; retryAfterSeconds?: number } | { kind: 'race' };
 
 export class FaultInjector {
   private random: () => number;
   private rules: RandomFault[] = [];
   private queued: Array<{ filter: RequestFilter; status: number; count: number; retryAfterSeconds?: number }> = [];
   private conflicted = new Set<string>();
+  private races: Array<{ filter: RequestFilter; count: number }> = [];
   /** Answer 409 Conflict to the first attempt of every write to each object. */
   conflictOnFirstWrite = false;
   /** Close every watch stream after this many events. */
@@ -82,7 +83,19 @@ export class FaultInjector {
     return this;
   }
 
+  /**
+   * Someone else writes the object just before each of the next `count` matching requests is handled (its
+   * resourceVersion moves on), the way a controller or a colleague does: a write guarded by a JSON-patch `test` on
+   * resourceVersion then fails as a real API server fails it, with a resourceVersion precondition a 409.
+   */
+  raceNext(f: RequestFilter & { count?: number }): this {
+    const { count = 1, ...filter } = f;
+    this.races.push({ filter, count });
+    return this;
+  }
+
   clear(): void {
+    this.races = [];
     this.rules = [];
     this.queued = [];
     this.conflicted.clear();
@@ -92,6 +105,13 @@ export class FaultInjector {
   }
 
   decide(req: RequestInfo): Decision {
+    for (const r of this.races) {
+      if (r.count > 0 && matches(r.filter, req)) {
+        r.count--;
+        this.injected++;
+        return { kind: 'race' };
+      }
+    }
     for (const q of this.queued) {
       if (q.count > 0 && matches(q.filter, req)) {
         q.count--;

@@ -9,7 +9,7 @@ import { type JSONSchema, isObject, validate as schemaValidate } from './schema'
 import { selectorMatcher } from './selectors';
 import type { KObj } from './store';
 import { deepEqual } from './patch';
-import { isActive, resolveIntOrPercent, type Sim } from './sim';
+import { isActive, scaledPercent, type Sim } from './sim';
 import { KRUISE, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
 
 const MCLONESET = 'mcloneset.kb.io';
@@ -185,10 +185,17 @@ function validateCloneSet(cs: CloneSet, old: CloneSet | undefined): void {
   const us = spec.updateStrategy ?? {};
   if (us.type && !['ReCreate', 'InPlaceIfPossible', 'InPlaceOnly'].includes(us.type)) errs.push(`spec.updateStrategy.type: Unsupported value: "${us.type}": supported values: "ReCreate", "InPlaceIfPossible", "InPlaceOnly"`);
   const replicas = spec.replicas ?? 1;
-  const partition = resolveIntOrPercent(us.partition, replicas, true, 0);
+  // validation.go reads all three with Kruise's float parser, rounding up: it accepts a maxUnavailable of "12.5%" that
+  // the controller's whole-number parser then resolves to 0.
+  const scaled = (field: string, v: number | string | undefined, dflt: number | string): number => {
+    const n = scaledPercent(v, replicas, true, dflt);
+    if (n === undefined) errs.push(`spec.updateStrategy.${field}: Invalid value: ${JSON.stringify(v)}: failed GetScaledValueFromIntOrPercent for ${field}`);
+    return n ?? 0;
+  };
+  const partition = scaled('partition', us.partition, 0);
   if (partition < 0) errs.push(`spec.updateStrategy.partition: Invalid value: ${JSON.stringify(us.partition)}: must be greater than or equal to 0`);
-  const surge = resolveIntOrPercent(us.maxSurge, replicas, true, 0);
-  const unavail = resolveIntOrPercent(us.maxUnavailable, replicas, surge === 0, '20%');
+  const surge = scaled('maxSurge', us.maxSurge, 0);
+  const unavail = scaled('maxUnavailable', us.maxUnavailable, '20%');
   if (replicas > 0 && unavail < 1 && surge < 1) errs.push(`spec.updateStrategy.maxUnavailable: Invalid value: ${JSON.stringify(us.maxUnavailable)}: maxUnavailable should not be less than 1 when maxSurge is 0`);
   if (us.type === 'InPlaceOnly' && surge > 0) errs.push(`spec.updateStrategy.maxSurge: Invalid value: ${JSON.stringify(us.maxSurge)}: can not use maxSurge with strategy type InPlaceOnly`);
   if (old) {

@@ -202,6 +202,14 @@ export class ApiServer {
         return fail(Errors.tooManyRequests(decision.retryAfterSeconds));
       case 'fail':
         return fail(decision.status === 429 ? Errors.tooManyRequests(decision.retryAfterSeconds ?? 1) : Errors.generic(decision.status, `injected ${decision.status}`));
+      case 'race': {
+        const other = this.o.store.raw(def.storageKey, namespace, name ?? '');
+        if (other) {
+          const annotations = { ...other.metadata.annotations, 'example.com/touched-by': `someone else at ${new Date().toISOString()}` };
+          this.o.store.replace(def.storageKey, { ...other, metadata: { ...other.metadata, annotations } });
+        }
+        break;
+      }
     }
 
     try {

@@ -133,14 +133,29 @@ export function envHash(values: Record<string, string>): number {
   return fnv32a(keys.map((k) => `${k}=${values[k]}`).join('\n'));
 }
 
-export function resolveIntOrPercent(v: number | string | undefined, total: number, roundUp: boolean, dflt: number | string): number {
+/**
+ * Kruise's util.GetScaledValueFromIntOrPercent (pkg/util/tools.go): numbers as they are, strings must end in "%" and
+ * are read with ParseFloat, so "12.5%" is 12.5 percent. The CloneSet controller uses it for partition; the webhook for
+ * partition, maxUnavailable and maxSurge. undefined for what Go reports as an error.
+ */
+export function scaledPercent(v: number | string | undefined, total: number, roundUp: boolean, dflt: number | string): number | undefined {
   const val = v === undefined || v === null ? dflt : v;
-  if (typeof val === 'number') return val;
-  const m = String(val).match(/^(\d+)%$/);
-  if (!m) {
-    const n = Number(val);
-    return Number.isFinite(n) ? n : 0;
-  }
-  const x = (Number(m[1]) * total) / 100;
+  if (typeof val === 'number') return Math.trunc(val);
+  if (!val.endsWith('%') || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(val.slice(0, -1))) return undefined;
+  const x = (Number(val.slice(0, -1)) * total) / 100;
+  return Math.trunc(roundUp ? Math.ceil(x) : Math.floor(x));
+}
+
+/**
+ * apimachinery's deprecated intstr.GetValueFromIntOrPercent, which the CloneSet controller uses for maxUnavailable and
+ * maxSurge: every "%" is stripped and the rest read with Atoi, so "5" is 5% and "12.5%" is an error the controller
+ * swallows as 0 (cloneset_sync_utils.go).
+ */
+export function legacyIntOrPercent(v: number | string | undefined, total: number, roundUp: boolean, dflt: number | string): number {
+  const val = v === undefined || v === null ? dflt : v;
+  if (typeof val === 'number') return Math.trunc(val);
+  const digits = val.split('%').join('');
+  if (!/^[+-]?\d+$/.test(digits)) return 0;
+  const x = (Number(digits) * total) / 100;
   return roundUp ? Math.ceil(x) : Math.floor(x);
 }

@@ -90,6 +90,19 @@ describe('budget: partition', () => {
     assert.equal(resolvePartition(cloneSet({ replicas: 5, partition: '3' })), 0);
   });
 
+  it('reads fractional percents as floats, as Kruise does (pkg/util/tools.go): "12.5%" of 10 keeps 2 pods old', () => {
+    assert.equal(resolvePartition(cloneSet({ replicas: 10, partition: '12.5%' })), 2);
+    assert.equal(expectedUpdatedReplicas(cloneSet({ replicas: 10, partition: '12.5%' })), 8);
+    assert.equal(resolvePartition(cloneSet({ replicas: 8, partition: '12.5%' })), 1);
+    assert.equal(resolvePartition(cloneSet({ replicas: 3, partition: '.5%' })), 1);
+    assert.equal(resolvePartition(cloneSet({ replicas: 10, partition: '1e1%' })), 1);
+    assert.equal(resolvePartition(cloneSet({ replicas: 10, partition: '12.5.1%' })), 0);
+  });
+
+  it('leaves a fractional maxUnavailable at 0, as the controller\'s Atoi-based parser does', () => {
+    assert.equal(resolveMaxUnavailable(cloneSet({ replicas: 10, maxUnavailable: '12.5%' })), 0);
+  });
+
   it('gives expectedUpdatedReplicas = replicas - partition', () => {
     assert.equal(expectedUpdatedReplicas(cloneSet({ replicas: 10, partition: '25%' })), 7);
   });

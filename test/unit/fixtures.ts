@@ -15,6 +15,7 @@ import {
   type RestartRecord,
   type UpdateStrategyType,
 } from '../../src/kruise/types';
+import { expectedUpdatedReplicas } from '../../src/kruise/budget';
 
 /** The fixtures' epoch: the restart starts here. */
 export const T0 = Date.parse('2026-11-26T10:00:00Z');
@@ -71,8 +72,10 @@ export function cloneSet(o: CloneSetOptions = {}): CloneSet {
     },
   };
   if (o.lifecycle) cs.spec.lifecycle = o.lifecycle;
+  // Like Kruise, expectedUpdatedReplicas is left out when it is 0 (omitempty).
+  const expected = expectedUpdatedReplicas(cs);
   const base: CloneSetStatus = o.pods
-    ? statusFrom(o.pods, NEW_REV)
+    ? { ...statusFrom(o.pods, NEW_REV), ...(expected > 0 ? { expectedUpdatedReplicas: expected } : {}) }
     : { observedGeneration: cs.metadata.generation, replicas, updateRevision: NEW_REV, currentRevision: OLD_REV };
   cs.status = { observedGeneration: cs.metadata.generation, ...base, ...o.status };
   return cs;
