@@ -3,11 +3,14 @@
 // the bash/zsh/fish scripts of `completion`. Deciding what to complete is pure and needs no cluster; only CloneSet,
 // container, run, pod and namespace names come from the lazily loaded runtime (`completionCandidates`).
 import type { ConnectionFlags } from '../kube/config';
+import { COMMANDS, findFlag, flagsOf, type FlagSpec, type LookupKind } from './options';
+import { cloneSetTarget } from './target';
 
 /** Cobra's ShellCompDirective bits. */
 export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4, keepOrder: 32 } as const;
 
-export type LookupKind = 'clonesets' | 'containers' | 'runs' | 'pods' | 'namespaces' | 'contexts' | 'clusters' | 'users';
+export type { LookupKind };
+export { COMMANDS };
 
 export interface CompletionLookup {
   kind: LookupKind;
@@ -26,110 +29,6 @@ export interface CompletionPlan {
   directive: number;
 }
 
-type ValueKind = LookupKind | 'file' | 'free';
-
-interface FlagSpec {
-  name: string;
-  short?: string;
-  describe: string;
-  /** Absent: a boolean flag. */
-  value?: ValueKind | readonly string[];
-  /** May be given more than once, so it stays offered after use. */
-  repeatable?: boolean;
-  /** Offer `--no-<name>` too. */
-  negatable?: boolean;
-}
-
-const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'kubeconfig', describe: 'Path to the kubeconfig file', value: 'file' },
-  { name: 'context', describe: 'The kubeconfig context to use', value: 'contexts' },
-  { name: 'cluster', describe: 'The kubeconfig cluster to use', value: 'clusters' },
-  { name: 'user', describe: 'The kubeconfig user to use', value: 'users' },
-  { name: 'namespace', short: 'n', describe: 'Namespace', value: 'namespaces' },
-  { name: 'request-timeout', describe: 'Time to wait for one API request', value: 'free' },
-  { name: 'as', describe: 'Username to impersonate', value: 'free' },
-  { name: 'as-group', describe: 'Group to impersonate', value: 'free', repeatable: true },
-  { name: 'verbosity', short: 'v', describe: 'Log level', value: 'free' },
-  { name: 'color', describe: 'Colour on a terminal', negatable: true },
-  { name: 'help', short: 'h', describe: 'Show help' },
-];
-
-const output = (choices: string[]): FlagSpec => ({ name: 'output', short: 'o', describe: 'Output format', value: choices });
-const DRY_RUN: FlagSpec = { name: 'dry-run', describe: 'Print the plan, change nothing', value: ['none', 'client', 'server'] };
-const TIMEOUT: FlagSpec = { name: 'timeout', describe: 'Stop waiting after this long', value: 'free' };
-
-interface CommandSpec {
-  describe: string;
-  /** What the one positional argument is. */
-  positional?: 'clonesets' | readonly string[];
-  flags: FlagSpec[];
-}
-
-/** Kept in step with program.ts by test/unit/complete.test.ts, which compares it with each command's --help. */
-export const COMMANDS: Record<string, CommandSpec> = {
-  inplace: {
-    describe: 'Restart the containers of every pod in place',
-    positional: 'clonesets',
-    flags: [
-      output(['json', 'yaml', 'wide']),
-      TIMEOUT,
-      { name: 'wait', describe: 'Follow the restart to the end', negatable: true },
-      { name: 'container', short: 'c', describe: 'Restart only these wired containers', value: 'containers', repeatable: true },
-      { name: 'setup', describe: 'Add the trigger env var first (recreates every pod once)' },
-      { name: 'env-name', describe: 'Env var name for --setup', value: 'free' },
-      { name: 'annotation', describe: 'Trigger annotation key for --setup', value: 'free' },
-      { name: 'yes', short: 'y', describe: 'Do not ask for confirmation' },
-      { name: 'allow-recreate', describe: 'Under ReCreate, accept a rolling recreate' },
-      { name: 'force', describe: 'Start although a rollout is in progress' },
-      { name: 'reason', describe: 'Why: recorded on the CloneSet and in the Event', value: 'free' },
-      DRY_RUN,
-      { name: 'pause-on-failure', describe: 'Pause the CloneSet if a pod does not become ready again' },
-      { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the restart', value: 'free' },
-    ],
-  },
-  crr: {
-    describe: 'Restart chosen containers with ContainerRecreateRequests',
-    positional: 'clonesets',
-    flags: [
-      output(['json', 'yaml', 'wide']),
-      TIMEOUT,
-      { name: 'container', short: 'c', describe: 'Container to restart', value: 'containers', repeatable: true },
-      { name: 'all-containers', describe: 'Restart every container of each pod' },
-      { name: 'selector', short: 'l', describe: 'Only pods matching this label selector', value: 'free' },
-      { name: 'pod', describe: 'Only these pods', value: 'pods', repeatable: true },
-      { name: 'max-unavailable', describe: 'Pods restarting at once: number or percent', value: 'free' },
-      { name: 'min-ready-seconds', describe: 'Ready this long to count as available', value: 'free' },
-      { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the run', value: 'free' },
-      { name: 'max-failures', describe: 'Failed pods tolerated before no more requests start', value: 'free' },
-      { name: 'failure-policy', describe: 'CRR failurePolicy', value: ['Fail', 'Ignore'] },
-      { name: 'ordered', describe: 'Restart the containers of a pod one after another' },
-      { name: 'force-recreate', describe: 'Restart even containers that restarted on their own' },
-      { name: 'grace-period', describe: 'terminationGracePeriodSeconds for the killed containers', value: 'free' },
-      { name: 'unready-grace-period', describe: 'Mark the pod NotReady this many seconds before the kill', value: 'free' },
-      { name: 'min-started-seconds', describe: 'A new container must run this long to count', value: 'free' },
-      { name: 'active-deadline', describe: 'Seconds before Kruise gives up on one request', value: 'free' },
-      { name: 'ttl', describe: 'Seconds Kruise keeps finished requests', value: 'free' },
-      { name: 'resume', describe: 'Finish an interrupted run', value: 'runs' },
-      { name: 'new', describe: 'Start a new run although an unfinished one exists' },
-      DRY_RUN,
-    ],
-  },
-  status: {
-    describe: 'Show where the latest restart of a CloneSet stands',
-    positional: 'clonesets',
-    flags: [
-      output(['json', 'yaml', 'wide']),
-      { name: 'watch', short: 'w', describe: 'Follow until the restart completes or fails' },
-      TIMEOUT,
-      { name: 'run', describe: 'Show this CRR run instead of the latest restart', value: 'runs' },
-    ],
-  },
-  version: { describe: 'Print the plugin version, commit and Node runtime', flags: [output(['json', 'yaml'])] },
-  completion: { describe: 'Print a shell completion script', positional: ['bash', 'zsh', 'fish', 'kubectl'], flags: [] },
-};
-
-const ROOT_FLAGS: FlagSpec[] = [{ name: 'version', describe: 'Print the version and exit' }];
-
 const CONNECTION_KEYS: Record<string, keyof ConnectionFlags> = {
   kubeconfig: 'kubeconfig',
   context: 'context',
@@ -140,19 +39,16 @@ const CONNECTION_KEYS: Record<string, keyof ConnectionFlags> = {
   as: 'as',
 };
 
-function flagsOf(command: string | undefined): FlagSpec[] {
-  return [...GLOBAL_FLAGS, ...(command && COMMANDS[command] ? COMMANDS[command].flags : ROOT_FLAGS)];
-}
-
-function findFlag(flags: FlagSpec[], word: string): FlagSpec | undefined {
-  if (word.startsWith('--')) {
-    const name = word.slice(2);
-    return flags.find((f) => f.name === name || (f.negatable && name === `no-${f.name}`));
-  }
-  return flags.find((f) => f.short === word.slice(1) || f.name === word.slice(1));
-}
-
 const describe = (value: string, text: string) => `${value}\t${text}`;
+
+/** cloneset/web completes like web; another kind has no containers or runs to offer. */
+function targetName(word: string): string | undefined {
+  try {
+    return cloneSetTarget(word);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `words`: what follows the program name, the last one being the word under the cursor ('' for a new word).
@@ -195,21 +91,21 @@ export function planCompletion(words: string[]): CompletionPlan {
     }
     if (!command) command = word;
     else if (!positionalDone) {
-      cloneSet = word;
+      cloneSet = targetName(word);
       positionalDone = true;
     }
   }
 
   const spec = command ? COMMANDS[command] : undefined;
   const lookup = (kind: LookupKind, prefix: string): CompletionPlan => {
-    const needsCloneSet = kind === 'containers' || kind === 'runs' || kind === 'pods';
+    const needsCloneSet = kind === 'containers' || kind === 'runs' || kind === 'resumableRuns' || kind === 'pods';
     if (needsCloneSet && !(spec?.positional === 'clonesets' && cloneSet)) return { candidates: [], prefix, directive: DIRECTIVE.noFileComp };
     return { candidates: [], prefix, directive: DIRECTIVE.noFileComp, lookup: { kind, cloneSet: needsCloneSet ? cloneSet : undefined, connection } };
   };
   const valuesOf = (flag: FlagSpec, prefix: string): CompletionPlan => {
     if (Array.isArray(flag.value)) return { candidates: [...flag.value], prefix, directive: DIRECTIVE.noFileComp };
     if (flag.value === 'file') return { candidates: [], prefix, directive: DIRECTIVE.default };
-    if (flag.value === 'free' || flag.value === undefined) return { candidates: [], prefix, directive: DIRECTIVE.noFileComp };
+    if (flag.value === 'free' || flag.value === 'number' || flag.value === undefined) return { candidates: [], prefix, directive: DIRECTIVE.noFileComp };
     return lookup(flag.value as LookupKind, prefix);
   };
 

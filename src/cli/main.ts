@@ -1,3 +1,4 @@
+import { checkCommandLine } from './argv';
 import { complete } from './complete';
 import type { CommandContext } from './context';
 import { EXIT, describeFailure, printable, redact, UsageError } from './errors';
@@ -56,7 +57,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     },
   };
   try {
-    const program = buildProgram(argv, ctx, loadCommand, (code) => (exitCode = code));
+    const program = buildProgram(checkCommandLine(argv).argv, ctx, loadCommand, (code) => (exitCode = code));
     const parsed = await program.parseAsync();
     if ((parsed as { version?: boolean }).version) return printVersionLine(io.stdout);
     return exitCode;

@@ -88,7 +88,7 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .option('annotation', { type: 'string', describe: 'Trigger annotation key for --setup (default kruise-restart.dev/restarted-at)' })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation (needed for --setup off a terminal)' })
         .option('allow-recreate', { type: 'boolean', default: false, describe: 'Under ReCreate, go ahead with a rolling recreate of every pod' })
-        .option('force', { type: 'boolean', default: false, describe: 'Start even though a rollout is already in progress' })
+        .option('force', { type: 'boolean', default: false, describe: 'Start even though a rollout or another restart is in progress (both run at once)' })
         .option('reason', { type: 'string', describe: 'Why: recorded on the CloneSet and in the Event' })
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan and patch without changing anything' })
         .option('pause-on-failure', { type: 'boolean', default: false, describe: 'Pause the CloneSet if a pod does not become ready again' })
@@ -127,7 +127,8 @@ and PodDisruptionBudgets, so the plugin paces them), stops on the first failure,
         .option('active-deadline', { type: 'number', describe: 'Seconds before Kruise gives up on one request (>= 3)' })
         .option('ttl', { type: 'number', describe: 'Seconds Kruise keeps finished requests (default 86400); a run can be resumed within this time' })
         .option('resume', { type: 'string', describe: 'Finish an interrupted run (its id); takes pods, containers and strategy from the run' })
-        .option('new', { type: 'boolean', describe: 'Start a new run although an unfinished one exists' })
+        .option('new', { type: 'boolean', describe: 'Start a new run, abandoning an interrupted one (never while another restart is being driven)' })
+        .option('force', { type: 'boolean', describe: 'Start even while another restart of the CloneSet is unfinished (both run at once)' })
         // A bare --dry-run means client, as in kubectl.
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], coerce: (v: string) => (v === '' ? 'client' : v), describe: 'Print the plan (pods, containers, skipped pods, batches) without creating anything' })
         .example(`${PROGRAM} crr web -c app`, 'Restart container app in every pod, within the CloneSet maxUnavailable')
@@ -187,9 +188,10 @@ CloneSet, container and run names come from the cluster of the current (or typed
 
   return y
     .demandCommand(1, 'a command is required: inplace, crr, status, version or completion')
-    .fail((message, err) => {
+    .fail((_message, err) => {
       if (err) throw err;
-      throw new UsageError(message ?? 'invalid arguments', `see ${PROGRAM} --help`);
+      // Unreachable while argv.ts checks every line first; if yargs still objects, its wording is not ours to print.
+      throw new UsageError('cannot read this command line', `see ${PROGRAM} --help`);
     });
 }
 

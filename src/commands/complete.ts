@@ -7,10 +7,25 @@ import { CLONESETS, CRRS, PODS, collectionPath, objectPath } from '../kube/resou
 import { labelValue } from '../kruise/crr-plan';
 import { readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
-import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../kruise/types';
+import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
 
 /** A shell waits for us on every Tab: a slow or dead cluster must not freeze it. */
 const COMPLETION_REQUEST_TIMEOUT = '2s';
+
+/** Kruise's default ttlSecondsAfterFinished, which crr also uses when the record carries none. */
+const DEFAULT_TTL_SECONDS = 86400;
+
+/**
+ * The run `crr --resume` would accept, as crr.ts decides it: only the run of the CloneSet's record (a run without a
+ * record never started), a crr run, not completed, and younger than its requests' TTL (past it, Kruise may have
+ * deleted finished requests and a resume could restart pods twice).
+ */
+export function resumableRun(record: RestartRecord | undefined, nowMs: number): RestartRecord | undefined {
+  if (!record || record.mode !== 'crr' || record.finished === 'completed') return undefined;
+  const ttl = typeof record.crr?.ttlSecondsAfterFinished === 'number' ? record.crr.ttlSecondsAfterFinished : DEFAULT_TTL_SECONDS;
+  const age = (nowMs - Date.parse(record.startedAt)) / 1000;
+  return Number.isFinite(age) && age <= ttl ? record : undefined;
+}
 
 interface Named {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
@@ -45,9 +60,13 @@ export async function completionCandidates(lookup: CompletionLookup): Promise<st
       .filter(Boolean)
       .sort();
   }
+  const record = readRecord(cloneSet);
+  if (lookup.kind === 'resumableRuns') {
+    const run = resumableRun(record, Date.now());
+    return run ? [`${run.run}\t${run.finished === 'failed' ? 'failed' : 'unfinished'} crr run started ${run.startedAt}`] : [];
+  }
   // Runs: the latest from the CloneSet's record, then older CRR runs still in the cluster, newest first.
   const started = new Map<string, string>();
-  const record = readRecord(cloneSet);
   if (record) started.set(record.run, record.startedAt);
   const crrs = await client
     .list<ContainerRecreateRequest>(collectionPath(CRRS, ns), { labelSelector: `${PLUGIN.cloneSetLabel}=${labelValue(cloneSet.metadata.name ?? lookup.cloneSet ?? '')}` }, { type: CRRS })

@@ -1,0 +1,129 @@
+// The flags of every command, as data: the command-line check (argv.ts) and completion (complete.ts) read them, and
+// test/unit/options.test.ts keeps them in step with the yargs definitions in program.ts.
+
+/** Where completion finds values: names from the cluster or the kubeconfig. */
+export type LookupKind = 'clonesets' | 'containers' | 'runs' | 'resumableRuns' | 'pods' | 'namespaces' | 'contexts' | 'clusters' | 'users';
+
+/** `number`: checked as a number before any command runs; `free`: text the command validates itself. */
+export type ValueKind = LookupKind | 'file' | 'free' | 'number';
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  /** Other long spellings (`--v` for `--verbosity`, as kubectl writes it). */
+  aliases?: string[];
+  describe: string;
+  /** Absent: a boolean flag. A list: the only values allowed. */
+  value?: ValueKind | readonly string[];
+  /** A typical value, shown when the value is missing: "e.g. -n shop". */
+  example?: string;
+  /** The value a bare flag means (kubectl's --dry-run is --dry-run=client); any other value needs `=`. */
+  bare?: string;
+  /** May be given more than once, so it stays offered after use. */
+  repeatable?: boolean;
+  /** Offer `--no-<name>` too. */
+  negatable?: boolean;
+}
+
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', describe: 'Path to the kubeconfig file', value: 'file', example: '~/.kube/config' },
+  { name: 'context', describe: 'The kubeconfig context to use', value: 'contexts', example: 'prod' },
+  { name: 'cluster', describe: 'The kubeconfig cluster to use', value: 'clusters', example: 'prod' },
+  { name: 'user', describe: 'The kubeconfig user to use', value: 'users', example: 'admin' },
+  { name: 'namespace', short: 'n', describe: 'Namespace', value: 'namespaces', example: 'shop' },
+  { name: 'request-timeout', describe: 'Time to wait for one API request', value: 'free', example: '10s' },
+  { name: 'as', describe: 'Username to impersonate', value: 'free', example: 'jane' },
+  { name: 'as-group', describe: 'Group to impersonate', value: 'free', example: 'ops', repeatable: true },
+  { name: 'verbosity', short: 'v', aliases: ['v'], describe: 'Log level', value: 'number', example: '6' },
+  { name: 'color', describe: 'Colour on a terminal', negatable: true },
+  { name: 'help', short: 'h', describe: 'Show help' },
+];
+
+const output = (choices: string[]): FlagSpec => ({ name: 'output', short: 'o', describe: 'Output format', value: choices });
+const DRY_RUN: FlagSpec = { name: 'dry-run', describe: 'Print the plan, change nothing', value: ['none', 'client', 'server'], bare: 'client' };
+const TIMEOUT: FlagSpec = { name: 'timeout', describe: 'Stop waiting after this long', value: 'free', example: '10m' };
+
+export interface CommandSpec {
+  describe: string;
+  /** What the one positional argument is. */
+  positional?: 'clonesets' | readonly string[];
+  flags: FlagSpec[];
+}
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  inplace: {
+    describe: 'Restart the containers of every pod in place',
+    positional: 'clonesets',
+    flags: [
+      output(['json', 'yaml', 'wide']),
+      TIMEOUT,
+      { name: 'wait', describe: 'Follow the restart to the end', negatable: true },
+      { name: 'container', short: 'c', describe: 'Restart only these wired containers', value: 'containers', example: 'app', repeatable: true },
+      { name: 'setup', describe: 'Add the trigger env var first (recreates every pod once)' },
+      { name: 'env-name', describe: 'Env var name for --setup', value: 'free', example: 'KRUISE_RESTARTED_AT' },
+      { name: 'annotation', describe: 'Trigger annotation key for --setup', value: 'free', example: 'kruise-restart.dev/restarted-at' },
+      { name: 'yes', short: 'y', describe: 'Do not ask for confirmation' },
+      { name: 'allow-recreate', describe: 'Under ReCreate, accept a rolling recreate' },
+      { name: 'force', describe: 'Start although a rollout is in progress' },
+      { name: 'reason', describe: 'Why: recorded on the CloneSet and in the Event', value: 'free', example: '"rotated secret"' },
+      DRY_RUN,
+      { name: 'pause-on-failure', describe: 'Pause the CloneSet if a pod does not become ready again' },
+      { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the restart', value: 'free', example: '10m' },
+    ],
+  },
+  crr: {
+    describe: 'Restart chosen containers with ContainerRecreateRequests',
+    positional: 'clonesets',
+    flags: [
+      output(['json', 'yaml', 'wide']),
+      TIMEOUT,
+      { name: 'container', short: 'c', describe: 'Container to restart', value: 'containers', example: 'app', repeatable: true },
+      { name: 'all-containers', describe: 'Restart every container of each pod' },
+      { name: 'selector', short: 'l', describe: 'Only pods matching this label selector', value: 'free', example: 'zone=a' },
+      { name: 'pod', describe: 'Only these pods', value: 'pods', example: 'web-x7k2p', repeatable: true },
+      { name: 'max-unavailable', describe: 'Pods restarting at once: number or percent', value: 'free', example: '2' },
+      { name: 'min-ready-seconds', describe: 'Ready this long to count as available', value: 'number', example: '10' },
+      { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the run', value: 'free', example: '5m' },
+      { name: 'max-failures', describe: 'Failed pods tolerated before no more requests start', value: 'number', example: '1' },
+      { name: 'failure-policy', describe: 'CRR failurePolicy', value: ['Fail', 'Ignore'] },
+      { name: 'ordered', describe: 'Restart the containers of a pod one after another' },
+      { name: 'force-recreate', describe: 'Restart even containers that restarted on their own' },
+      { name: 'grace-period', describe: 'terminationGracePeriodSeconds for the killed containers', value: 'number', example: '30' },
+      { name: 'unready-grace-period', describe: 'Mark the pod NotReady this many seconds before the kill', value: 'number', example: '5' },
+      { name: 'min-started-seconds', describe: 'A new container must run this long to count', value: 'number', example: '5' },
+      { name: 'active-deadline', describe: 'Seconds before Kruise gives up on one request', value: 'number', example: '300' },
+      { name: 'ttl', describe: 'Seconds Kruise keeps finished requests', value: 'number', example: '86400' },
+      { name: 'resume', describe: 'Finish an interrupted run', value: 'resumableRuns', example: '20261126-101500-abcd' },
+      { name: 'new', describe: 'Start a new run although an unfinished one exists' },
+      DRY_RUN,
+    ],
+  },
+  status: {
+    describe: 'Show where the latest restart of a CloneSet stands',
+    positional: 'clonesets',
+    flags: [
+      output(['json', 'yaml', 'wide']),
+      { name: 'watch', short: 'w', describe: 'Follow until the restart completes or fails' },
+      TIMEOUT,
+      { name: 'run', describe: 'Show this CRR run instead of the latest restart', value: 'runs', example: '20261126-101500-abcd' },
+    ],
+  },
+  version: { describe: 'Print the plugin version, commit and Node runtime', flags: [output(['json', 'yaml'])] },
+  completion: { describe: 'Print a shell completion script', positional: ['bash', 'zsh', 'fish', 'kubectl'], flags: [] },
+};
+
+/** Flags of the program itself, before (or without) a command. */
+export const ROOT_FLAGS: FlagSpec[] = [{ name: 'version', describe: 'Print the version and exit' }];
+
+export function flagsOf(command: string | undefined): FlagSpec[] {
+  return [...GLOBAL_FLAGS, ...(command && COMMANDS[command] ? COMMANDS[command].flags : ROOT_FLAGS)];
+}
+
+/** `word` as typed: `--name`, `--no-name`, `-n` (one letter) or `-name` (completion's leniency). */
+export function findFlag(flags: FlagSpec[], word: string): FlagSpec | undefined {
+  if (word.startsWith('--')) {
+    const name = word.slice(2);
+    return flags.find((f) => f.name === name || f.aliases?.includes(name) || (f.negatable && name === `no-${f.name}`));
+  }
+  return flags.find((f) => f.short === word.slice(1) || f.name === word.slice(1));
+}

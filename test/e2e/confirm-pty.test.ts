@@ -1,0 +1,103 @@
+// `inplace --setup` asks before recreating every pod. Asked on a real terminal (a pty from util-linux `script`),
+// against the single executable: the prompt once crashed there on a dynamic import that works everywhere else.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { startCluster, type Cluster } from '../cluster/index';
+import { BINARY, requireBuild } from './harness';
+
+const NS = 'shop';
+
+interface PtyRun {
+  code: number | null;
+  output: string;
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Runs the binary on a pty; once the prompt shows, types `keys` as a user would. */
+function onTerminal(args: string[], keys: string): Promise<PtyRun> {
+  const command = [BINARY, ...args].map(shellQuote).join(' ');
+  // -e: script exits with the command's status; -f: the prompt reaches us before an answer is typed.
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TERM: 'xterm' } });
+  let output = '';
+  let typed = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no exit within 30 s; output:\n${output}`));
+    }, 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (!typed && output.includes('[y/N]')) {
+        typed = true;
+        child.stdin.write(keys);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('the --setup confirmation on a real terminal (single executable)', function () {
+  this.timeout(90_000);
+  let cluster: Cluster;
+  let kubeconfig: string;
+
+  before(async function () {
+    if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) this.skip();
+    requireBuild();
+    cluster = await startCluster({ speed: 50, namespace: NS });
+    kubeconfig = cluster.writeKubeconfig({ namespace: NS });
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const setup = async (name: string, keys: string) => {
+    await cluster.seedCloneSet({ namespace: NS, name, replicas: 2, strategy: 'InPlaceIfPossible' });
+    cluster.clearLog();
+    return onTerminal(['--kubeconfig', kubeconfig, 'inplace', name, '--setup', '--no-wait'], keys);
+  };
+  const patches = () => cluster.writes().filter((w) => w.method === 'PATCH');
+
+  it('y: adds the wiring and restarts', async () => {
+    const run = await setup('yes', 'y\r');
+    assert.equal(run.code, 0, run.output);
+    assert.doesNotMatch(run.output, /ERR_VM_DYNAMIC_IMPORT|unexpected failure/);
+    assert.ok(patches().length >= 1, `no patch after y:\n${run.output}`);
+  });
+
+  it('n: changes nothing, exit 2', async () => {
+    const run = await setup('no', 'n\r');
+    assert.equal(run.code, 2, run.output);
+    assert.match(run.output, /error: setup not confirmed: nothing was changed/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('Enter alone is the default, no', async () => {
+    const run = await setup('enter', '\r');
+    assert.equal(run.code, 2, run.output);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('Ctrl-C: interrupted, nothing changed, exit 130', async () => {
+    const run = await setup('ctrlc', '\x03');
+    assert.equal(run.code, 130, run.output);
+    assert.match(run.output, /error: interrupted before confirming: nothing was changed/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('Ctrl-D (end of input): a no, exit 2', async () => {
+    const run = await setup('eof', '\x04');
+    assert.equal(run.code, 2, run.output);
+    assert.match(run.output, /setup not confirmed/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+});
