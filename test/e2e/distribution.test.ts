@@ -201,15 +201,25 @@ describe('distribution: release archive, Krew manifest, kubectl, completion', fu
       await cluster.seedCloneSet({ name: 'web', replicas: 2, containers: ['app', 'sidecar'] });
       await cluster.seedCloneSet({ name: 'api', replicas: 1 });
       await cluster.seedCloneSet({ namespace: 'other', name: 'batch', replicas: 1 });
-      const record = { mode: 'crr', run: '20261126-101500-abcd', startedAt: '2026-11-26T10:15:00Z', containers: ['app'] };
-      const patched = await apiCall(
-        cluster,
-        'PATCH',
-        '/apis/apps.kruise.io/v1alpha1/namespaces/default/clonesets/web',
-        { metadata: { annotations: { [PLUGIN.lastRestartAnnotation]: JSON.stringify(record) } } },
-        'application/merge-patch+json',
-      );
-      assert.equal(patched, 200);
+      // web: an unfinished crr run, started a minute ago (within its requests' TTL, so resumable); api: a finished one.
+      const startedAt = new Date(Date.now() - 60_000).toISOString();
+      // other/batch: an inplace restart, whose run is the trigger value.
+      const records = {
+        'default/web': { mode: 'crr', run: '20261126-101500-abcd', startedAt, containers: ['app'] },
+        'default/api': { mode: 'crr', run: '20261126-090000-done', startedAt, containers: ['app'], finished: 'completed' },
+        'other/batch': { mode: 'inplace', run: startedAt, startedAt, containers: ['app'] },
+      };
+      for (const [key, record] of Object.entries(records)) {
+        const [ns, name] = key.split('/');
+        const patched = await apiCall(
+          cluster,
+          'PATCH',
+          `/apis/apps.kruise.io/v1alpha1/namespaces/${ns}/clonesets/${name}`,
+          { metadata: { annotations: { [PLUGIN.lastRestartAnnotation]: JSON.stringify(record) } } },
+          'application/merge-patch+json',
+        );
+        assert.equal(patched, 200);
+      }
       const pod = cluster.list<{ metadata: { name: string } }>('pods', 'default').find((p) => p.metadata.name.startsWith('web-'));
       const crr = {
         apiVersion: 'apps.kruise.io/v1alpha1',
@@ -249,7 +259,12 @@ describe('distribution: release archive, Krew manifest, kubectl, completion', fu
       assert.deepEqual((await completeWith(['inplace', 'web', '--container=s'])).lines, ['sidecar', ':4']);
       // The latest run from the CloneSet's record, older ones from the run label of their CRRs.
       assert.deepEqual(values((await completeWith(['status', 'web', '--run', ''])).lines).sort(), ['20261125-090000-zzzz', '20261126-101500-abcd']);
-      assert.deepEqual(values((await completeWith(['crr', 'web', '--resume', '20261125-'])).lines), ['20261125-090000-zzzz']);
+      // --resume: only the run crr would resume, never a finished run or one without a record.
+      assert.deepEqual(values((await completeWith(['crr', 'web', '--resume', ''])).lines), ['20261126-101500-abcd']);
+      assert.deepEqual(values((await completeWith(['crr', 'web', '--resume', '20261125-'])).lines), []);
+      assert.deepEqual(values((await completeWith(['crr', 'api', '--resume', ''])).lines), []);
+      assert.deepEqual(values((await completeWith(['-n', 'other', 'crr', 'batch', '--resume', ''])).lines), []);
+      assert.deepEqual(values((await completeWith(['status', 'api', '--run', ''])).lines), ['20261126-090000-done']);
       assert.deepEqual(values((await completeWith(['crr', '--resume', ''])).lines), [], 'no CloneSet named yet');
     });
 

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { complete, DIRECTIVE, formatCompletion, planCompletion } from '../../src/cli/complete';
+import { describeFailure } from '../../src/cli/errors';
+import { resumableRun } from '../../src/commands/complete';
+import { crrRecord, inplaceRecord, ms } from './fixtures';
 
 const values = (words: string[]) => {
   const plan = planCompletion(words);
@@ -41,5 +44,39 @@ describe('completion planning (no cluster)', () => {
     assert.equal(await complete(['status', ''], () => Promise.reject(new Error('boom'))), ':4\n');
     assert.equal(await complete(['status', ''], () => new Promise(() => undefined), { deadlineMs: 50 }), ':4\n');
     assert.equal(await complete(['status', 'a'], () => Promise.resolve(['api', 'web'])), 'api\n:4\n');
+  });
+
+  it('crr --resume asks for resumable runs only; status --run for any run; TYPE/NAME names the CloneSet', () => {
+    assert.deepEqual(planCompletion(['crr', 'web', '--resume', '']).lookup, { kind: 'resumableRuns', cloneSet: 'web', connection: {} });
+    assert.equal(planCompletion(['crr', 'web', '--resume=2026']).lookup?.kind, 'resumableRuns');
+    assert.equal(planCompletion(['status', 'web', '--run', '']).lookup?.kind, 'runs');
+    assert.deepEqual(planCompletion(['crr', 'cloneset/web', '-c', '']).lookup, { kind: 'containers', cloneSet: 'web', connection: {} });
+    assert.equal(planCompletion(['crr', 'deploy/web', '-c', '']).lookup, undefined, 'not a CloneSet: nothing to look up');
+  });
+});
+
+describe('which run crr --resume would accept', () => {
+  it('the record\'s crr run while unfinished or failed, within its TTL', () => {
+    assert.equal(resumableRun(crrRecord(['web-0']), ms(60))?.run, crrRecord([]).run);
+    assert.equal(resumableRun(crrRecord(['web-0'], { finished: 'failed' }), ms(60))?.run, crrRecord([]).run);
+    assert.ok(resumableRun(crrRecord(['web-0'], { crr: { ttlSecondsAfterFinished: 600 } }), ms(600)));
+  });
+
+  it('not a finished run, an inplace restart, no record, or a run older than its TTL', () => {
+    assert.equal(resumableRun(crrRecord(['web-0'], { finished: 'completed' }), ms(60)), undefined);
+    assert.equal(resumableRun(inplaceRecord(), ms(60)), undefined);
+    assert.equal(resumableRun(undefined, ms(60)), undefined);
+    assert.equal(resumableRun(crrRecord(['web-0'], { crr: { ttlSecondsAfterFinished: 600 } }), ms(601)), undefined);
+    assert.equal(resumableRun(crrRecord(['web-0']), ms(86401)), undefined, 'default TTL one day');
+    assert.equal(resumableRun(crrRecord(['web-0'], { startedAt: 'garbage' }), ms(60)), undefined);
+  });
+});
+
+describe('unexpected failures', () => {
+  it('suggest -v=9 only when it was not given, and print the stack at -v=9', () => {
+    assert.match(describeFailure(new Error('boom'), 0).line, /^error: unexpected failure: boom \(run again with -v=9 for details\)$/);
+    const at9 = describeFailure(new Error('boom'), 9);
+    assert.equal(at9.line, 'error: unexpected failure: boom');
+    assert.match(at9.stack ?? '', /Error: boom/);
   });
 });

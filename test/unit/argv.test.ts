@@ -1,0 +1,154 @@
+// The command-line check, driven by the option table: every flag that takes a value, of every command.
+import assert from 'node:assert/strict';
+import { checkCommandLine, closest, editDistance } from '../../src/cli/argv';
+import { COMMANDS, GLOBAL_FLAGS, type FlagSpec } from '../../src/cli/options';
+import { cloneSetTarget } from '../../src/cli/target';
+
+const refuses = (argv: string[], message: RegExp) =>
+  assert.throws(() => checkCommandLine(argv), (err: Error & { exitCode?: number }) => {
+    const said = `${err.message}: ${(err as { hint?: string }).hint ?? ''}`;
+    assert.equal(err.exitCode, 2, `${argv.join(' ')}: exit ${err.exitCode}: ${said}`);
+    assert.match(said, message, `${argv.join(' ')}: ${said}`);
+    return true;
+  });
+
+const canonical = (argv: string[]) => checkCommandLine(argv).argv;
+
+const takesValue = (f: FlagSpec) => f.value !== undefined && f.bare === undefined;
+
+describe('command line: flags that take a value', () => {
+  for (const [command, spec] of Object.entries(COMMANDS)) {
+    const head = spec.positional === 'clonesets' ? [command, 'web'] : spec.positional ? [command, spec.positional[0]] : [command];
+    for (const flag of [...GLOBAL_FLAGS, ...spec.flags].filter(takesValue)) {
+      const forms = [`--${flag.name}`, ...(flag.short ? [`-${flag.short}`] : [])];
+      it(`${command}: ${forms.join(', ')} refuse a missing or empty value`, () => {
+        for (const typed of forms) {
+          const needs = new RegExp(`^flag needs an argument: ${typed} `);
+          refuses([...head, typed], needs);
+          refuses([...head, typed, '--dry-run=client'], needs);
+          refuses([...head, typed, '-w'], needs);
+          if (GLOBAL_FLAGS.includes(flag)) refuses([typed], needs);
+          refuses([...head, typed, ''], needs);
+        }
+        refuses([...head, `--${flag.name}=`], /flag needs an argument: .* is empty/);
+        if (flag.short) refuses([...head, `-${flag.short}=`], /flag needs an argument: .* is empty/);
+      });
+    }
+  }
+
+  it('reads a value in every kubectl form', () => {
+    for (const form of [['-n', 'shop'], ['-nshop'], ['-n=shop'], ['--namespace', 'shop'], ['--namespace=shop']]) {
+      assert.deepEqual(canonical(['status', 'web', ...form]), ['status', '--namespace=shop', 'web'], form.join(' '));
+    }
+    for (const form of [['-v', '9'], ['-v9'], ['-v=9'], ['--v=9'], ['--verbosity', '9']]) {
+      assert.deepEqual(canonical([...form, 'status', 'web']), ['--verbosity=9', 'status', 'web'], form.join(' '));
+    }
+  });
+
+  it('takes a negative number as a value, so the command can say what is wrong with it', () => {
+    assert.deepEqual(canonical(['crr', 'web', '--max-unavailable', '-1']), ['crr', '--max-unavailable=-1', 'web']);
+    assert.deepEqual(canonical(['status', 'web', '--timeout', '-5s']), ['status', '--timeout=-5s', 'web']);
+  });
+
+  it('keeps repeated flags, grouped booleans and negations', () => {
+    assert.deepEqual(canonical(['crr', 'web', '-c', 'app', '-c', 'sidecar']), ['crr', '--container=app', '--container=sidecar', 'web']);
+    assert.deepEqual(canonical(['inplace', '-yc', 'app', 'web']), ['inplace', '--yes', '--container=app', 'web']);
+    assert.deepEqual(canonical(['inplace', 'web', '--no-wait', '--no-color', '--force=false']), ['inplace', '--no-wait', '--no-color', '--force=false', 'web']);
+  });
+
+  it('--dry-run alone means client, as in kubectl; a value after it only when it is one of the choices', () => {
+    assert.deepEqual(canonical(['inplace', 'web', '--dry-run']), ['inplace', '--dry-run=client', 'web']);
+    assert.deepEqual(canonical(['crr', '--dry-run', 'web']), ['crr', '--dry-run=client', 'web']);
+    assert.deepEqual(canonical(['crr', 'web', '--dry-run', 'server']), ['crr', '--dry-run=server', 'web']);
+    refuses(['inplace', 'web', '--dry-run=maybe'], /invalid --dry-run "maybe": use one of none, client, server/);
+  });
+});
+
+describe('command line: everything else a user can get wrong', () => {
+  it('numbers and choices quote what was typed', () => {
+    refuses(['crr', 'web', '--min-ready-seconds', 'abc'], /--min-ready-seconds needs a number, got "abc"/);
+    refuses(['status', 'web', '-v', 'lots'], /-v needs a number, got "lots"/);
+    refuses(['status', 'web', '-o', 'name'], /invalid -o "name": use one of json, yaml, wide/);
+    refuses(['version', '--output=wide'], /invalid --output "wide": use one of json, yaml$/);
+    refuses(['crr', 'web', '--failure-policy', 'Sometimes'], /use one of Fail, Ignore/);
+    refuses(['completion', 'tcsh'], /unknown shell "tcsh": use one of bash, zsh, fish, kubectl/);
+  });
+
+  it('unknown flags: did you mean, or whose flag it is', () => {
+    refuses(['status', 'web', '--requst-timeout', '5s'], /unknown flag --requst-timeout for status: did you mean --request-timeout\?/);
+    refuses(['inplace', 'web', '--dryrun'], /did you mean --dry-run\?/);
+    refuses(['inplace', 'web', '--namespcae=x'], /did you mean --namespace\?/);
+    refuses(['status', 'web', '--frobnicate'], /unknown flag --frobnicate for status: see kubectl kruise-restart status --help/);
+    refuses(['status', 'web', '-c', 'app'], /unknown flag -c for status: it is a flag of inplace and crr/);
+    refuses(['--reason', 'x', 'inplace', 'web'], /unknown flag --reason before a command: it is a flag of inplace/);
+    refuses(['status', 'web', '-namespace', 'shop'], /unknown flag -namespace for status: did you mean --namespace\?/);
+    refuses(['status', 'web', '-wx'], /unknown flag -x for status/);
+    refuses(['status', 'web', '--watch=yes'], /--watch takes no value, got "yes"/);
+    refuses(['inplace', 'web', '--no-reason'], /unknown flag --no-reason/);
+  });
+
+  it('commands and arguments', () => {
+    refuses([], /^a command is required: use inplace, crr, status, version or completion/);
+    refuses(['-n', 'shop'], /a command is required/);
+    refuses(['restart', 'web'], /unknown command "restart": use inplace/);
+    refuses(['stauts', 'web'], /unknown command "stauts": did you mean status\?/);
+    refuses(['status'], /status needs the name of a CloneSet: e.g. kubectl kruise-restart status web/);
+    refuses(['crr', '-c', 'app'], /crr needs the name of a CloneSet/);
+    refuses(['completion'], /completion needs one of bash, zsh, fish, kubectl/);
+    refuses(['inplace', 'web', 'api'], /unexpected argument "api": inplace takes one CloneSet/);
+    refuses(['version', 'extra'], /unexpected argument "extra": version takes no argument/);
+  });
+
+  it('asks for no argument when help or the version is wanted', () => {
+    assert.deepEqual(canonical(['status', '--help']), ['status', '--help']);
+    assert.deepEqual(canonical(['-h']), ['--help']);
+    assert.deepEqual(canonical(['--version']), ['--version']);
+  });
+
+  it('passes the CloneSet of TYPE/NAME on as its name, after --', () => {
+    assert.deepEqual(canonical(['status', 'cloneset/web', '-w']), ['status', '--watch', 'web']);
+    assert.deepEqual(canonical(['status', '--', 'web']), ['status', 'web']);
+  });
+});
+
+describe('TYPE/NAME', () => {
+  it('accepts CloneSets as kubectl names them', () => {
+    for (const word of ['web', 'cloneset/web', 'clonesets/web', 'CloneSet/web', 'clone/web', 'cs/web', 'cloneset.apps.kruise.io/web', 'clonesets.apps.kruise.io/web', 'cloneset.v1alpha1.apps.kruise.io/web']) {
+      assert.equal(cloneSetTarget(word), 'web', word);
+    }
+  });
+
+  const refused = (word: string, message: RegExp) =>
+    assert.throws(() => cloneSetTarget(word), (err: Error & { hint?: string }) => {
+      assert.match(`${err.message}: ${err.hint}`, message, word);
+      assert.match(err.hint ?? '', /supported: CloneSet \(NAME or cloneset\/NAME\)|cloneset\/web/, word);
+      return true;
+    });
+
+  it('refuses every other kind in one line that names the supported one', () => {
+    refused('deploy/web', /Deployment "web": Deployments are not supported: use kubectl rollout restart deployment\/web/);
+    refused('deployments.apps/web', /Deployments are not supported/);
+    refused('statefulset/x', /StatefulSets are not supported: for an apps\/v1 StatefulSet use kubectl rollout restart statefulset\/x \(Advanced StatefulSets are not supported yet\)/);
+    refused('sts/x', /rollout restart statefulset\/x/);
+    refused('asts/x', /Advanced StatefulSet "x": Advanced StatefulSets are not supported yet/);
+    refused('statefulsets.apps.kruise.io/x', /Advanced StatefulSets are not supported yet/);
+    refused('ads/x', /Advanced DaemonSets are not supported yet/);
+    refused('daemon/x', /Advanced DaemonSets are not supported yet/);
+    refused('ds/x', /rollout restart daemonset\/x/);
+    refused('pods/web', /unknown kind "pods" in "pods\/web"/);
+    refused('clonesets.apps/web', /unknown kind "clonesets.apps"/);
+    refused('cloneset/', /"cloneset\/" is neither NAME nor TYPE\/NAME/);
+    refused('/web', /neither NAME nor TYPE\/NAME/);
+    refused('cloneset/a/b', /neither NAME nor TYPE\/NAME/);
+  });
+});
+
+describe('did you mean', () => {
+  it('counts a swapped pair of letters as one typo, and suggests only what is close', () => {
+    assert.equal(editDistance('stauts', 'status'), 1);
+    assert.equal(editDistance('', 'abc'), 3);
+    assert.equal(closest('--requst-timeout', ['--request-timeout', '--timeout']), '--request-timeout');
+    assert.equal(closest('--frobnicate', ['--force', '--reason']), undefined);
+    assert.equal(closest('x', ['crr']), undefined);
+  });
+});
