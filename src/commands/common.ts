@@ -3,13 +3,16 @@ import { hostname, userInfo } from 'node:os';
 // Static on purpose: the single executable has no loader for import() and dies with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING.
 import { createInterface } from 'node:readline/promises';
 import type { CommandContext } from '../cli/context';
-import { FailedError, InterruptedError, UsageError, printable } from '../cli/errors';
+import { formatDocument } from '../ui/document';
+import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, UsageError, describeFailure, printable } from '../cli/errors';
 import type { CommandArgs } from '../cli/program';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, EVENTS, PODS, apiVersion, collectionPath } from '../kube/resources';
+import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath } from '../kube/resources';
+import { describeOtherRestart, overrides, unfinishedRestart, type OtherRestart, type Starting } from '../kruise/exclusion';
+import { readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
-import type { CloneSet, Pod } from '../kruise/types';
+import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../kruise/types';
 
 export function cloneSetName(args: CommandArgs): string {
   const name = String(args.cloneset ?? '');
@@ -51,13 +54,65 @@ export async function listPods(client: KubeClient, cloneSet: CloneSet, extraSele
   return { pods: ownedBy(cloneSet, items), resourceVersion };
 }
 
+/** On a terminal, long lines break between words at its width (a live table follows, and a word cut in two is hard to read). */
+export function wrapWords(text: string, columns: number | undefined): string {
+  if (!columns || columns < 20 || text.length <= columns) return text;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+function stderrColumns(ctx: CommandContext): number | undefined {
+  const err = ctx.stderr as NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  return err.isTTY ? err.columns : undefined;
+}
+
 // Both carry text from the cluster (pod names, request messages): never raw to the terminal.
 export function warn(ctx: CommandContext, message: string): void {
-  ctx.stderr.write(`warning: ${printable(message)}\n`);
+  ctx.stderr.write(`${wrapWords(`warning: ${printable(message)}`, stderrColumns(ctx))}\n`);
 }
 
 export function note(ctx: CommandContext, message: string): void {
-  ctx.stderr.write(`${printable(message)}\n`);
+  ctx.stderr.write(`${wrapWords(printable(message), stderrColumns(ctx))}\n`);
+}
+
+/**
+ * The `-o json|yaml` document of a command that may end any way: exactly one document on stdout, whatever happens.
+ * The command fills `doc` as it learns things (the plan, the run id, the final progress); a refusal, failure, timeout
+ * or interruption still prints it, with `outcome`, `exitCode` and the `error` line.
+ */
+export interface Report {
+  doc: Record<string, unknown>;
+  /** Set when the command printed its own document (dry runs). */
+  printed: boolean;
+}
+
+const OUTCOMES: Record<number, string> = { [EXIT.ok]: 'complete', [EXIT.failed]: 'failed', [EXIT.usage]: 'refused', [EXIT.timeout]: 'timeout', [EXIT.interrupted]: 'interrupted' };
+
+export async function reporting(ctx: CommandContext, output: string | undefined, run: (report: Report) => Promise<number>): Promise<number> {
+  const report: Report = { doc: {}, printed: false };
+  if (output !== 'json' && output !== 'yaml') return run(report);
+  const print = (extra: Record<string, unknown>) => {
+    if (report.printed) return;
+    report.printed = true;
+    ctx.stdout.write(formatDocument({ ...report.doc, ...extra }, output));
+  };
+  try {
+    const code = await run(report);
+    print({ outcome: report.doc.outcome ?? OUTCOMES[code] ?? 'complete', exitCode: code });
+    return code;
+  } catch (err) {
+    const failure = describeFailure(err, 0);
+    print({ outcome: OUTCOMES[failure.exitCode] ?? 'failed', exitCode: failure.exitCode, error: failure.line.replace(/^error: /, '') });
+    throw err;
+  }
 }
 
 /**
@@ -98,7 +153,7 @@ export function whoAmI(client: KubeClient): string {
 }
 
 /** So `kubectl describe clone` shows who restarted it and why. A missing Event is not worth failing a restart for. */
-export async function recordEvent(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, reason: string, message: string): Promise<void> {
+export async function recordEvent(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal'): Promise<void> {
   const now = new Date(ctx.now()).toISOString();
   try {
     await client.create(collectionPath(EVENTS, client.namespace), {
@@ -115,7 +170,7 @@ export async function recordEvent(ctx: CommandContext, client: KubeClient, clone
       },
       reason,
       message,
-      type: 'Normal',
+      type,
       source: { component: 'kubectl-kruise_restart' },
       reportingComponent: 'kubectl-kruise_restart',
       reportingInstance: hostname(),
@@ -126,4 +181,44 @@ export async function recordEvent(ctx: CommandContext, client: KubeClient, clone
   } catch (err) {
     warn(ctx, `could not record an Event on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** The unfinished restart recorded on the CloneSet, judged with the crr run's own requests when we may read them. */
+export async function otherRestart(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[]): Promise<OtherRestart | undefined> {
+  const record = readRecord(cloneSet);
+  if (!record || (record.mode === 'crr' && record.finished)) return undefined;
+  let crrs: ContainerRecreateRequest[] | undefined;
+  if (record.mode === 'crr') {
+    try {
+      crrs = (await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${record.run}` }, { type: CRRS })).items;
+    } catch (err) {
+      // inplace alone needs no access to requests: then a crr record not marked finished counts as unfinished.
+      if (!(err instanceof ApiError && (err.status === 403 || err.status === 404))) throw err;
+    }
+  }
+  return unfinishedRestart({ cloneSet, pods, record, crrs, now: ctx.now(), serverClockOffsetMs: client.serverClockOffsetMs });
+}
+
+/**
+ * One restart of a CloneSet at a time. Refuses (exit 2, nothing written) while another one is unfinished, naming it
+ * and what ends it; --force (or --new for an interrupted crr run) goes ahead with the risk said out loud.
+ */
+export async function requireNoOtherRestart(
+  ctx: CommandContext,
+  client: KubeClient,
+  cloneSet: CloneSet,
+  pods: Pod[],
+  starting: Starting,
+  flags: { force: boolean; newRun?: boolean },
+): Promise<OtherRestart | undefined> {
+  const other = await otherRestart(ctx, client, cloneSet, pods);
+  if (!other) return undefined;
+  const { message, hint } = describeOtherRestart(other, starting, client.namespace);
+  if (!overrides(other, flags)) throw new RefusedError(message, hint);
+  if (flags.force && !(other.record.mode === 'crr' && other.interrupted)) {
+    warn(ctx, `--force: starting anyway while ${message.replace(/^CloneSet "[^"]*" /, 'the CloneSet ')}; both restarts now run at once, each within its own budget, so up to twice as many pods may be unavailable`);
+  } else {
+    warn(ctx, `abandoning crr run ${other.record.run} (interrupted): its pods not yet restarted stay as they are`);
+  }
+  return other;
 }

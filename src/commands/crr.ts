@@ -19,6 +19,7 @@ import {
   nextPodsToStart,
   selectPods,
   validateRunId,
+  withDeadline,
   withFailure,
   type CrrStrategy,
   type PacingDecision,
@@ -28,11 +29,13 @@ import {
 } from '../kruise/crr-plan';
 import { parseLabelSelector, type SelectorRequirement } from '../kruise/label-selector';
 import { track, type ProgressHistory, type RestartProgress } from '../kruise/progress';
-import { readRecord, writeRecord } from '../kruise/record';
+import { crrRunAbandoned, HEARTBEAT_EVERY_MS, HEARTBEAT_STALE_MS, readRecord, writeRecord } from '../kruise/record';
+import { lostRace } from '../kruise/exclusion';
+import { plural } from '../kruise/duration';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, getCloneSet, listPods, note, recordEvent, timeoutMs, warn, whoAmI } from './common';
+import { cloneSetName, getCloneSet, listPods, note, recordEvent, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
 import { pointerEscape } from '../kruise/trigger';
 
@@ -53,6 +56,7 @@ interface CrrOptions {
   strategy: CrrStrategy;
   resume?: string;
   newRun: boolean;
+  force: boolean;
   dryRun: 'none' | 'client' | 'server';
   timeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
@@ -80,6 +84,7 @@ function completeOptions(args: CommandArgs): CrrOptions {
     const problem = validateRunId(resume);
     if (problem) throw new UsageError(`--resume: ${problem}`);
     if (args.new) throw new UsageError('--resume and --new cannot be combined', '--resume finishes a run, --new starts another');
+    if (args.force) throw new UsageError('--resume and --force cannot be combined', 'a run is resumed only when no process drives it');
     const fixed = FIXED_BY_RUN.filter((f) => args[f] !== undefined);
     if (fixed.length > 0) {
       throw new UsageError(`--resume takes ${fixed.map((f) => `--${f}`).join(', ')} from the run it resumes`, 'drop them, or start a --new run');
@@ -134,6 +139,7 @@ function completeOptions(args: CommandArgs): CrrOptions {
     strategy,
     resume,
     newRun: Boolean(args.new),
+    force: Boolean(args.force),
     dryRun,
     timeoutMs: timeoutMs(args),
     output: args.output as CrrOptions['output'],
@@ -206,13 +212,7 @@ function refuseZeroBudget(budget: number, cloneSet: CloneSet): void {
 }
 
 async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions): Promise<Run> {
-  const previous = readRecord(cloneSet);
-  if (previous?.mode === 'crr' && !previous.finished && !opts.newRun) {
-    throw new RefusedError(
-      `CloneSet "${opts.name}" has an unfinished crr run ${previous.run} (started ${previous.startedAt})`,
-      `finish it with: ${resumeCommand(opts, client.namespace, previous.run)}, or start another with --new`,
-    );
-  }
+  await requireNoOtherRestart(ctx, client, cloneSet, pods, 'crr', { force: opts.force, newRun: opts.newRun });
   const choice = chooseContainers(cloneSet, opts.containers, opts.allContainers);
   if (!choice.ok) throw choice.usage ? new UsageError(choice.message, choice.hint) : new RefusedError(choice.message, choice.hint);
   const active = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${KRUISE.crrActiveLabel}=true` }, { type: CRRS });
@@ -225,6 +225,8 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   const budget = resolveBudget(cloneSet, opts);
   refuseZeroBudget(budget, cloneSet);
   const pacing = pacingOf(opts, budget);
+  // Fixed in the record before the first request, so a resume creates identical requests.
+  const strategy = withDeadline(opts.strategy, cloneSet.spec.template, choice.containers);
   const id = newRunId(ctx.now(), ctx.random);
   const record: RestartRecord = {
     mode: 'crr',
@@ -234,14 +236,15 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     containers: choice.containers,
     pods: selection.pods,
     maxUnavailable: budget,
-    crr: { ...opts.strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
+    crr: { ...strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
+    heartbeatAt: serverTime(ctx, client),
   };
   return {
     id,
     record,
     recordText: writeRecord(record),
     containers: choice.containers,
-    strategy: opts.strategy,
+    strategy,
     pacing,
     crrs: [],
     // Any resourceVersion of the collection starts a watch; the run's own CRRs cannot be older than this list.
@@ -278,10 +281,24 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
         'check the id printed when the run started, or start a new run without --resume',
       );
     }
-    const latest = record ? `its latest restart is ${record.mode === 'crr' ? 'crr run' : `an ${record.mode} restart`} ${record.run}` : 'it has no restart record';
-    throw new RefusedError(`cannot resume run ${id} of CloneSet "${opts.name}": ${latest}`, 'check the run id printed when the run started');
+    // The run did exist: what took its record is the news, not the id.
+    const done = items.filter((c) => c.status?.completionTime || c.status?.phase === 'Completed').length;
+    const replaced = record
+      ? `its record was replaced by ${record.mode === 'crr' ? 'crr' : 'inplace'} run ${record.run} (started ${record.startedAt}${record.by ? ` by ${record.by}` : ''})`
+      : 'the CloneSet no longer has its record (the annotation was removed)';
+    throw new RefusedError(
+      `cannot resume crr run ${id} of CloneSet "${opts.name}": ${replaced}; ${items.length} of its requests exist, ${done} finished`,
+      `check the pods (${PROGRAM} status ${opts.name} -n ${client.namespace} --run ${id}) and start a --new crr run for those not restarted (--pod or -l) once the other restart is over`,
+    );
   }
   if (record.finished === 'completed') return 'completed';
+  // Two drivers of one run would each pace against the budget: resume only what nobody drives.
+  if (!crrRunAbandoned(record, ctx.now() + client.serverClockOffsetMs)) {
+    throw new RefusedError(
+      `crr run ${id} of CloneSet "${opts.name}" is being driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''})`,
+      `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone, resume once status shows the run interrupted (no heartbeat for ${HEARTBEAT_STALE_MS / 1000}s)`,
+    );
+  }
   const strategy = strategyFromRecord(record.crr);
   // Kruise deletes finished CRRs after their TTL: past it, a pod's restart may have left no trace and would run again.
   const ageSeconds = (ctx.now() - Date.parse(record.startedAt)) / 1000;
@@ -339,7 +356,7 @@ function printDryRun(ctx: CommandContext, doc: ReturnType<typeof dryRunDocument>
 }
 
 /** Writes the record before the first request, so a killed process leaves everything a resume needs on the CloneSet. */
-async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, opts: CrrOptions, run: Run): Promise<CloneSet> {
+async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions, run: Run): Promise<CloneSet> {
   const path = objectPath(CLONESETS, client.namespace, opts.name);
   let current = cloneSet;
   for (let attempt = 1; ; attempt++) {
@@ -348,30 +365,80 @@ async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet:
       const body = { metadata: { resourceVersion: current.metadata.resourceVersion, annotations: { [PLUGIN.lastRestartAnnotation]: run.recordText } } };
       return await client.patch<CloneSet>(path, body, 'merge', { type: CLONESETS });
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 409) || attempt >= 5) throw err;
+      if (!lostRace(err, false) || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing the run record (attempt ${attempt}); re-reading`);
       current = await getCloneSet(client, opts.name);
-      const previous = readRecord(current);
-      if (previous?.mode === 'crr' && !previous.finished && previous.run !== run.id && !opts.newRun) {
-        throw new RefusedError(`another crr run (${previous.run}) of CloneSet "${opts.name}" started meanwhile`, `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w`);
-      }
+      // A retried request may have landed the first time: then the record is ours already.
+      if (readRecord(current)?.run === run.id) return current;
+      // Another restart may have claimed the CloneSet in between: the same refusal as if it had been there first.
+      await requireNoOtherRestart(ctx, client, current, pods, 'crr', { force: opts.force, newRun: opts.newRun });
     }
   }
 }
 
+/** Now on the API server's clock (its Date header), as heartbeats are written and judged. */
+function serverTime(ctx: CommandContext, client: KubeClient): string {
+  return new Date(ctx.now() + client.serverClockOffsetMs).toISOString();
+}
+
+/**
+ * Replaces the record's text with a new one only if it is still exactly what we last wrote (a JSON patch `test`):
+ * another restart's record is never overwritten. Returns false when the record is no longer ours.
+ */
+async function swapRecord(client: KubeClient, opts: CrrOptions, run: Run, next: RestartRecord): Promise<boolean> {
+  const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
+  const text = writeRecord(next);
+  try {
+    await client.patch(objectPath(CLONESETS, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: CLONESETS });
+  } catch (err) {
+    if (!lostRace(err, true)) throw err;
+    // Lost the race: re-read. Still our run (a write whose answer was lost)? Then carry on from what is there.
+    const current = await getCloneSet(client, opts.name);
+    const record = readRecord(current);
+    if (record?.mode !== 'crr' || record.run !== run.id) return false;
+    run.recordText = current.metadata.annotations?.[PLUGIN.lastRestartAnnotation] ?? run.recordText;
+    run.record = record;
+    return swapRecord(client, opts, run, { ...next, outcomes: next.outcomes ?? record.outcomes });
+  }
+  run.record = next;
+  run.recordText = text;
+  return true;
+}
+
+/**
+ * Renews the run's heartbeat every few seconds while this process drives it, so `status` elsewhere can tell a
+ * driven run from an interrupted one. Stops (with one warning) when the record is no longer ours.
+ */
+function startHeartbeat(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run): { stop(): Promise<void> } {
+  let pending: Promise<unknown> = Promise.resolve();
+  let lost = false;
+  const beat = () => {
+    if (lost) return;
+    pending = swapRecord(client, opts, run, { ...run.record, heartbeatAt: serverTime(ctx, client) })
+      .then((ours) => {
+        if (!ours && !lost) {
+          lost = true;
+          warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (another restart replaced it); requests already created finish on their own`);
+        }
+      })
+      .catch((err: unknown) => ctx.log(2, `heartbeat of run ${run.id} not written: ${err instanceof Error ? err.message : String(err)}`));
+  };
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+    },
+  };
+}
+
 /** Marks the run finished, only if the record is still ours: a newer restart's record must not be overwritten. */
 async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, finished: 'completed' | 'failed', decision: PacingDecision): Promise<void> {
-  const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
-  const patch = [
-    { op: 'test', path: pointer, value: run.recordText },
-    { op: 'replace', path: pointer, value: writeRecord({ ...withOutcomes(run.record, decision), finished }) },
-  ];
   try {
-    await client.patch(objectPath(CLONESETS, client.namespace, opts.name), patch, 'json', { type: CLONESETS });
+    const ours = await swapRecord(client, opts, run, { ...withOutcomes(run.record, decision), finished, heartbeatAt: serverTime(ctx, client) });
+    if (!ours) warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (a newer restart replaced it); left it as is`);
   } catch (err) {
-    const replaced = err instanceof ApiError && (err.status === 422 || err.status === 409 || /test operation|testing value/i.test(err.message));
-    if (replaced) warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (a newer restart replaced it); left it as is`);
-    else warn(ctx, `could not mark run ${run.id} ${finished} on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
+    warn(ctx, `could not mark run ${run.id} ${finished} on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -407,7 +474,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
 
   const render = () => {
     const record = withOutcomes(run.record, decision);
-    const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record, crrs: crrsLive.values(), now: ctx.now(), history });
+    const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record, crrs: crrsLive.values(), now: ctx.now(), history, driving: true });
     history = result.history;
     progress = result.progress;
     sink.update(progress);
@@ -522,19 +589,48 @@ function describeFailures(failures: PodFailure[]): string {
 
 export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<number> {
   const opts = completeOptions(args);
+  return reporting(ctx, opts.output, (report) => crr(ctx, opts, report));
+}
+
+/**
+ * A resume claims the run with a heartbeat written over exactly the record it judged abandoned: of two resumes at
+ * the same moment, one wins and the other is refused, so a run never has two drivers.
+ */
+async function claimResume(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run): Promise<void> {
+  const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
+  const { stoppedAt: _stopped, ...rest } = run.record;
+  const next = { ...rest, heartbeatAt: serverTime(ctx, client), by: whoAmI(client) };
+  const text = writeRecord(next);
+  try {
+    await client.patch(objectPath(CLONESETS, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: CLONESETS });
+  } catch (err) {
+    if (!lostRace(err, true)) throw err;
+    const current = readRecord(await getCloneSet(client, opts.name));
+    const who = current?.run === run.id ? `another process resumed run ${run.id} just now${current.by ? ` (${current.by})` : ''}` : `another restart replaced run ${run.id} just now`;
+    throw new RefusedError(who, `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w`);
+  }
+  run.record = next;
+  run.recordText = text;
+}
+
+async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promise<number> {
   const client = await ctx.connect();
   const namespace = client.namespace;
+  Object.assign(report.doc, { cloneSet: `${namespace}/${opts.name}`, mode: 'crr' });
+  if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;
   // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
   if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
 
+  if (opts.resume) report.doc.run = opts.resume;
   const planned = opts.resume ? await planResume(ctx, client, cloneSet, opts, opts.resume) : await planNewRun(ctx, client, cloneSet, pods, opts);
   if (planned === 'completed') {
     note(ctx, `run ${opts.resume} of CloneSet ${namespace}/${opts.name} already completed: nothing to do`);
     return EXIT.ok;
   }
   const run = planned;
+  report.doc.run = run.id;
   const warnSkipped = () => run.skipped.forEach((s) => warn(ctx, `skipping pod ${s.pod}: ${s.reason}`));
 
   if (opts.dryRun !== 'none') {
@@ -547,6 +643,7 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
       }
     }
     warnSkipped();
+    report.printed = opts.output === 'json' || opts.output === 'yaml';
     printDryRun(ctx, dryRunDocument(cloneSet, run, opts, namespace), opts);
     return EXIT.ok;
   }
@@ -556,16 +653,30 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
   note(ctx, `run ${run.id}`);
   warnSkipped();
   if (opts.resume) {
-    note(ctx, `resuming: containers ${run.containers.join(', ')} in ${total} pods of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time`);
+    await claimResume(ctx, client, opts, run);
+    note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time`);
   } else {
-    cloneSet = await writeNewRecord(ctx, client, cloneSet, opts, run);
-    note(ctx, `restarting containers ${run.containers.join(', ')} in ${total} pods of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
-    const pods = run.record.pods?.length ?? 0;
-    await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${pods} pods with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
+    cloneSet = await writeNewRecord(ctx, client, cloneSet, pods, opts, run);
+    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
+    await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }
 
-  const { end, progress } = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run);
-  if (progress && (opts.output === 'json' || opts.output === 'yaml')) ctx.stdout.write(formatDocument(progress, opts.output));
+  const heartbeat = startHeartbeat(ctx, client, opts, run);
+  let loop: LoopResult;
+  try {
+    loop = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run);
+  } finally {
+    // Before the final write: the record must not change under finishRecord's test.
+    await heartbeat.stop();
+  }
+  const { end, progress } = loop;
+  if (progress) report.doc = { ...progress };
+  if (end.kind !== 'finished') {
+    // Said before exiting, so status and a --resume elsewhere need not wait for the heartbeat to go stale.
+    await swapRecord(client, opts, run, { ...withOutcomes(run.record, end.kind === 'error' ? undefined : end.decision), stoppedAt: serverTime(ctx, client) }).catch((err: unknown) =>
+      ctx.log(2, `could not mark run ${run.id} stopped: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
 
   const resume = resumeCommand(opts, namespace, run.id);
   switch (end.kind) {
@@ -575,7 +686,8 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
     case 'interrupted':
     case 'timeout': {
       const d = end.decision;
-      const state = d ? `${d.done.length} of ${total} pods restarted, ${d.inFlight.length} in flight (they finish on their own)` : 'no pod restarted yet';
+      const state = d ? `${d.done.length} of ${plural(total, 'pod')} restarted, ${d.inFlight.length} in flight (they finish on their own)` : 'no pod restarted yet';
+      Object.assign(report.doc, { resume });
       if (end.kind === 'interrupted') throw new InterruptedError(`interrupted: ${state}`, `resume with: ${resume}`);
       throw new TimeoutError(`timed out after ${opts.timeoutMs / 1000}s: ${state}`, `resume with: ${resume}`);
     }
@@ -583,14 +695,15 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
       const d = end.decision;
       if (d.failed.length > 0) {
         await finishRecord(ctx, client, opts, run, 'failed', d);
-        const untouched = d.waiting.length > 0 ? `; ${d.waiting.length} pods were not restarted` : '';
-        throw new FailedError(`${d.failedPods.length === 1 ? '1 pod' : `${d.failedPods.length} pods`} failed to restart: ${describeFailures(d.failed)}${untouched}`);
+        const untouched = d.waiting.length > 0 ? `; ${plural(d.waiting.length, 'pod')} ${d.waiting.length === 1 ? 'was' : 'were'} not restarted` : '';
+        await recordEvent(ctx, client, cloneSet, 'RestartFailed', `Container restart failed (run ${run.id}): ${d.done.length} of ${plural(total, 'pod')} restarted, ${d.failedPods.length} failed`, 'Warning');
+        throw new FailedError(`${plural(d.failedPods.length, 'pod')} failed to restart: ${describeFailures(d.failed)}${untouched}`);
       }
       await finishRecord(ctx, client, opts, run, 'completed', d);
       const skipped = d.skipped.length > 0 ? ` (${d.skipped.length} skipped: ${d.skipped.map((s) => `${s.pod} ${s.reason}`).join(', ')})` : '';
-      note(ctx, `run ${run.id} completed: ${d.done.length} of ${total} pods restarted${skipped}`);
+      await recordEvent(ctx, client, cloneSet, 'RestartCompleted', `Container restart completed (run ${run.id}): ${d.done.length} of ${plural(total, 'pod')} restarted`);
+      note(ctx, `run ${run.id} completed: ${d.done.length} of ${plural(total, 'pod')} restarted${skipped}`);
       return EXIT.ok;
     }
   }
 }
-

@@ -9,7 +9,6 @@ import { track, type PodBaseline, type ProgressHistory, type RestartProgress } f
 import { readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
-import { formatDocument } from '../ui/document';
 import { progressSink, type ProgressSink } from './sinks';
 
 export interface FollowInput {
@@ -26,7 +25,7 @@ export interface FollowInput {
   readyTimeoutMs?: number;
 }
 
-export type Outcome = 'complete' | 'failed' | 'timeout' | 'interrupted';
+export type Outcome = 'complete' | 'failed' | 'timeout' | 'interrupted' | 'none';
 
 export interface FollowResult {
   outcome: Outcome;
@@ -75,12 +74,14 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
       now: ctx.now(),
       history,
       baseline: input.baseline,
+      serverClockOffsetMs: client.serverClockOffsetMs,
     });
     history = result.history;
     latest = result.progress;
     sink.update(latest);
     stuck = overdue(latest, restartingSince, ctx.now(), input.readyTimeoutMs);
-    if (latest.complete || latest.failed || stuck.length > 0) settle(latest.complete && !latest.failed ? 'complete' : 'failed');
+    if (latest.state === 'none') settle('none');
+    else if (latest.complete || latest.failed || stuck.length > 0) settle(latest.complete && !latest.failed ? 'complete' : 'failed');
   };
   function schedule() {
     if (scheduled) return;
@@ -105,7 +106,6 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
     if (scheduled || !latest) evaluate();
     const progress = latest as RestartProgress;
     sink.finish(progress);
-    if (input.output === 'json' || input.output === 'yaml') ctx.stdout.write(formatDocument(progress, input.output));
     return { outcome: cloneSets.items.has(name) ? outcome : 'failed', progress, stuck };
   } finally {
     clearInterval(tick);
@@ -129,8 +129,15 @@ function overdue(progress: RestartProgress, since: Map<string, number>, now: num
 /** Maps the end of a follow to the exit code, through the one central error mapping for anything but success. */
 export function outcomeExitCode(_ctx: CommandContext, result: FollowResult, followCommand: string): number {
   const p = result.progress;
+  const carriesOn =
+    p.state === 'interrupted'
+      ? `nothing moves until the run is resumed: ${p.resume}`
+      : p.state === 'paused'
+        ? `the CloneSet is paused: nothing moves until it is unpaused; then follow it with: ${followCommand}`
+        : `the restart carries on; follow it with: ${followCommand}`;
   switch (result.outcome) {
     case 'complete':
+    case 'none':
       return EXIT.ok;
     case 'failed': {
       if (result.stuck.length > 0 && !p.failed) {
@@ -138,14 +145,15 @@ export function outcomeExitCode(_ctx: CommandContext, result: FollowResult, foll
           const reason = p.pods.find((x) => x.name === name)?.reason;
           return reason ? `${name} (${reason})` : name;
         });
-        throw new FailedError(`restart failed: not Ready again within the ready timeout: ${pods.join(', ')}`, 'check those pods (kubectl describe pod, logs)');
+        // Our patience ran out, not the controller's: Kruise keeps rolling (unless --pause-on-failure paused it).
+        throw new TimeoutError(`not Ready again within the ready timeout: ${pods.join(', ')}`, `${carriesOn}; check those pods (kubectl describe pod, logs)`);
       }
       const diagnosis = p.diagnoses.find((d) => d.severity === 'error') ?? p.diagnoses[0];
       throw new FailedError(`restart failed: ${diagnosis?.message ?? p.message}`, undefined);
     }
     case 'timeout':
-      throw new TimeoutError(`timed out waiting: ${p.message}`, `the restart carries on; follow it with: ${followCommand}`);
+      throw new TimeoutError(`timed out waiting: ${p.message}`, carriesOn);
     case 'interrupted':
-      throw new InterruptedError(`stopped watching: ${p.message}`, `the restart carries on; follow it with: ${followCommand}`);
+      throw new InterruptedError(`stopped watching: ${p.message}`, carriesOn);
   }
 }

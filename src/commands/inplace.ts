@@ -1,12 +1,18 @@
 import type { CommandContext } from '../cli/context';
-import { ApiError, EXIT, RefusedError, UsageError } from '../cli/errors';
+import { EXIT, FailedError, RefusedError, TimeoutError, UsageError } from '../cli/errors';
 import { PROGRAM, type CommandArgs } from '../cli/program';
 import { requirePermissions } from '../kube/access';
 import { CLONESETS, objectPath } from '../kube/resources';
-import { planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
+import { likelyUpdateOrder, planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
+import { lostRace } from '../kruise/exclusion';
+import { primeTemplateAnnotations } from './prime';
+import { plural } from '../kruise/duration';
 import { baselineOf } from '../kruise/progress';
 import { readRecord, sanitizeReason, writeRecord } from '../kruise/record';
 import {
+  annotationsWouldArriveWhole,
+  envBinaryWarning,
+  envReadability,
   newTriggerValue,
   selectTrigger,
   setupPatch,
@@ -17,7 +23,7 @@ import {
 } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, confirm, getCloneSet, listPods, note, recordEvent, timeoutMs, warn, whoAmI } from './common';
+import { cloneSetName, confirm, getCloneSet, listPods, note, recordEvent, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode } from './follow';
 
@@ -110,11 +116,38 @@ function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision
     const cost = setupCost(cloneSet);
     if (typeof cost !== 'string') throw new RefusedError(cost.reason, cost.remedy);
     if (plan.refusal && !/ReCreate/.test(plan.refusal.reason)) throw new RefusedError(plan.refusal.reason, plan.refusal.remedy);
-    const containers = opts.containers?.length ? opts.containers : cloneSet.spec.template.spec.containers.map((c) => c.name);
+    const all = cloneSet.spec.template.spec.containers.map((c) => c.name);
+    // Every wired container must let kruise-daemon run `env` in it, which the API cannot show: with several
+    // containers, wiring them all by default would risk a sidecar image without one stalling every restart.
+    if (!opts.containers?.length && all.length > 1) {
+      throw new RefusedError(
+        `CloneSet "${cloneSet.metadata.name}" has ${all.length} containers (${all.join(', ')}): say which ones to wire for in-place restarts`,
+        `run again with -c NAME for each (kruise-daemon must be able to run \`env\` in every wired container; distroless and scratch images cannot)`,
+      );
+    }
+    const containers = opts.containers?.length ? opts.containers : all;
     return { kind: 'setup', containers, plan, cost };
   }
   if (plan.refusal) throw new RefusedError(plan.refusal.reason, plan.refusal.remedy);
+  if (!opts.setup && annotationsWouldArriveWhole(cloneSet.spec.template)) {
+    throw new RefusedError(
+      `the template of CloneSet "${cloneSet.metadata.name}" has no annotations yet: Kruise would take a first trigger as one whole-map change and copy it to the pods as plain metadata, restarting nothing`,
+      'run again with --setup: it first writes the trigger annotation on its own (pods updated in place without a restart, each briefly NotReady), then restarts',
+    );
+  }
   return { kind: 'restart', selection: selection.value, plan };
+}
+
+/** kruise-daemon restarts a wired container only if it can run `env` in it (unreadableEnv): what we know, said plainly. */
+function envWarnings(d: Decision, pods: Pod[]): string[] {
+  if (d.kind === 'setup') return [envBinaryWarning(d.containers)];
+  const { unreadable, unproven } = envReadability(pods, d.selection.targets);
+  const warnings = [...unreadable].map(
+    ([container, names]) =>
+      `kruise-daemon could not read the environment of container ${container} (no env binary?) in ${plural(names.length, 'pod')} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}): ${names.length === 1 ? 'that pod' : 'those pods'} will not restart and will stay NotReady; use "crr" for ${container}`,
+  );
+  if (unproven.length > 0) warnings.push(envBinaryWarning(unproven));
+  return warnings;
 }
 
 function describePlan(cloneSet: CloneSet, d: Decision, podCount: number): string {
@@ -124,20 +157,37 @@ function describePlan(cloneSet: CloneSet, d: Decision, podCount: number): string
     return `setup of CloneSet ${cs}: add the trigger env var to ${d.containers.join(', ')}; ${d.cost}`;
   }
   const batches = p.batches === 1 ? '1 batch' : `about ${p.batches} batches`;
-  return `restart of CloneSet ${cs} (${p.strategy}): containers ${d.selection.targets.join(', ')} in ${p.podsToRestart} of ${podCount} pods, ${p.maxUnavailable} at a time (${batches})`;
+  return `restart of CloneSet ${cs} (${p.strategy}): ${plural(d.selection.targets.length, 'container')} ${d.selection.targets.join(', ')} in ${p.podsToRestart} of ${plural(podCount, 'pod')}, ${p.maxUnavailable} at a time (${batches})`;
 }
 
 export async function runInplace(ctx: CommandContext, args: CommandArgs): Promise<number> {
   const opts = completeOptions(args);
+  return reporting(ctx, opts.output, (report) => inplace(ctx, opts, report));
+}
+
+async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report): Promise<number> {
   const client = await ctx.connect();
   const namespace = client.namespace;
+  report.doc.cloneSet = `${namespace}/${opts.name}`;
+  report.doc.mode = 'inplace';
+  if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;
   // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
   if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
-  let decision = decide(cloneSet, pods, opts);
+  // Before the plan's own refusals, so the user hears which restart is in the way and how it ends.
+  await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
+  let decision: Decision;
+  try {
+    decision = decide(cloneSet, pods, opts);
+  } catch (err) {
+    // The pods were listed after the CloneSet: a restart that started in between shows in them first. Name it.
+    if (err instanceof RefusedError && !opts.force) await requireNoOtherRestart(ctx, client, await getCloneSet(client, opts.name), pods, 'inplace', { force: false });
+    throw err;
+  }
 
   for (const w of decision.plan.warnings) warn(ctx, w);
+  for (const w of envWarnings(decision, pods)) warn(ctx, w);
   if (decision.kind === 'restart' && decision.selection.unwired.length > 0) {
     warn(ctx, `not restarted (no trigger wiring): ${decision.selection.unwired.join(', ')}`);
   }
@@ -176,14 +226,18 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     if (opts.dryRun === 'server') {
       await client.patch(path, patch.body, patch.kind, { query: { dryRun: 'All' }, type: CLONESETS });
     }
+    // Under a partition Kruise moves only replicas - partition pods: list those, in the order it would pick them.
+    const restarting = likelyUpdateOrder(pods).slice(0, decision.plan.podsToRestart);
     const doc = {
       dryRun: opts.dryRun,
+      outcome: 'dry-run',
       plan: describePlan(cloneSet, decision, pods.length),
       cloneSet: `${namespace}/${opts.name}`,
       strategy: decision.plan.strategy,
       containers: decision.kind === 'restart' ? decision.selection.targets : decision.containers,
       podsToRestart: decision.plan.podsToRestart,
-      pods: pods.map((p) => p.metadata.name),
+      pods: restarting.map((p) => p.metadata.name),
+      ...(decision.plan.partition > 0 ? { podsKept: pods.length - restarting.length } : {}),
       maxUnavailable: decision.plan.maxUnavailable,
       partition: decision.plan.partition,
       batches: decision.plan.batches,
@@ -191,10 +245,13 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
       patchType: patch.kind === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json',
       patch: patch.body,
     };
-    if (opts.output === 'json' || opts.output === 'yaml') ctx.stdout.write(formatDocument(doc, opts.output));
-    else {
+    if (opts.output === 'json' || opts.output === 'yaml') {
+      report.printed = true;
+      ctx.stdout.write(formatDocument(doc, opts.output));
+    } else {
       ctx.stdout.write(`${doc.plan}\n`);
-      ctx.stdout.write(`pods: ${doc.pods.join(', ') || '(none)'}\n`);
+      const which = decision.plan.partition > 0 && restarting.length < pods.length ? ' (Kruise picks not-ready, then the most recently ready pods first; the partition keeps the rest)' : '';
+      ctx.stdout.write(`pods${which}: ${doc.pods.join(', ') || '(none)'}\n`);
       ctx.stdout.write(`patch (${doc.patchType}):\n${JSON.stringify(patch.body, null, 2)}\n`);
       ctx.stdout.write(`dry run (${opts.dryRun}): nothing was changed\n`);
     }
@@ -213,15 +270,20 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     }
   }
 
-  // Optimistic concurrency: on 409 re-read, re-decide (the CloneSet may now be paused or rolling) and retry.
+  if (decision.kind === 'restart' && annotationsWouldArriveWhole(cloneSet.spec.template)) {
+    cloneSet = await primeTemplateAnnotations(ctx, client, cloneSet, decision.selection.annotations, opts);
+    decision = decide(cloneSet, pods, opts);
+  }
+
+  // The write that claims the CloneSet is a compare-and-swap (resourceVersion, or a JSON patch test): when another
+  // process wrote in between (maybe starting its own restart), re-read and decide again, exclusion included.
   let patched: CloneSet | undefined;
   for (let attempt = 1; !patched; attempt++) {
     const patch = patchFor(cloneSet, decision);
     try {
       patched = await client.patch<CloneSet>(path, patch.body, patch.kind, { type: CLONESETS });
     } catch (err) {
-      const conflict = err instanceof ApiError && (err.status === 409 || (err.status === 422 && /test operation|testing value/i.test(err.message)));
-      if (!conflict || attempt >= 5) throw err;
+      if (!lostRace(err, patch.kind === 'json') || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing (attempt ${attempt}); re-reading`);
       cloneSet = await getCloneSet(client, opts.name);
       // A retried request may have landed the first time (a reset after the server applied it): then it is done.
@@ -229,16 +291,20 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
         patched = cloneSet;
         break;
       }
+      await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
       decision = decide(cloneSet, pods, opts);
     }
   }
 
+  Object.assign(report.doc, { run: value, startedAt: recordFor(patched, decision).startedAt });
   note(ctx, `${decision.kind === 'setup' ? 'started' : 'triggered'} ${describePlan(patched, decision, pods.length)} [run ${value}]`);
   const what = decision.kind === 'setup' ? 'Trigger wiring added' : 'In-place restart triggered';
   await recordEvent(ctx, client, patched, decision.kind === 'setup' ? 'RestartSetup' : 'RestartTriggered', `${what} by kubectl-kruise_restart (run ${value})${opts.reason ? `: ${opts.reason}` : ''}`);
 
+  const follow = `${PROGRAM} status ${opts.name} -n ${namespace} -w`;
   if (!opts.wait) {
-    note(ctx, `follow it with: ${PROGRAM} status ${opts.name} -n ${namespace} -w`);
+    Object.assign(report.doc, { outcome: 'started', follow });
+    note(ctx, `follow it with: ${follow}`);
     return EXIT.ok;
   }
   const result = await followRestart(ctx, client, {
@@ -250,10 +316,41 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
     readyTimeoutMs: opts.readyTimeoutMs,
     baseline: baselineOf(pods),
   });
+  report.doc = { ...result.progress };
+  const p = result.progress;
+  const s = p.summary;
+  const target = s.total - s.skipped;
+  const done = `${s.restarted + s.recreated} of ${plural(target, 'pod')} ${s.recreated > 0 ? 'done' : 'restarted'}`;
+  const ended = result.outcome === 'failed' || result.outcome === 'complete';
+  let paused = false;
   if (result.outcome === 'failed' && opts.pauseOnFailure && !patched.spec.updateStrategy?.paused) {
     // Pods already being updated finish; Kruise picks no new ones while paused.
     await client.patch(path, { spec: { updateStrategy: { paused: true } } }, 'merge', { type: CLONESETS });
+    paused = true;
     warn(ctx, `paused CloneSet ${opts.name} to stop the restart spreading; resume with: kubectl patch clone ${opts.name} -n ${namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`);
   }
-  return outcomeExitCode(ctx, result, `${PROGRAM} status ${opts.name} -n ${namespace} -w`);
+  if (ended) {
+    const failed = result.outcome === 'failed' && p.failed;
+    if (result.outcome === 'complete') note(ctx, `run ${value} completed: ${done}`);
+    else if (failed) note(ctx, `run ${value} failed: ${done}, ${s.failed} failed`);
+    // The ready timeout is our patience, not the end of the restart: no end Event for it.
+    if (result.outcome === 'complete' || failed) {
+      await recordEvent(
+        ctx,
+        client,
+        patched,
+        failed ? 'RestartFailed' : 'RestartCompleted',
+        `In-place restart ${failed ? 'failed' : 'completed'} (run ${value}): ${done}${failed ? `, ${s.failed} failed` : ''}`,
+        failed ? 'Warning' : 'Normal',
+      );
+    }
+  }
+  if (paused && result.stuck.length > 0 && !p.failed) {
+    throw new TimeoutError(
+      `not Ready again within the ready timeout: ${result.stuck.join(', ')}`,
+      `paused CloneSet ${opts.name}: pods already being updated finish, no new ones start until you unpause it; follow it with: ${follow}`,
+    );
+  }
+  if (result.outcome === 'failed' && p.failed && paused) throw new FailedError(`restart failed: ${p.message}`, 'the CloneSet is paused; see the warning above to resume');
+  return outcomeExitCode(ctx, result, follow);
 }

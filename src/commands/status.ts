@@ -6,7 +6,7 @@ import { track } from '../kruise/progress';
 import { readRecord } from '../kruise/record';
 import { PLUGIN, type ContainerRecreateRequest, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, getCloneSet, listPods, timeoutMs } from './common';
+import { cloneSetName, getCloneSet, listPods, reporting, timeoutMs, type Report } from './common';
 import { followRestart, outcomeExitCode } from './follow';
 import { renderOnce } from './sinks';
 import type { KubeClient } from '../kube/client';
@@ -33,7 +33,17 @@ export async function runStatus(ctx: CommandContext, args: CommandArgs): Promise
   const wait = timeoutMs(args);
   const output = args.output as 'json' | 'yaml' | 'wide' | undefined;
   const run = args.run === undefined ? undefined : String(args.run);
+  return reporting(ctx, output, (report) => status(ctx, args, report, { name, wait, output, run }));
+}
+
+async function status(
+  ctx: CommandContext,
+  args: CommandArgs,
+  report: Report,
+  { name, wait, output, run }: { name: string; wait: number; output: 'json' | 'yaml' | 'wide' | undefined; run: string | undefined },
+): Promise<number> {
   const client = await ctx.connect();
+  report.doc.cloneSet = `${client.namespace}/${name}`;
   const cloneSet = await getCloneSet(client, name);
   let record = readRecord(cloneSet);
   let crrs: ContainerRecreateRequest[] | undefined;
@@ -46,12 +56,16 @@ export async function runStatus(ctx: CommandContext, args: CommandArgs): Promise
 
   if (args.watch) {
     const result = await followRestart(ctx, client, { cloneSet, pods, podsVersion: resourceVersion, record, output, timeoutMs: wait });
+    report.doc = { ...result.progress };
     return outcomeExitCode(ctx, result, `${PROGRAM} status ${name} -n ${client.namespace} -w`);
   }
 
   if (record?.mode === 'crr' && !crrs) crrs = await listRunCrrs(client, record.run);
-  const { progress } = track({ cloneSet, pods, record, crrs, now: ctx.now() });
-  if (output === 'json' || output === 'yaml') ctx.stdout.write(formatDocument(progress, output));
-  else renderOnce(ctx, progress, output);
-  return progress.failed ? EXIT.failed : EXIT.ok;
+  const { progress } = track({ cloneSet, pods, record, crrs, now: ctx.now(), serverClockOffsetMs: client.serverClockOffsetMs });
+  if (output === 'json' || output === 'yaml') {
+    report.printed = true;
+    ctx.stdout.write(formatDocument(progress, output));
+  } else renderOnce(ctx, progress, output);
+  // An interrupted run will not finish on its own: a script checking status must hear it.
+  return progress.failed || progress.state === 'interrupted' ? EXIT.failed : EXIT.ok;
 }

@@ -123,3 +123,39 @@ export function setupCost(cloneSet: CloneSet): Refusal | string {
   }
   return `adding the trigger env var changes the pod spec, so Kruise recreates all ${replicas} pods once (new names and IPs), at most ${Math.max(1, maxUnavailable)} at a time; later restarts are in place`;
 }
+
+const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
+
+function readySince(pod: Pod): number | undefined {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+  const at = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : Number.NaN;
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/**
+ * The order in which the CloneSet controller picks pods to update (Kruise's default sort is Kubernetes'
+ * ActivePods: unscheduled, then Pending < Unknown < Running, not Ready first, then Ready for the shortest time, more
+ * container restarts, newest). Ties are left in name order: Kruise's own sort is not stable there, and a priority or
+ * scatter strategy reorders further, so this is what a dry run can promise: which pods are likely, not certain.
+ */
+export function likelyUpdateOrder(pods: Pod[]): Pod[] {
+  const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const restarts = (p: Pod) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0));
+  const created = (p: Pod) => (p.metadata.creationTimestamp ? Date.parse(p.metadata.creationTimestamp) : Number.POSITIVE_INFINITY);
+  return [...pods]
+    .sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : (a.metadata.name ?? '') > (b.metadata.name ?? '') ? 1 : 0))
+    .sort((a, b) => {
+      const assigned = Number(Boolean(a.spec?.nodeName)) - Number(Boolean(b.spec?.nodeName));
+      if (assigned) return assigned;
+      const phase = (PHASE_ORDER[a.status?.phase ?? ''] ?? 0) - (PHASE_ORDER[b.status?.phase ?? ''] ?? 0);
+      if (phase) return phase;
+      if (isReady(a) !== isReady(b)) return isReady(a) ? 1 : -1;
+      const ra = readySince(a) ?? Number.POSITIVE_INFINITY;
+      const rb = readySince(b) ?? Number.POSITIVE_INFINITY;
+      if (isReady(a) && ra !== rb) return rb - ra > 0 ? 1 : -1;
+      if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
+      const ca = created(a);
+      const cb = created(b);
+      return ca === cb ? 0 : cb > ca ? 1 : -1;
+    });
+}

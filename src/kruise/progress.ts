@@ -18,12 +18,15 @@ import {
   KRUISE,
   PLUGIN,
   type CloneSet,
+  type CloneSetStatus,
   type Condition,
   type ContainerRecreateRequest,
   type ContainerStatus,
   type Pod,
   type RestartRecord,
 } from './types';
+import { crrRunAbandoned } from './record';
+import { unreadableEnv } from './trigger';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The document. Field names are a public contract (`-o json|yaml`, README): add fields, never rename or remove.
@@ -31,6 +34,17 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 
 export type RestartMode = 'inplace' | 'crr' | 'none';
+
+/**
+ * Where the restart stands, in one word (the `state` field):
+ * - `none`: no restart recorded on this CloneSet.
+ * - `in-progress`: moving: the controller (inplace) or a live crr process is restarting pods.
+ * - `paused`: inplace, the CloneSet is paused (`spec.updateStrategy.paused`): Kruise starts no pod until unpaused.
+ * - `interrupted`: crr, the run is unfinished and no process drives it (its heartbeat stopped): nothing starts until
+ *   `crr --resume`.
+ * - `complete`, `failed`: as `complete` / `failed`.
+ */
+export type RestartState = 'none' | 'in-progress' | 'paused' | 'interrupted' | 'complete' | 'failed';
 
 /**
  * - `pending`: not started yet (old revision / no CRR yet).
@@ -56,6 +70,7 @@ export type DiagnosisKind =
   | 'budget-exhausted'
   | 'update-failed'
   | 'crr-failed'
+  | 'interrupted'
   | 'terminating';
 
 export type Severity = 'info' | 'warning' | 'error';
@@ -135,7 +150,9 @@ export interface ProgressSummary {
 }
 
 export interface RestartProgress {
-  /** The restart finished successfully (mode none: trivially true). */
+  /** See RestartState. */
+  state: RestartState;
+  /** The restart finished successfully (mode none: false: there is no restart to have finished). */
   complete: boolean;
   /** Some pod will not finish on its own, or the run recorded itself as failed. */
   failed: boolean;
@@ -152,8 +169,12 @@ export interface RestartProgress {
   /** Sorted by name. */
   pods: PodProgress[];
   diagnoses: Diagnosis[];
-  /** From the observed pace; absent until one pod restarted, and once complete. */
-  eta?: { seconds: number };
+  /** Seconds left at the observed pace; null until one pod restarted, once complete, and while paused or interrupted. */
+  eta: number | null;
+  /** crr: when the process driving the run last said it is alive (server clock, see HEARTBEAT_STALE_MS). */
+  heartbeatAt?: string;
+  /** state interrupted: the command that finishes the run. */
+  resume?: string;
   /** One-line human summary, like `kubectl rollout status`. */
   message: string;
 }
@@ -205,6 +226,10 @@ export interface ProgressInput {
   baseline?: PodBaseline;
   /** No state change for this long while incomplete is a stall (default 60; raised to 3x the observed per-pod time). */
   stallAfterSeconds?: number;
+  /** The API server's clock minus the caller's (ms), when known: a crr run's heartbeat is judged on the server's clock. */
+  serverClockOffsetMs?: number;
+  /** The caller itself drives this crr run, so it cannot be interrupted whatever its heartbeat says. */
+  driving?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -217,6 +242,14 @@ const SPECIFIED_DELETE_LABEL = 'apps.kruise.io/specified-delete';
 const DEFAULT_STALL_SECONDS = 60;
 /** Tolerance when a cluster timestamp is compared with the plugin's clock. */
 const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Why Kruise can update a pod to the new revision without planning a container restart: the env gate is off (the
+ * KruiseDaemon gate off turns it off too), or the template had no annotations before the trigger, so the revision
+ * diff was one whole-map `add /metadata/annotations` that Kruise copies as plain metadata (inplace_update_defaults.go).
+ */
+const NO_RESTART_PLANNED =
+  'the InPlaceUpdateEnvFromMetadata (or KruiseDaemon) feature gate is off, or the template had no annotations before this restart (Kruise then copies the first annotations to the pods as plain metadata: the next restart works)';
 
 function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
@@ -235,6 +268,17 @@ function str(value: unknown): string | undefined {
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * A CloneSet status count Kruise declares `omitempty` (cloneset_types.go: updatedAvailableReplicas,
+ * expectedUpdatedReplicas): Go leaves it out when it is 0, so once the controller has written a status (it always
+ * sets observedGeneration) an absent field is 0. Before that, undefined: nothing is known yet.
+ */
+function omitemptyCount(status: CloneSetStatus, field: 'updatedAvailableReplicas' | 'expectedUpdatedReplicas'): number | undefined {
+  const value = num(status[field]);
+  if (value !== undefined) return value;
+  return num(status.observedGeneration) !== undefined ? 0 : undefined;
 }
 
 function labels(obj: { metadata?: { labels?: Record<string, string> } } | undefined): Record<string, string> {
@@ -489,6 +533,15 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   }
 
   if (updateReady && updateReady.status !== 'True') {
+    const noEnv = notRestarted.length > 0 && !notRunning ? unreadableEnv(pod, notRestarted.map((c) => c.name)) : [];
+    if (noEnv.length > 0) {
+      return {
+        state: 'restarting',
+        reason: `kruise-daemon could not read the environment of ${noEnv.length === 1 ? 'container' : 'containers'} ${noEnv.join(', ')} (no env binary?)`,
+        evidenceSince: updateReadySince ?? updatedAt,
+        concerns: [{ kind: 'daemon-not-acting', whenStuck: true, detail: `no-env:${noEnv.join(', ')}` }],
+      };
+    }
     if (notRestarted.length > 0 && !notRunning) {
       const names = notRestarted.map((c) => c.name).join(', ');
       return {
@@ -500,7 +553,7 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
     }
     return {
       state: 'restarting',
-      reason: notRunning ? `restarting (${notRunning})` : 'containers restarted; waiting for Kruise to confirm',
+      reason: notRunning ? notRunning : 'containers restarted; waiting for Kruise to confirm',
       evidenceSince: latestStart(containers) ?? updateReadySince,
       concerns: [{ kind: 'not-ready', whenStuck: true, detail: notRunning }],
     };
@@ -509,20 +562,17 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
   // InPlaceUpdateReady is True (or the gate is missing): Kruise considers the pod updated.
   if (notRestarted.length > 0 && !notRunning) {
     const names = notRestarted.map((c) => c.name).join(', ');
-    const node = str(pod.spec?.nodeName);
-    const planned = updateState?.updateEnvFromMetadata;
-    const cause =
-      planned === true
-        ? `kruise-daemon is absent on node ${node ?? '(unscheduled)'} or ${names} reads no env var from the trigger annotation`
-        : planned === false
-          ? 'the InPlaceUpdateEnvFromMetadata feature gate is off (Kruise planned no env-from-metadata restart)'
-          : `the InPlaceUpdateEnvFromMetadata feature gate is off or kruise-daemon is absent on node ${node ?? '(unscheduled)'}`;
+    // Kruise leaves updateEnvFromMetadata out when it is false (omitempty), so absent is "no restart planned". A missing
+    // kruise-daemon is no cause here: with a restart planned, Kruise waits for the daemon's report and the pod stays
+    // InPlaceUpdateReady=False (a stall, judged above), it never reaches this point.
+    const planned = updateState?.updateEnvFromMetadata === true;
+    const cause = planned ? `${names} reads no env var from the trigger annotation` : `Kruise planned no env-from-metadata restart: ${NO_RESTART_PLANNED}`;
     const evidence = before ? 'still runs the same container' : 'started before the in-place update';
     return {
       state: 'failed',
       reason: `not restarted: ${names} ${evidence}; ${cause}`,
       evidenceSince: updateReadySince ?? updatedAt,
-      concerns: [{ kind: 'not-restarted', whenStuck: false }, ...(planned === true ? [] : [{ kind: 'gate-off' as const, whenStuck: false }])],
+      concerns: [{ kind: 'not-restarted', whenStuck: false }, ...(planned ? [] : [{ kind: 'gate-off' as const, whenStuck: false }])],
     };
   }
   if (notRunning) {
@@ -704,13 +754,13 @@ export function inPlaceStatusGap(cloneSet: CloneSet, record: RestartRecord): str
   if (num(status.replicas) !== replicas) return `${num(status.replicas) ?? 0} of ${replicas} replicas exist`;
   const updated = num(status.updatedReplicas) ?? 0;
   const partition = resolvePartition(cloneSet);
-  const expected = num(status.expectedUpdatedReplicas) ?? computeExpectedUpdated(cloneSet);
+  const expected = omitemptyCount(status, 'expectedUpdatedReplicas') ?? computeExpectedUpdated(cloneSet);
   if (!(updated === replicas || (partition > 0 && updated >= expected))) {
     return `${updated} of ${partition > 0 ? expected : replicas} replicas updated`;
   }
-  const available = num(status.updatedAvailableReplicas);
-  const updatedReady = available ?? num(status.updatedReadyReplicas) ?? 0;
-  if (updatedReady !== updated) return `${updatedReady} of ${updated} updated replicas ${available !== undefined ? 'available' : 'ready'}`;
+  // Absent is 0 here, never "unknown": falling back to updatedReadyReplicas said "done" before minReadySeconds passed.
+  const available = omitemptyCount(status, 'updatedAvailableReplicas') ?? 0;
+  if (available !== updated) return `${available} of ${updated} updated replicas available`;
   return undefined;
 }
 
@@ -826,7 +876,8 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     summary.skipped = podList.length;
     summary.unavailable = unavailable;
     return {
-      complete: true,
+      state: 'none',
+      complete: false,
       failed: false,
       mode: 'none',
       observedAt,
@@ -834,6 +885,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       summary,
       pods: podList,
       diagnoses: [],
+      eta: null,
       message: `cloneset ${cs.name}: no restart recorded (${formatCount(podList.length)} ${podList.length === 1 ? 'pod' : 'pods'})`,
     };
   }
@@ -847,7 +899,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
   if (record.mode === 'inplace') {
     const revisionChanged = Boolean(cs.updateRevision) && (record.fromRevision === undefined || cs.updateRevision !== record.fromRevision);
     const status = cloneSet.status ?? {};
-    const expected = num(status.expectedUpdatedReplicas) ?? computeExpectedUpdated(cloneSet);
+    const expected = omitemptyCount(status, 'expectedUpdatedReplicas') ?? computeExpectedUpdated(cloneSet);
     const newActive = revisionChanged
       ? pods.filter((p) => {
           const f = factsOf(p);
@@ -949,9 +1001,11 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     record.mode === 'inplace'
       ? Math.max(0, Math.min(summary.pending + summary.restarting, Math.max(0, cs.replicas - cs.partition) - done))
       : summary.pending + summary.restarting;
-  let eta: { seconds: number } | undefined;
-  if (!complete && done > 0 && elapsedMs !== undefined && elapsedMs > 0 && remaining > 0) {
-    eta = { seconds: Math.ceil((remaining * elapsedMs) / done / 1000) };
+  const state = runState(input, record, cs, summary, complete, anyFailed);
+  let eta: number | null = null;
+  // Paused or interrupted, nothing moves: a pace-based guess would only grow.
+  if (!complete && state !== 'paused' && state !== 'interrupted' && done > 0 && elapsedMs !== undefined && elapsedMs > 0 && remaining > 0) {
+    eta = Math.ceil((remaining * elapsedMs) / done / 1000);
   }
 
   // A stall is judged against the pace seen so far: a CloneSet whose pods take 5 minutes each is not stalled at 61 s.
@@ -962,8 +1016,21 @@ export function buildProgress(input: ProgressInput): RestartProgress {
   const stallAfterMs = Math.max((num(input.stallAfterSeconds) ?? DEFAULT_STALL_SECONDS) * 1000, 3 * perPodMs);
 
   const diagnoses = diagnose({ input, cs, record, evaluated, summary, complete, anyFailed, statusGap, stallAfterMs, lastProgressAt, pods });
+  const resume = state === 'interrupted' ? resumeCommand(cs, run ?? '') : undefined;
+  if (state === 'interrupted') {
+    // The stall is explained by the run itself: nobody drives it.
+    const stalled = diagnoses.findIndex((d) => d.kind === 'stalled');
+    if (stalled >= 0) diagnoses.splice(stalled, 1);
+    const beat = str(record.heartbeatAt) ?? str(record.startedAt) ?? '?';
+    diagnoses.unshift({
+      kind: 'interrupted',
+      severity: 'error',
+      message: `crr run ${run ?? '?'} is interrupted: no process has driven it since ${beat}, and no new pod restarts until it is resumed: ${resume}`,
+    });
+  }
 
   const progress: RestartProgress = {
+    state,
     complete,
     failed: anyFailed,
     mode: record.mode,
@@ -976,11 +1043,32 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     pods: evaluated.map((e) => e.pod),
     diagnoses,
     eta,
+    ...(record.mode === 'crr' && str(record.heartbeatAt) ? { heartbeatAt: str(record.heartbeatAt) } : {}),
+    ...(resume ? { resume } : {}),
     message: '',
   };
   progress.message = summarize(progress, statusGap);
   changedAgainst.set(progress, { history: input.history, changed: statesChanged });
   return progress;
+}
+
+function resumeCommand(cs: CloneSetProgress, run: string): string {
+  return `kubectl kruise-restart crr ${cs.name} -n ${cs.namespace} --resume ${run}`;
+}
+
+/**
+ * The one-word state. A crr run is driven by a process: unfinished, with pods still to start, and no heartbeat for
+ * HEARTBEAT_STALE_MS (server clock), nobody will start them. Requests already created finish on their own, so a run
+ * with nothing left but in-flight pods still moves.
+ */
+function runState(input: ProgressInput, record: RestartRecord, cs: CloneSetProgress, summary: ProgressSummary, complete: boolean, failed: boolean): RestartState {
+  if (failed) return 'failed';
+  if (complete) return 'complete';
+  if (record.mode === 'inplace' && cs.paused && summary.pending > 0) return 'paused';
+  if (record.mode === 'crr' && !input.driving && summary.pending > 0 && crrRunAbandoned(record, input.now + (num(input.serverClockOffsetMs) ?? 0))) {
+    return 'interrupted';
+  }
+  return 'in-progress';
 }
 
 /** buildProgress already compared the pods with the history it was given; observe reuses that when given the same. */
@@ -1096,9 +1184,14 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
     diagnoses.push(pods && pods.length > 0 ? { kind, severity, message, pods } : { kind, severity, message });
   };
 
-  const failedUpdate = (Array.isArray(input.cloneSet.status?.conditions) ? input.cloneSet.status.conditions : []).find(
-    (c) => c && c.type === 'FailedUpdate' && c.status === 'True',
-  );
+  // Kruise sets FailedUpdate on any update error and never clears it, keeping the first message and transition time
+  // (cloneset_controller.go, SetCloneSetCondition): one older than this restart is about something else.
+  const restartBegan = parseTime(record.startedAt);
+  const failedUpdate = (Array.isArray(input.cloneSet.status?.conditions) ? input.cloneSet.status.conditions : []).find((c) => {
+    if (!c || c.type !== 'FailedUpdate' || c.status !== 'True') return false;
+    const since = parseTime(c.lastTransitionTime);
+    return since === undefined || restartBegan === undefined || since >= restartBegan;
+  });
   if (failedUpdate && !complete) add('update-failed', 'error', `the CloneSet controller reports FailedUpdate: ${failedUpdate.message ?? failedUpdate.reason ?? ''}`.trim());
 
   // CRRs bypass the CloneSet controller, so pausing it does not hold a CRR run.
@@ -1124,14 +1217,26 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
   }
 
   const daemon = concerned('daemon-not-acting');
-  if (daemon.length > 0) {
+  const noEnvDetail = (e: Evaluated) => e.verdict.concerns.find((c) => c.kind === 'daemon-not-acting' && c.detail?.startsWith('no-env:'))?.detail?.slice('no-env:'.length);
+  const noEnv = daemon.filter((e) => noEnvDetail(e) !== undefined);
+  const silent = daemon.filter((e) => noEnvDetail(e) === undefined);
+  if (noEnv.length > 0) {
+    const containers = [...new Set(noEnv.flatMap((e) => (noEnvDetail(e) ?? '').split(', ')))];
+    add(
+      'daemon-not-acting',
+      'error',
+      `kruise-daemon could not read the environment of ${containers.length === 1 ? 'container' : 'containers'} ${listNames(containers)} (no env binary?) in ${listNames(names(noEnv))}: it reads it by running \`env\` in the container and never restarts one it cannot read, so Kruise waits forever; restart ${noEnv.length === 1 ? 'it' : 'them'} with "crr", or add an env binary to the image`,
+      names(noEnv),
+    );
+  }
+  if (silent.length > 0) {
     const hint = record.mode === 'crr' ? 'is it running there?' : 'is it running there, and does the image have an `env` binary?';
-    add('daemon-not-acting', 'error', `kruise-daemon has not restarted containers of ${listNames(names(daemon))} on node ${listNames(nodes(daemon))}: ${hint}`, names(daemon));
+    add('daemon-not-acting', 'error', `kruise-daemon has not restarted containers of ${listNames(names(silent))} on node ${listNames(nodes(silent))}: ${hint}`, names(silent));
   }
 
   const gateOff = concerned('gate-off');
   if (gateOff.length > 0) {
-    add('gate-off', 'error', `Kruise updated ${listNames(names(gateOff))} in place without restarting containers: the InPlaceUpdateEnvFromMetadata feature gate is off (or no target container reads the trigger annotation)`, names(gateOff));
+    add('gate-off', 'error', `Kruise updated ${listNames(names(gateOff))} in place without restarting containers: ${NO_RESTART_PLANNED}`, names(gateOff));
   }
   const notRestarted = concerned('not-restarted');
   if (notRestarted.length > 0) {
@@ -1213,13 +1318,19 @@ function summarize(p: RestartProgress, statusGap: string | undefined): string {
     return `${subject}: restart failed: ${formatCount(s.failed)} of ${formatCount(target)} pods failed${why}; ${doneText}`;
   }
   if (p.complete) return `${subject}: restart complete: ${doneText}${skipped}`;
+  if (p.state === 'paused') {
+    const moving = s.restarting > 0 ? `, ${formatCount(s.restarting)} finishing` : '';
+    return `${subject}: restart paused (spec.updateStrategy.paused): ${doneText}${moving}, ${formatCount(s.pending)} waiting${skipped}; unpause with: kubectl patch clone ${p.cloneSet.name} -n ${p.cloneSet.namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`;
+  }
+  if (p.state === 'interrupted') {
+    return `${subject}: crr run ${p.run ?? '?'} interrupted (no process drives it): ${doneText}${s.pending > 0 ? `, ${formatCount(s.pending)} not started` : ''}${skipped}; resume with: ${p.resume}`;
+  }
   const parts = [doneText];
   if (s.restarting > 0) parts.push(`${formatCount(s.restarting)} restarting`);
   if (s.pending > 0) parts.push(`${formatCount(s.pending)} pending`);
   let line = `Waiting for ${subject} restart to finish: ${parts.join(', ')}${skipped}`;
-  if (p.mode === 'inplace' && p.cloneSet.paused && s.pending > 0) line += ' (paused)';
-  else if (statusGap && s.pending + s.restarting === 0) line += ` (${statusGap})`;
-  if (p.eta) line += `, about ${formatDuration(p.eta.seconds)} left`;
+  if (statusGap && s.pending + s.restarting === 0) line += ` (${statusGap})`;
+  if (p.eta !== null) line += `, about ${formatDuration(p.eta)} left`;
   return line;
 }
 

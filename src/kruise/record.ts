@@ -41,3 +41,25 @@ export function sanitizeReason(reason: string): string {
   // Cut on code points: half a surrogate pair is not valid text for the API server or the next reader.
   return [...text].slice(0, 512).join('').trim();
 }
+
+/**
+ * A running `crr` renews `heartbeatAt` in its record this often, so another process can tell a run that is being
+ * driven from one whose process is gone (killed, laptop closed, network lost).
+ */
+export const HEARTBEAT_EVERY_MS = 5_000;
+/**
+ * No heartbeat for this long (API server clock) and the run is interrupted. Generous against a slow API server and
+ * missed beats; the clocks are the server's (from its Date header) on both sides, so machines' clocks do not matter.
+ */
+export const HEARTBEAT_STALE_MS = 30_000;
+
+/**
+ * An unfinished crr run that no process drives any more: its process said it stopped, or its heartbeat is stale.
+ * Records without a heartbeat are judged by their start.
+ */
+export function crrRunAbandoned(record: RestartRecord, serverNow: number): boolean {
+  if (record.mode !== 'crr' || record.finished) return false;
+  if (typeof record.stoppedAt === 'string') return true;
+  const beat = Date.parse(typeof record.heartbeatAt === 'string' ? record.heartbeatAt : record.startedAt);
+  return !Number.isFinite(beat) || serverNow - beat > HEARTBEAT_STALE_MS;
+}

@@ -238,4 +238,8 @@ export interface RestartRecord {
   outcomes?: Record<string, { state: 'failed' | 'skipped'; reason: string }>;
   /** crr: set when the run ended ('completed' | 'failed'); absent while unfinished. */
   finished?: 'completed' | 'failed';
+  /** crr: renewed by the running process every few seconds (API server clock, RFC3339); see HEARTBEAT_STALE_MS. */
+  heartbeatAt?: string;
+  /** crr: set when the driving process stopped on its own (timeout, Ctrl-C, error): interrupted at once, no wait. */
+  stoppedAt?: string;
 }

@@ -39,6 +39,7 @@ export interface KubeStatus {
 interface RawResponse {
   status: number;
   retryAfter: string | null;
+  date?: string | null;
   text: string;
 }
 
@@ -93,6 +94,12 @@ export class KubeClient {
   /** Requests sent, retries included: the benchmark's "API economy" figure. */
   requestCount = 0;
   private reachedServer = false;
+  private warnedSlow = false;
+  /**
+   * The API server's clock minus ours (ms), from the Date header of its latest answer (1 s resolution): run
+   * heartbeats are written and judged on the server's clock, so two machines' clocks never need to agree.
+   */
+  serverClockOffsetMs = 0;
   private readonly limiter: RateLimiter;
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
@@ -140,6 +147,9 @@ export class KubeClient {
       const took = Date.now() - started;
       if (response) {
         this.reachedServer = true;
+        const date = response.date ? Date.parse(response.date) : Number.NaN;
+        // Mid-second on average: the header is truncated to the second.
+        if (Number.isFinite(date)) this.serverClockOffsetMs = date + 500 - Date.now();
         this.debug(6, `${method} ${url} ${response.status} in ${took} ms`);
         if (response.status >= 200 && response.status < 300) return body as T;
         const retryAfter = parseRetryAfter(response.retryAfter, Date.now());
@@ -162,6 +172,13 @@ export class KubeClient {
       if (isRetryableNetworkError(code) && !(firstContact && attempt >= 2)) {
         const delay = nextDelay(attempt, undefined, this.retry, this.random);
         if (delay !== undefined) {
+          const why = code === 'TIMEOUT' ? `no answer within ${this.connection.requestTimeoutMs / 1000}s` : (code ?? 'network error');
+          this.debug(2, `${method} ${path}: ${why}, retrying in ${delay} ms (attempt ${attempt})`);
+          // Said once, at every verbosity: nobody should stare at a silent terminal while requests time out.
+          if (code === 'TIMEOUT' && !this.warnedSlow && this.options.verbosity < 2) {
+            this.warnedSlow = true;
+            this.options.log(`warning: the API server at ${this.connection.server} did not answer within ${this.connection.requestTimeoutMs / 1000}s; still trying (up to ${this.retry.maxAttempts} attempts; -v 2 shows each retry)`);
+          }
           await this.sleep(delay);
           continue;
         }
@@ -187,7 +204,7 @@ export class KubeClient {
     try {
       const response = await fetch(url, init);
       // The body must arrive within the same deadline as the headers.
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), date: response.headers.get('date'), text: await response.text() };
     } finally {
       if (timer) clearTimeout(timer);
     }

@@ -84,9 +84,13 @@ function runLine(p: RestartProgress, paint: Paint, now: number): string {
     ? paint('red', 'FAILED')
     : p.complete
       ? paint('green', 'complete')
-      : stalled
-        ? paint('yellow', 'stalled')
-        : paint('cyan', 'in progress');
+      : p.state === 'interrupted'
+        ? paint('red', `interrupted: resume with: ${clean(p.resume)}`)
+        : p.state === 'paused'
+          ? paint('yellow', 'paused (spec.updateStrategy.paused)')
+          : stalled
+            ? paint('yellow', 'stalled')
+            : paint('cyan', 'in progress');
   const started = age !== undefined ? ` started ${formatDuration(age)} ago` : '';
   return `Restart ${clean(p.run) || '?'} (${p.mode})${started}: ${status}`;
 }
@@ -138,7 +142,7 @@ function countsLine(p: RestartProgress, paint: Paint, color: boolean, columns: n
   }
   const over = s.unavailable > s.budget;
   parts.push((over ? (t: string) => paint('yellow', t) : (t: string) => t)(`unavailable ${formatCount(s.unavailable)}/${formatCount(s.budget)}`));
-  if (p.eta) parts.push(`ETA ${formatDuration(p.eta.seconds)}`);
+  if (p.eta !== null && p.eta !== undefined) parts.push(`ETA ${formatDuration(p.eta)}`);
   const counts = parts.join('  ');
   if (p.mode === 'none') return counts;
   const room = columns - displayWidth(counts) - 1;

@@ -34,13 +34,14 @@ export function summaryLine(p: RestartProgress): string {
   if (s.recreated > 0) parts.push(`${formatCount(s.recreated)} recreated`);
   if (s.skipped > 0) parts.push(`${formatCount(s.skipped)} skipped`);
   parts.push(`unavailable ${formatCount(s.unavailable)}/${formatCount(s.budget)}`);
-  if (p.eta) parts.push(`ETA ${formatDuration(p.eta.seconds)}`);
-  return `cloneset ${name}: ${parts.join(', ')}`;
+  if (p.eta !== null && p.eta !== undefined) parts.push(`ETA ${formatDuration(p.eta)}`);
+  const state = p.state === 'interrupted' ? ` (interrupted: resume with: ${clean(p.resume)})` : p.state === 'paused' ? ' (paused)' : '';
+  return `cloneset ${name}: ${parts.join(', ')}${state}`;
 }
 
 function summaryKey(p: RestartProgress): string {
   const s = p.summary;
-  return [s.total, s.restarted, s.restarting, s.pending, s.failed, s.skipped, s.recreated, s.unavailable, s.budget].join('/');
+  return [p.state, s.total, s.restarted, s.restarting, s.pending, s.failed, s.skipped, s.recreated, s.unavailable, s.budget].join('/');
 }
 
 export class LineReporter {

@@ -61,11 +61,13 @@ describe('progress: in-place restart judged against the pods read before the tri
 });
 
 describe('progress: no restart recorded', () => {
-  it('lists the pods, says so, and is complete', () => {
+  it('lists the pods and says so, with no verdict that reads as a finished restart', () => {
     const pods = [oldPod('web-a'), oldPod('web-b')];
     const p = buildProgress({ cloneSet: cloneSet({ pods }), pods, now: ms(0) });
     assert.equal(p.mode, 'none');
-    assert.equal(p.complete, true);
+    assert.equal(p.state, 'none');
+    assert.equal(p.complete, false);
+    assert.equal(p.eta, null);
     assert.equal(p.failed, false);
     assert.deepEqual(p.pods.map((x) => x.name), ['web-a', 'web-b']);
     assert.equal(p.summary.total, 2);
@@ -85,7 +87,7 @@ describe('progress: in-place restart', () => {
     assert.equal(p.pods[0].restarts, 1);
     assert.equal(p.pods[0].revision, 'new');
     assert.equal(p.pods[0].since, at(20));
-    assert.equal(p.eta, undefined);
+    assert.equal(p.eta, null);
     assert.match(p.message, /restart complete: 3 of 3 pods restarted/);
   });
 
@@ -116,17 +118,21 @@ describe('progress: in-place restart', () => {
     assert.equal(p.complete, false);
     assert.equal(p.failed, true);
     assert.equal(states(p)['web-b'], 'failed');
-    assert.match(p.pods[1].reason ?? '', /InPlaceUpdateEnvFromMetadata feature gate is off/);
+    assert.match(p.pods[1].reason ?? '', /InPlaceUpdateEnvFromMetadata \(or KruiseDaemon\) feature gate is off/);
+    // A missing daemon stalls the update (InPlaceUpdateReady stays False); it never ends here.
+    assert.doesNotMatch(p.pods[1].reason ?? '', /kruise-daemon is absent/);
+    // The whole-map diff of a template that had no annotations looks the same from the pods.
+    assert.match(diagnosis(p, 'gate-off').message, /template had no annotations before this restart/);
     assert.deepEqual(diagnosis(p, 'gate-off').pods, ['web-b', 'web-c']);
     assert.equal(diagnosis(p, 'not-restarted').severity, 'error');
     assert.match(p.message, /restart failed: 2 of 3 pods failed \(web-b: not restarted/);
   });
 
-  it('not restarted although Kruise planned an env restart: names the node (daemon absent or no env var)', () => {
+  it('not restarted although Kruise planned an env restart: the container reads no env var from the trigger', () => {
     const pods = [notRestartedPod('web-a', { envFromMetadata: true, node: 'node-7' })];
     const p = inplace(pods, 30);
     assert.equal(p.pods[0].state, 'failed');
-    assert.match(p.pods[0].reason ?? '', /kruise-daemon is absent on node node-7/);
+    assert.match(p.pods[0].reason ?? '', /app reads no env var from the trigger annotation/);
     assert.ok(!kinds(p).includes('gate-off'));
     assert.ok(kinds(p).includes('not-restarted'));
   });
@@ -177,13 +183,14 @@ describe('progress: in-place restart', () => {
     assert.deepEqual(states(p), { 'web-a': 'restarted', 'web-b': 'restarting', 'web-c': 'pending', 'web-d': 'pending' });
     assert.equal(p.pods[2].revision, 'old');
     // 1 pod in 40 s, 3 to go -> 120 s.
-    assert.deepEqual(p.eta, { seconds: 120 });
+    assert.equal(p.eta, 120);
+    assert.equal(p.state, 'in-progress');
     assert.equal(p.summary.pending, 2);
   });
 
   it('has no ETA before the first pod restarted', () => {
     const p = inplace([restartingPod('web-a'), oldPod('web-b')], 40);
-    assert.equal(p.eta, undefined);
+    assert.equal(p.eta, null);
   });
 
   it('waits for the controller to produce the new revision', () => {
@@ -231,7 +238,7 @@ describe('progress: in-place restart', () => {
     assert.equal(p.summary.pending, 3);
     assert.equal(p.complete, false);
     // ETA counts only the pods the partition lets restart: 1 more.
-    assert.deepEqual(p.eta, { seconds: 60 });
+    assert.equal(p.eta, 60);
   });
 
   it('paused: pending pods stall with the cause "paused"', () => {
@@ -240,7 +247,8 @@ describe('progress: in-place restart', () => {
     const early = inplace(pods, 30, cs);
     assert.ok(kinds(early).includes('paused'));
     assert.ok(!kinds(early).includes('stalled'));
-    assert.match(early.message, /\(paused\)/);
+    assert.match(early.message, /restart paused/);
+    assert.equal(early.state, 'paused');
     const p = inplace(pods, 600, cs);
     const stalled = diagnosis(p, 'stalled');
     assert.match(stalled.message, /no progress for 9m40s: CloneSet web is paused/);
@@ -255,6 +263,16 @@ describe('progress: in-place restart', () => {
     assert.match(d.message, /node node-3/);
     assert.deepEqual(d.pods, ['web-a']);
     assert.match(diagnosis(p, 'stalled').message, /kruise-daemon has not restarted/);
+  });
+
+  it('a zero env hash in the runtime meta: kruise-daemon could not read the container\'s environment (no env binary?)', () => {
+    const meta = JSON.stringify({ containers: [{ name: 'app', containerID: 'containerd://old-web-a', restartCount: 0, hashes: { plainHash: 123 } }] });
+    const pods = [restartingPod('web-a', { node: 'node-3', annotations: { 'apps.kruise.io/runtime-containers-meta': meta } }), oldPod('web-b')];
+    const p = inplace(pods, 400);
+    assert.match(p.pods[0].reason ?? '', /kruise-daemon could not read the environment of container app \(no env binary\?\)/);
+    const d = diagnosis(p, 'daemon-not-acting');
+    assert.match(d.message, /could not read the environment of container app \(no env binary\?\) in web-a/);
+    assert.doesNotMatch(d.message, /is it running there/);
   });
 
   it('does not call a fresh in-place update stuck', () => {
@@ -337,6 +355,35 @@ describe('progress: in-place restart', () => {
     });
     const p = inplace(pods, 300, cs);
     assert.match(diagnosis(p, 'update-failed').message, /InPlaceOnly/);
+  });
+
+  it('does not blame a FailedUpdate condition older than the restart (Kruise never clears it)', () => {
+    const pods = [oldPod('web-a')];
+    const stale = { type: 'FailedUpdate', status: 'True' as const, lastTransitionTime: at(-3600), message: 'an error from last week' };
+    const p = inplace(pods, 300, cloneSet({ pods, status: { conditions: [stale] } }));
+    assert.ok(!kinds(p).includes('update-failed'), JSON.stringify(p.diagnoses));
+    const fresh = { ...stale, lastTransitionTime: at(5), message: 'failed to update pod web-a' };
+    assert.match(diagnosis(inplace(pods, 300, cloneSet({ pods, status: { conditions: [fresh] } })), 'update-failed').message, /web-a/);
+  });
+});
+
+describe('progress: CloneSet status fields Kruise omits when 0 (omitempty)', () => {
+  it('an absent updatedAvailableReplicas is 0: not complete while minReadySeconds holds the pod back', () => {
+    const pods = [restartedPod('web-a')];
+    const cs = cloneSet({ pods, status: { updatedReplicas: 1, updatedReadyReplicas: 1, currentRevision: NEW_REV } });
+    delete cs.status!.updatedAvailableReplicas;
+    const p = inplace(pods, 60, cs);
+    assert.equal(p.complete, false);
+    assert.match(p.message, /0 of 1 updated replicas available/);
+  });
+
+  it('an absent expectedUpdatedReplicas is 0 once the controller wrote a status (partition keeps every pod)', () => {
+    const pods = [oldPod('web-a'), oldPod('web-b')];
+    const cs = cloneSet({ pods, replicas: 2, partition: '100%', status: { updatedReplicas: 0, updatedReadyReplicas: 0 } });
+    delete cs.status!.expectedUpdatedReplicas;
+    delete cs.status!.updatedAvailableReplicas;
+    const p = inplace(pods, 60, cs);
+    assert.deepEqual(states(p), { 'web-a': 'skipped', 'web-b': 'skipped' });
   });
 });
 
@@ -493,7 +540,7 @@ describe('progress: CRR runs', () => {
 
   it('a CRR stuck in phase "" for long: kruise-daemon not acting, stalled', () => {
     const crrs = [crr({ pod: 'web-a', phase: '', created: 1, node: 'node-9' })];
-    const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-a', { node: 'node-9' }), oldPod('web-b')], record: crrRecord(['web-a', 'web-b']), crrs, now: ms(200) });
+    const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-a', { node: 'node-9' }), oldPod('web-b')], record: crrRecord(['web-a', 'web-b'], { heartbeatAt: at(195) }), crrs, now: ms(200) });
     assert.match(diagnosis(p, 'daemon-not-acting').message, /node-9/);
     assert.ok(kinds(p).includes('stalled'));
   });
