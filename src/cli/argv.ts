@@ -203,8 +203,9 @@ export function checkCommandLine(argv: string[]): CheckedLine {
   if (spec && positionals.length) {
     const word = spec.positional === 'clonesets' ? cloneSetTarget(positionals[0]) : positionals[0];
     if (Array.isArray(spec.positional) && !spec.positional.includes(word)) throw new UsageError(`unknown shell "${word}"`, `use one of ${spec.positional.join(', ')}`);
-    // After the flags, so yargs binds it to the positional whatever it looks like.
-    out.push(...(word.startsWith('-') ? ['--', word] : [word]));
+    // Right after the command: after an array flag (--container=app web), yargs would take it as one more value.
+    if (word.startsWith('-')) out.push('--', word);
+    else out.splice(out.indexOf(command as string) + 1, 0, word);
   }
   return { argv: out, command };
 }

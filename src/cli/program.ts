@@ -188,8 +188,9 @@ CloneSet, container and run names come from the cluster of the current (or typed
 
   return y
     .demandCommand(1, 'a command is required: inplace, crr, status, version or completion')
-    .fail((_message, err) => {
+    .fail((message, err) => {
       if (err) throw err;
+      ctx.log(2, `yargs refused the checked command line: ${message}`);
       // Unreachable while argv.ts checks every line first; if yargs still objects, its wording is not ours to print.
       throw new UsageError('cannot read this command line', `see ${PROGRAM} --help`);
     });

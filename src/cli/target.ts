@@ -46,7 +46,7 @@ const KINDS: KindRow[] = [
 ];
 
 /** The kinds this plugin restarts, as a user types them. */
-export const SUPPORTED_KINDS = KINDS.filter((k) => k.supported).map((k) => `${k.kind} (NAME or ${k.resources[0]}/NAME)`);
+export const SUPPORTED_KINDS = KINDS.filter((k) => k.supported).map((k) => `${k.kind} (use ${k.kind === 'CloneSet' ? 'NAME or ' : ''}${k.resources[0]}/NAME)`);
 
 /** The row a typed resource names: `cloneset`, `cs`, `clonesets.apps.kruise.io`, `cloneset.v1alpha1.apps.kruise.io`. */
 export function kindOf(resource: string): KindRow | undefined {

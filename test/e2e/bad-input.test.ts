@@ -25,6 +25,9 @@ const cases: Case[] = [
   { args: ['crr', 'nope', '-c', 'app'], code: 1, says: /CloneSet "nope" not found/ },
   { args: ['status', 'web', '-n', 'elsewhere'], code: 1, says: /namespace "elsewhere"/ },
   { args: ['inplace', 'web', '--namespace', 'default'], code: 1, says: /namespace "default"/ },
+  { args: ['status', 'web', '-ndefault'], code: 1, says: /namespace "default"/ },
+  { args: ['status', 'web', '-n=default'], code: 1, says: /namespace "default"/ },
+  { args: ['status', 'cloneset/nope'], code: 1, says: /CloneSet "nope" not found/ },
   // Where the cluster is, and who we are.
   { args: ['status', 'web', '--context', 'nope'], code: 2, says: /context "nope" does not exist/ },
   { args: ['status', 'web', '--cluster', 'nope'], code: 2, says: /cluster "nope" does not exist/ },
@@ -63,10 +66,36 @@ const cases: Case[] = [
   { args: ['crr', 'web', '--resume', '20261126-101500-abcd', '--new'], code: 2, says: /resume.*new|new.*resume/ },
   { args: ['crr', 'web', '-c', 'app', '--all-containers'], code: 2, says: /all-containers/ },
   { args: ['inplace', 'web', '--dry-run=maybe'], code: 2, says: /dry-run/ },
-  { args: ['inplace', 'web', '-o', 'xml'], code: 2, says: /output|Invalid values/i },
-  { args: ['crr', 'web', '-c', 'app', '--failure-policy', 'Sometimes'], code: 2, says: /failure-policy|Invalid values/i },
-  { args: ['status', 'web', '--frobnicate'], code: 2, says: /Unknown argument/i },
-  { args: ['restart', 'web'], code: 2, says: /Unknown argument|unknown command/i },
+  { args: ['inplace', 'web', '-o', 'xml'], code: 2, says: /invalid -o "xml": use one of json, yaml, wide/ },
+  { args: ['crr', 'web', '-c', 'app', '--failure-policy', 'Sometimes'], code: 2, says: /invalid --failure-policy "Sometimes": use one of Fail, Ignore/ },
+  { args: ['status', 'web', '--frobnicate'], code: 2, says: /unknown flag --frobnicate for status/ },
+  { args: ['restart', 'web'], code: 2, says: /unknown command "restart"/ },
+  // A flag typed without its value never falls back to a default target (the kubeconfig's namespace or context).
+  { args: ['inplace', 'web', '--dry-run=client', '-n'], code: 2, says: /^error: flag needs an argument: -n \(e\.g\. -n shop\)$/ },
+  { args: ['inplace', 'web', '-n', '--dry-run=client'], code: 2, says: /flag needs an argument: -n \(--dry-run=client is the next flag/ },
+  { args: ['inplace', 'web', '--namespace'], code: 2, says: /flag needs an argument: --namespace/ },
+  { args: ['inplace', 'web', '-n', ''], code: 2, says: /flag needs an argument: -n is empty/ },
+  { args: ['inplace', 'web', '--namespace='], code: 2, says: /flag needs an argument: --namespace is empty/ },
+  { args: ['inplace', 'web', '--context'], code: 2, says: /flag needs an argument: --context/ },
+  { args: ['inplace', 'web', '--context='], code: 2, says: /flag needs an argument: --context is empty/ },
+  { args: ['inplace', 'web', '--dry-run=client', '-c'], code: 2, says: /flag needs an argument: -c/ },
+  { args: ['inplace', 'web', '--dry-run=client', '--reason'], code: 2, says: /flag needs an argument: --reason/ },
+  { args: ['crr', 'web', '--dry-run', '-c'], code: 2, says: /flag needs an argument: -c/ },
+  { args: ['crr', 'web', '-c', 'app', '--pod'], code: 2, says: /flag needs an argument: --pod/ },
+  { args: ['crr', 'web', '-c', 'app', '-l', '--dry-run'], code: 2, says: /flag needs an argument: -l/ },
+  { args: ['status', 'web', '--kubeconfig'], code: 2, says: /flag needs an argument: --kubeconfig/ },
+  { args: ['status', 'web', '--as'], code: 2, says: /flag needs an argument: --as/ },
+  // Parser errors in the plugin's words.
+  { args: ['status', 'web', '--requst-timeout', '5s'], code: 2, says: /unknown flag --requst-timeout for status: did you mean --request-timeout\?/ },
+  { args: ['crr', 'web', '-c', 'app', '--min-ready-seconds', 'abc'], code: 2, says: /--min-ready-seconds needs a number, got "abc"/ },
+  { args: ['status'], code: 2, says: /status needs the name of a CloneSet: e\.g\. kubectl kruise-restart status web/ },
+  { args: ['status', 'web', 'api'], code: 2, says: /unexpected argument "api": status takes one CloneSet/ },
+  { args: ['status', 'web', '-o', 'name'], code: 2, says: /invalid -o "name"/ },
+  // TYPE/NAME: CloneSets only, and the refusal names the supported kind.
+  { args: ['inplace', 'deploy/web'], code: 2, says: /Deployments are not supported: use kubectl rollout restart deployment\/web; supported: CloneSet/ },
+  { args: ['crr', 'asts/web', '-c', 'app'], code: 2, says: /Advanced StatefulSets are not supported yet: supported: CloneSet/ },
+  { args: ['status', 'ads/web'], code: 2, says: /Advanced DaemonSets are not supported yet/ },
+  { args: ['status', 'pods/web'], code: 2, says: /unknown kind "pods"/ },
   { args: ['inplace', 'web', '--annotation', 'x/y'], code: 2, says: /only apply with --setup/ },
   // Annotation keys and env names that Kubernetes would reject.
   { args: ['inplace', 'bare', '--setup', '--yes', '--annotation', 'a/b/c'], code: 2, says: /more than one "\/"/ },
@@ -88,7 +117,9 @@ const cases: Case[] = [
 ];
 
 /** A line that says what to do: an instruction, not just a complaint. */
-const ACTIONABLE = /\b(use|check|pass|run|install|ask|fix|set|pick|see|unpause|switch|wait|drop|add|log in|create|expected|must|give|choose|only|needs?)\b/i;
+const ACTIONABLE = /\b(use|check|pass|run|install|ask|fix|set|pick|see|unpause|switch|wait|drop|add|log in|create|expected|must|give|choose|only|needs?|did you mean|e\.g\.)\b/i;
+/** yargs' own wording: never shown to a user. */
+const YARGS_WORDS = /Not enough non-option arguments|Invalid values|Unknown arguments?:|Missing required argument|Argument: |Given: |Choices: |Did you mean|Implications failed|Arguments? .* mutually exclusive/;
 
 describe('bad input: one clear line, a documented exit code, no change', function () {
   this.timeout(120_000);
@@ -127,6 +158,7 @@ describe('bad input: one clear line, a documented exit code, no change', functio
   after(async () => {
     for (const c of Object.values(clusters)) await c?.stop();
   });
+  const main = () => clusters.main as Cluster;
 
   it(`has at least 40 cases (${cases.length})`, () => assert.ok(cases.length >= 40));
 
@@ -139,8 +171,22 @@ describe('bad input: one clear line, a documented exit code, no change', functio
       const line = assertOneLineError(run);
       assert.match(line, c.says);
       assert.match(line, ACTIONABLE, `not actionable: ${line}`);
+      assert.doesNotMatch(run.stderr, YARGS_WORDS);
       for (const secret of ['expired-token-value', 'never-printed-token', 's3cr3t-in-broken-file']) assert.ok(!(run.stderr + run.stdout).includes(secret), `${secret} leaked`);
       for (const [name, cl] of Object.entries(clusters)) assert.deepEqual(cl?.writes(), [], `writes on ${name}`);
     });
   }
+
+  it('takes the CloneSet as kubectl writes it: TYPE/NAME, with the short and qualified names', async () => {
+    for (const target of ['cloneset/web', 'clonesets/web', 'clone/web', 'cs/web', 'clonesets.apps.kruise.io/web', 'cloneset.v1alpha1.apps.kruise.io/web']) {
+      const run = await runPlugin(['status', target, '-o', 'json'], { kubeconfig: configs.main });
+      assert.equal(run.code, 0, `${target}: ${run.stderr}`);
+      assert.match(run.stdout, /"web"|shop\/web/, target);
+    }
+    main().clearLog();
+    const dry = await runPlugin(['inplace', 'cloneset/web', '--dry-run=client'], { kubeconfig: configs.main });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /shop\/web/);
+    assert.deepEqual(main().writes(), []);
+  });
 });

@@ -38,7 +38,7 @@ describe('command line: flags that take a value', () => {
 
   it('reads a value in every kubectl form', () => {
     for (const form of [['-n', 'shop'], ['-nshop'], ['-n=shop'], ['--namespace', 'shop'], ['--namespace=shop']]) {
-      assert.deepEqual(canonical(['status', 'web', ...form]), ['status', '--namespace=shop', 'web'], form.join(' '));
+      assert.deepEqual(canonical(['status', 'web', ...form]), ['status', 'web', '--namespace=shop'], form.join(' '));
     }
     for (const form of [['-v', '9'], ['-v9'], ['-v=9'], ['--v=9'], ['--verbosity', '9']]) {
       assert.deepEqual(canonical([...form, 'status', 'web']), ['--verbosity=9', 'status', 'web'], form.join(' '));
@@ -46,20 +46,20 @@ describe('command line: flags that take a value', () => {
   });
 
   it('takes a negative number as a value, so the command can say what is wrong with it', () => {
-    assert.deepEqual(canonical(['crr', 'web', '--max-unavailable', '-1']), ['crr', '--max-unavailable=-1', 'web']);
-    assert.deepEqual(canonical(['status', 'web', '--timeout', '-5s']), ['status', '--timeout=-5s', 'web']);
+    assert.deepEqual(canonical(['crr', 'web', '--max-unavailable', '-1']), ['crr', 'web', '--max-unavailable=-1']);
+    assert.deepEqual(canonical(['status', 'web', '--timeout', '-5s']), ['status', 'web', '--timeout=-5s']);
   });
 
   it('keeps repeated flags, grouped booleans and negations', () => {
-    assert.deepEqual(canonical(['crr', 'web', '-c', 'app', '-c', 'sidecar']), ['crr', '--container=app', '--container=sidecar', 'web']);
-    assert.deepEqual(canonical(['inplace', '-yc', 'app', 'web']), ['inplace', '--yes', '--container=app', 'web']);
-    assert.deepEqual(canonical(['inplace', 'web', '--no-wait', '--no-color', '--force=false']), ['inplace', '--no-wait', '--no-color', '--force=false', 'web']);
+    assert.deepEqual(canonical(['crr', 'web', '-c', 'app', '-c', 'sidecar']), ['crr', 'web', '--container=app', '--container=sidecar']);
+    assert.deepEqual(canonical(['inplace', '-yc', 'app', 'web']), ['inplace', 'web', '--yes', '--container=app']);
+    assert.deepEqual(canonical(['inplace', 'web', '--no-wait', '--no-color', '--force=false']), ['inplace', 'web', '--no-wait', '--no-color', '--force=false']);
   });
 
   it('--dry-run alone means client, as in kubectl; a value after it only when it is one of the choices', () => {
-    assert.deepEqual(canonical(['inplace', 'web', '--dry-run']), ['inplace', '--dry-run=client', 'web']);
-    assert.deepEqual(canonical(['crr', '--dry-run', 'web']), ['crr', '--dry-run=client', 'web']);
-    assert.deepEqual(canonical(['crr', 'web', '--dry-run', 'server']), ['crr', '--dry-run=server', 'web']);
+    assert.deepEqual(canonical(['inplace', 'web', '--dry-run']), ['inplace', 'web', '--dry-run=client']);
+    assert.deepEqual(canonical(['crr', '--dry-run', 'web']), ['crr', 'web', '--dry-run=client']);
+    assert.deepEqual(canonical(['crr', 'web', '--dry-run', 'server']), ['crr', 'web', '--dry-run=server']);
     refuses(['inplace', 'web', '--dry-run=maybe'], /invalid --dry-run "maybe": use one of none, client, server/);
   });
 });
@@ -105,8 +105,12 @@ describe('command line: everything else a user can get wrong', () => {
     assert.deepEqual(canonical(['--version']), ['--version']);
   });
 
-  it('passes the CloneSet of TYPE/NAME on as its name, after --', () => {
-    assert.deepEqual(canonical(['status', 'cloneset/web', '-w']), ['status', '--watch', 'web']);
+  it('puts the CloneSet right after the command, where an array flag cannot take it for one of its values', () => {
+    assert.deepEqual(canonical(['--kubeconfig', '/k', 'crr', '-c', 'app', 'web']), ['--kubeconfig=/k', 'crr', 'web', '--container=app']);
+  });
+
+  it('passes the CloneSet of TYPE/NAME on as its name, right after the command', () => {
+    assert.deepEqual(canonical(['status', 'cloneset/web', '-w']), ['status', 'web', '--watch']);
     assert.deepEqual(canonical(['status', '--', 'web']), ['status', 'web']);
   });
 });
@@ -121,7 +125,7 @@ describe('TYPE/NAME', () => {
   const refused = (word: string, message: RegExp) =>
     assert.throws(() => cloneSetTarget(word), (err: Error & { hint?: string }) => {
       assert.match(`${err.message}: ${err.hint}`, message, word);
-      assert.match(err.hint ?? '', /supported: CloneSet \(NAME or cloneset\/NAME\)|cloneset\/web/, word);
+      assert.match(err.hint ?? '', /supported: CloneSet \(use NAME or cloneset\/NAME\)|cloneset\/web/, word);
       return true;
     });
 
