@@ -76,9 +76,10 @@ function runtimeCodeCache(node, runtimeFile, cacheFile) {
 
 /**
  * The single executable runs its main script without an ES module loader: any import() left in a bundle throws
- * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, and only on the code path that reaches it. Fail the build instead.
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, and only on the code path that reaches it. Fail the build instead. The test is
+ * textual, so it errs on the safe side: an object method named import would fail the build too.
  */
-function refuseDynamicImport(file) {
+export function refuseDynamicImport(file) {
   const code = readFileSync(file, 'utf8');
   const found = /(?<![\w$.])import\s*\(/.exec(code);
   if (found) {
