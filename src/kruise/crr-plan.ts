@@ -3,7 +3,7 @@
 // (kruise-semantics.md 3.4), so this pacing is the only thing standing between a restart and an outage.
 
 import { matchesSelector, type SelectorRequirement } from './label-selector';
-import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from './types';
+import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type PodTemplate } from './types';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Run ids and names
@@ -146,6 +146,8 @@ export interface SelectionInput {
   selector?: SelectorRequirement[];
   /** --pod: only these. */
   podNames?: string[];
+  /** The command that lists the CloneSet's pods, for the hint when --pod names a stranger. */
+  listPodsCommand?: string;
 }
 
 export type Selection =
@@ -166,7 +168,7 @@ export function selectPods(input: SelectionInput): Selection {
     return {
       ok: false,
       message: `${strangers.map((n) => `pod "${n}"`).join(', ')} ${strangers.length === 1 ? 'is not a pod' : 'are not pods'} of this CloneSet`,
-      hint: 'list them with: kubectl get pods -l <the CloneSet selector>',
+      hint: `list them with: ${input.listPodsCommand ?? 'kubectl get pods'}`,
     };
   }
   const busy = new Map<string, string>();
@@ -208,6 +210,43 @@ export interface CrrStrategy {
   minStartedSeconds: number;
   activeDeadlineSeconds?: number;
   ttlSecondsAfterFinished: number;
+}
+
+/** The floor of the default deadline: short enough to end a stuck request, long enough for any ordinary restart. */
+export const MIN_DEFAULT_ACTIVE_DEADLINE_SECONDS = 300;
+
+function wholeSeconds(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** Seconds a probe may take to pass after a start: initial delay plus every allowed failure (Kubernetes defaults). */
+function probeBudget(probe: unknown): number {
+  if (!probe || typeof probe !== 'object') return 0;
+  const p = probe as Record<string, unknown>;
+  return wholeSeconds(p.initialDelaySeconds, 0) + wholeSeconds(p.periodSeconds, 10) * wholeSeconds(p.failureThreshold, 3);
+}
+
+/**
+ * The `activeDeadlineSeconds` a request gets when the user sets none. A container kruise-daemon cannot find on the
+ * node (container removed, never created) leaves the request `Recreating` with state Pending, "not found container
+ * on Node", until this deadline (pkg/daemon/containerrecreate/crr_daemon_util.go): without one it never ends. Three
+ * times what a restart of the chosen containers may take when everything is slow but healthy (each stopped in turn
+ * within its grace period, 10 s to start, its startup or readiness probe allowed every failure), plus the unready
+ * grace and minStartedSeconds, and never under 5 minutes.
+ */
+export function defaultActiveDeadlineSeconds(template: PodTemplate, containers: string[], s: CrrStrategy): number {
+  const grace = s.terminationGracePeriodSeconds ?? wholeSeconds(template.spec.terminationGracePeriodSeconds, 30);
+  const perContainer = containers.map((name) => {
+    const c = template.spec.containers.find((x) => x.name === name);
+    return grace + 10 + Math.max(probeBudget(c?.startupProbe), probeBudget(c?.readinessProbe));
+  });
+  const restart = perContainer.reduce((a, b) => a + b, 0);
+  return Math.max(MIN_DEFAULT_ACTIVE_DEADLINE_SECONDS, Math.ceil(3 * restart + (s.unreadyGracePeriodSeconds ?? 0) + s.minStartedSeconds));
+}
+
+/** The strategy with a deadline: the user's, or the default above. */
+export function withDeadline(s: CrrStrategy, template: PodTemplate, containers: string[]): CrrStrategy {
+  return s.activeDeadlineSeconds !== undefined ? s : { ...s, activeDeadlineSeconds: defaultActiveDeadlineSeconds(template, containers, s) };
 }
 
 export interface CrrRequest {

@@ -102,8 +102,21 @@ export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[]
     plan.warnings.push('an inPlaceUpdate lifecycle hook is set: pods wait in PreparingUpdate/Updated until its owner releases them');
   }
   if (replicas === 0) plan.warnings.push('replicas is 0: there is no pod to restart');
-  if (maxUnavailable === 0) plan.warnings.push('maxUnavailable resolves to 0: Kruise moves pods only through surge pods');
+  if (maxUnavailable === 0 && resolveMaxSurge(cloneSet) === 0 && podsToRestart > 0 && !plan.refusal) {
+    plan.refusal = { reason: zeroBudgetStall(cloneSet), remedy: 'set a maxUnavailable of at least one pod (a whole number, or a whole percentage such as "13%"), or use "crr" with --max-unavailable' };
+  } else if (maxUnavailable === 0) plan.warnings.push('maxUnavailable resolves to 0: Kruise moves pods only through surge pods');
   return plan;
+}
+
+/**
+ * maxUnavailable and maxSurge both 0 in the controller: no pod is ever updated. The webhook reads percentages as
+ * floats and rounds up, the controller as whole numbers (cloneset_sync_utils.go), so a fractional "12.5%" passes
+ * validation and still resolves to 0 here.
+ */
+export function zeroBudgetStall(cloneSet: CloneSet): string {
+  const raw = cloneSet.spec.updateStrategy?.maxUnavailable;
+  const fractional = typeof raw === 'string' && /\./.test(raw);
+  return `maxUnavailable ${JSON.stringify(raw ?? '20%')} resolves to 0 pods in the CloneSet controller${fractional ? ' (it reads percentages as whole numbers, although the webhook accepted this one)' : ''} and maxSurge is 0: Kruise would never update a pod`;
 }
 
 /** What --setup costs, said before it happens (semantics 0: adding an env var is not an in-place change). */

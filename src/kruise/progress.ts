@@ -10,6 +10,7 @@
 import {
   desiredReplicas,
   expectedUpdatedReplicas as computeExpectedUpdated,
+  resolveMaxSurge,
   resolveMaxUnavailable,
   resolvePartition,
 } from './budget';
@@ -27,6 +28,7 @@ import {
 } from './types';
 import { crrRunAbandoned } from './record';
 import { unreadableEnv } from './trigger';
+import { zeroBudgetStall } from './inplace-plan';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The document. Field names are a public contract (`-o json|yaml`, README): add fields, never rename or remove.
@@ -68,6 +70,7 @@ export type DiagnosisKind =
   | 'daemon-not-acting'
   | 'not-observed'
   | 'budget-exhausted'
+  | 'container-missing'
   | 'update-failed'
   | 'crr-failed'
   | 'interrupted'
@@ -444,6 +447,13 @@ interface InPlaceContext {
   startedAt?: number;
   partitionReached: boolean;
   paused: boolean;
+  /** spec.lifecycle.inPlaceUpdate holds pods; without it `Updated` is only a moment on the way to Normal. */
+  inPlaceHook: boolean;
+}
+
+function hasInPlaceUpdateHook(cloneSet: CloneSet): boolean {
+  const hook = cloneSet.spec?.lifecycle?.inPlaceUpdate;
+  return Boolean(hook && (Object.keys(hook.labelsHandler ?? {}).length > 0 || (hook.finalizersHandler ?? []).length > 0));
 }
 
 function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], containers: ContainerProgress[]): Verdict {
@@ -583,6 +593,11 @@ function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[], contai
       concerns: [{ kind: 'not-ready', whenStuck: true, detail: notRunning }],
     };
   }
+  // Any spec.lifecycle makes Kruise pass pods through Updated after an in-place update; only an inPlaceUpdate hook
+  // holds them there (pkg/util/lifecycle), otherwise the next reconcile moves them to Normal.
+  if ((lifecycle === 'Updated' || lifecycle === 'PreparingUpdate') && !ctx.inPlaceHook) {
+    return { state: 'restarting', reason: `restarted; Kruise is finishing the update (lifecycle ${lifecycle})`, evidenceSince: lifecycleSince ?? updateReadySince, concerns: [] };
+  }
   if (lifecycle === 'Updated' || lifecycle === 'PreparingUpdate') {
     return {
       state: 'restarting',
@@ -633,6 +648,12 @@ function crrContainerSummary(crr: ContainerRecreateRequest): string {
     .join(', ');
 }
 
+/** Containers kruise-daemon reports missing from the node's runtime (their state stays Pending with this message). */
+function crrMissingContainers(crr: ContainerRecreateRequest): string[] {
+  const states = Array.isArray(crr.status?.containerRecreateStates) ? crr.status.containerRecreateStates : [];
+  return states.filter((s) => s && typeof s.name === 'string' && (s.phase ?? 'Pending') === 'Pending' && s.message === 'not found container on Node').map((s) => s.name);
+}
+
 function crrVerdict(record: RestartRecord, podName: string, pod: Pod | undefined, crr: ContainerRecreateRequest | undefined): Verdict {
   const outcomes = record.outcomes && typeof record.outcomes === 'object' ? record.outcomes : {};
   const outcome = Object.prototype.hasOwnProperty.call(outcomes, podName) ? outcomes[podName] : undefined;
@@ -665,7 +686,12 @@ function crrVerdict(record: RestartRecord, podName: string, pod: Pod | undefined
       reason = `waiting for kruise-daemon on node ${node ?? '?'} to pick it up`;
       concerns.push({ kind: 'daemon-not-acting', whenStuck: true });
     } else if (phase === 'Pending') reason = 'queued behind another CRR on this pod';
-    else {
+    else if (crrMissingContainers(crr).length > 0) {
+      // crr_daemon_util.go: the state stays Pending and the request Recreating until activeDeadlineSeconds.
+      const deadline = num(crr.spec?.activeDeadlineSeconds);
+      reason = `kruise-daemon finds no container ${crrMissingContainers(crr).join(', ')} on node ${node ?? '?'} (not found container on Node): the request stays Recreating ${deadline !== undefined ? `until its deadline (activeDeadlineSeconds ${deadline})` : 'forever (no activeDeadlineSeconds)'}`;
+      concerns.push({ kind: 'container-missing', whenStuck: false });
+    } else {
       const containers = crrContainerSummary(crr);
       reason = containers ? `recreating: ${containers}` : 'recreating';
       // Succeeded needs the new container Ready: a long Recreating is usually a container that does not get Ready.
@@ -801,6 +827,7 @@ function inPlaceKey(ctx: InPlaceContext): string {
     ctx.revisionChanged,
     ctx.partitionReached,
     ctx.paused,
+    ctx.inPlaceHook,
   ]);
 }
 
@@ -914,6 +941,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       startedAt,
       partitionReached: cs.partition > 0 && revisionChanged && newActive >= expected,
       paused: cs.paused,
+      inPlaceHook: hasInPlaceUpdateHook(cloneSet),
     };
     const key = inPlaceKey(ctx);
     for (const pod of inNameOrder(pods, byNameMap)) {
@@ -1216,6 +1244,21 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
     add('lifecycle-hook', 'warning', `${listNames(names(hooked))} ${hooked.length === 1 ? 'is' : 'are'} held by the inPlaceUpdate lifecycle hook: whoever owns the hook must release ${hooked.length === 1 ? 'it' : 'them'}`, names(hooked));
   }
 
+  // Nothing would ever move: Kruise updates no pod with a budget of 0 and no surge.
+  if (record.mode === 'inplace' && !complete && summary.pending > 0 && cs.maxUnavailable === 0 && resolveMaxSurge(input.cloneSet) === 0) {
+    add('budget-exhausted', 'error', zeroBudgetStall(input.cloneSet));
+  }
+
+  const missing = concerned('container-missing');
+  if (missing.length > 0) {
+    add(
+      'container-missing',
+      'error',
+      `kruise-daemon finds the container to recreate missing on the node of ${listNames(names(missing))}: Kruise keeps such a request Recreating until its activeDeadlineSeconds, then completes it as failed`,
+      names(missing),
+    );
+  }
+
   const daemon = concerned('daemon-not-acting');
   const noEnvDetail = (e: Evaluated) => e.verdict.concerns.find((c) => c.kind === 'daemon-not-acting' && c.detail?.startsWith('no-env:'))?.detail?.slice('no-env:'.length);
   const noEnv = daemon.filter((e) => noEnvDetail(e) !== undefined);
@@ -1289,7 +1332,7 @@ function diagnose(a: DiagnoseArgs): Diagnosis[] {
   }
 
   if (!complete && a.lastProgressAt !== undefined && now - a.lastProgressAt > a.stallAfterMs) {
-    const order: DiagnosisKind[] = ['update-failed', 'paused', 'not-observed', 'lifecycle-hook', 'daemon-not-acting', 'gate-off', 'not-restarted', 'crr-failed', 'not-ready', 'terminating', 'budget-exhausted'];
+    const order: DiagnosisKind[] = ['update-failed', 'paused', 'not-observed', 'lifecycle-hook', 'container-missing', 'daemon-not-acting', 'gate-off', 'not-restarted', 'crr-failed', 'not-ready', 'terminating', 'budget-exhausted'];
     const cause = order.map((kind) => diagnoses.find((d) => d.kind === kind)).find(Boolean);
     const partitionCause = record.mode === 'inplace' && cs.partition > 0 && summary.pending === 0 && summary.restarting === 0;
     const because = cause

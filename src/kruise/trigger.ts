@@ -1,6 +1,6 @@
 // The Downward-API wiring that makes a template-annotation change restart containers in place (semantics 2.7, 2.8):
 // an env var with valueFrom.fieldRef.fieldPath = metadata.annotations['<key>'] and no literal value.
-import type { CloneSet, Container, EnvVar, PodTemplate } from './types';
+import type { CloneSet, Container, EnvVar, Pod, PodTemplate } from './types';
 
 export interface TriggerWire {
   container: string;
@@ -119,6 +119,86 @@ export function triggerPatch(cloneSet: CloneSet, annotations: string[], value: s
     metadata: { resourceVersion: cloneSet.metadata.resourceVersion, annotations: { [recordAnnotation]: record } },
     spec: { template: { metadata: { annotations: Object.fromEntries(annotations.map((k) => [k, value])) } } },
   };
+}
+
+/**
+ * True when the template has no annotations (absent or `{}`, which Go marshals alike). Kruise diffs the two
+ * revisions' templates as a JSON patch, so the first annotation ever added arrives as one `add /metadata/annotations`
+ * op carrying the whole map, and only `/metadata/annotations/<key>` ops count as env-from-metadata changes
+ * (pkg/util/inplaceupdate/inplace_update_defaults.go): the trigger would be copied to the pods as plain metadata and
+ * no container would restart.
+ */
+export function annotationsWouldArriveWhole(template: PodTemplate): boolean {
+  const annotations = template.metadata?.annotations;
+  return !annotations || Object.keys(annotations).length === 0;
+}
+
+/**
+ * Gives the template its first annotations before the first restart, so the restart's own change is a per-key one.
+ * The keys get the empty string, which is what the wired containers already read (a missing annotation is an empty
+ * env var): Kruise copies them to every pod in place (a metadata-only update: no container restarts, each pod is
+ * briefly NotReady). Guarded by `test` on resourceVersion.
+ */
+export function primePatch(cloneSet: CloneSet, keys: string[]): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: cloneSet.metadata.resourceVersion }];
+  if (!cloneSet.spec.template.metadata) ops.push({ op: 'add', path: '/spec/template/metadata', value: {} });
+  ops.push({ op: 'add', path: '/spec/template/metadata/annotations', value: Object.fromEntries(keys.map((k) => [k, ''])) });
+  return ops;
+}
+
+const RUNTIME_META_ANNOTATION = 'apps.kruise.io/runtime-containers-meta';
+
+/** Each container's reported env hash (0 when left out), or undefined when kruise-daemon reported nothing usable. */
+function reportedEnvHashes(pod: Pod): Map<string, number> | undefined {
+  const raw = pod.metadata?.annotations?.[RUNTIME_META_ANNOTATION];
+  if (!raw) return undefined;
+  let meta: unknown;
+  try {
+    meta = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const entries = (meta as { containers?: unknown } | null)?.containers;
+  if (!Array.isArray(entries)) return undefined;
+  const hashes = new Map<string, number>();
+  for (const e of entries as Array<{ name?: unknown; hashes?: { extractedEnvFromMetadataHash?: unknown } } | null>) {
+    if (!e || typeof e.name !== 'string') continue;
+    const hash = e.hashes?.extractedEnvFromMetadataHash;
+    hashes.set(e.name, typeof hash === 'number' ? hash : 0);
+  }
+  return hashes;
+}
+
+/**
+ * Containers whose environment kruise-daemon could not read. It hashes a wired container's env by running `env` in it
+ * (pkg/daemon/containermeta/container_meta_controller.go) and reports the hash in the pod's runtime-containers-meta
+ * annotation, where a zero hash is left out (omitempty). Without a hash it never kills the container, so an in-place
+ * restart of it stalls with the pod NotReady. An image without an `env` binary (distroless, scratch) is the usual cause.
+ */
+export function unreadableEnv(pod: Pod, containers: string[]): string[] {
+  const hashes = reportedEnvHashes(pod);
+  return hashes ? containers.filter((c) => hashes.get(c) === 0) : [];
+}
+
+/** Whether kruise-daemon has shown it can read each container's environment on every pod (a non-zero hash). */
+export function envReadability(pods: Pod[], containers: string[]): { unreadable: Map<string, string[]>; unproven: string[] } {
+  const unreadable = new Map<string, string[]>();
+  const unproven = new Set<string>();
+  for (const pod of pods) {
+    const hashes = reportedEnvHashes(pod);
+    for (const c of containers) {
+      const hash = hashes?.get(c);
+      if (hash === 0) unreadable.set(c, [...(unreadable.get(c) ?? []), pod.metadata?.name ?? '?']);
+      else if (hash === undefined) unproven.add(c);
+    }
+  }
+  return { unreadable, unproven: containers.filter((c) => unproven.has(c) && !unreadable.has(c)) };
+}
+
+/** The plain warning for containers whose image the API cannot show us. */
+export function envBinaryWarning(containers: string[]): string {
+  const list = containers.join(', ');
+  return `kruise-daemon restarts ${list} only after reading ${containers.length === 1 ? 'its' : 'their'} environment by running \`env\` inside; the API cannot show what an image contains, so make sure ${containers.length === 1 ? 'that image has' : 'those images have'} an env binary (distroless and scratch images do not: such a container never restarts and its pod stays NotReady)`;
 }
 
 /** Kubernetes qualified-name rules for annotation keys: optional DNS-subdomain prefix, then a 1-63 char name. */

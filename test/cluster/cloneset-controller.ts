@@ -317,8 +317,9 @@ export class CloneSetController {
       revision,
       updateTimestamp: now,
       lastContainerStatuses: Object.keys(lastContainerStatuses).length ? lastContainerStatuses : null,
-      updateEnvFromMetadata: plan.updateEnvFromMetadata,
-      updateImages: Object.keys(plan.images).length > 0,
+      // omitempty in Go: false is left out, never written.
+      ...(plan.updateEnvFromMetadata ? { updateEnvFromMetadata: true } : {}),
+      ...(Object.keys(plan.images).length > 0 ? { updateImages: true } : {}),
       containerBatchesRecord: [{ timestamp: now, containers: plan.containers }],
     };
     annotations[KRUISE.inPlaceUpdateStateAnnotation] = JSON.stringify(state);
@@ -344,15 +345,25 @@ export class CloneSetController {
         changed = true;
       }
       const iprNow = getCondition(cur, KRUISE.inPlaceUpdateReady)?.status;
-      if ((state === 'PreparingNormal' || state === 'Updating') && iprNow === 'True') {
+      // cloneset_update.go: with any spec.lifecycle, a finished in-place update goes through Updated; without an
+      // inPlaceUpdate hook the next reconcile moves it on to Normal (hooks themselves are not simulated).
+      const next =
+        (state === 'PreparingNormal' || state === 'Updating') && iprNow === 'True'
+          ? state === 'Updating' && cs.spec.lifecycle
+            ? 'Updated'
+            : 'Normal'
+          : state === 'Updated'
+            ? 'Normal'
+            : undefined;
+      if (next) {
         this.sim.store.replace('pods', {
           ...(cur as unknown as KObj),
-          metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, [KRUISE.lifecycleStateLabel]: 'Normal' }, annotations: { ...cur.metadata.annotations, [LIFECYCLE_TS]: now } },
+          metadata: { ...cur.metadata, labels: { ...cur.metadata.labels, [KRUISE.lifecycleStateLabel]: next }, annotations: { ...cur.metadata.annotations, [LIFECYCLE_TS]: now } },
         });
         changed = true;
+        if (next === 'Updated') this.markDirty(`${cs.metadata.namespace}/${cs.metadata.name}`);
       }
     }
-    void cs;
     return changed;
   }
 
@@ -369,12 +380,12 @@ export class CloneSetController {
     if (state.updateEnvFromMetadata) {
       const metaRaw = p.metadata.annotations?.[RUNTIME_META];
       if (!metaRaw) return false;
-      const meta = JSON.parse(metaRaw) as { containers: Array<{ name: string; containerID: string; hashes: { extractedEnvFromMetadataHash: number } }> };
+      const meta = JSON.parse(metaRaw) as { containers: Array<{ name: string; containerID: string; hashes: { extractedEnvFromMetadataHash?: number } }> };
       for (const c of p.spec.containers) {
         const m = meta.containers.find((x) => x.name === c.name);
         const st = p.status?.containerStatuses?.find((x) => x.name === c.name);
         if (!m || !st || m.containerID !== st.containerID) return false;
-        if (m.hashes.extractedEnvFromMetadataHash !== envHash(resolveMetadataEnv(c, p.metadata))) return false;
+        if ((m.hashes.extractedEnvFromMetadataHash ?? 0) !== envHash(resolveMetadataEnv(c, p.metadata))) return false;
       }
     }
     for (const [name, last] of Object.entries(state.lastContainerStatuses ?? {})) {
@@ -452,11 +463,16 @@ export function inPlacePlan(from: PodTemplate, to: PodTemplate, envGate: boolean
     const a = (from.metadata?.[kind] ?? {}) as Record<string, string>;
     const b = (to.metadata?.[kind] ?? {}) as Record<string, string>;
     const out = kind === 'labels' ? labels : annotations;
+    // The revision diff is a JSON patch between the two revisions' templates (appscode/jsonpatch over Go-marshalled
+    // templates, where an empty map is omitted like an absent one): a map that was empty becomes one
+    // `add /metadata/<kind>` op with the whole map, and only `/metadata/<kind>/<key>` ops count as env-from-metadata
+    // changes (inplace_update_defaults.go). The keys still reach the pod, as plain metadata.
+    const wholeMap = Object.keys(a).length === 0;
     for (const k of Object.keys(a)) if (!(k in b)) out[k] = null;
     for (const [k, v] of Object.entries(b)) {
       if (a[k] !== v) {
         out[k] = v;
-        changedKeys.push({ kind, key: k });
+        if (!wholeMap) changedKeys.push({ kind, key: k });
       }
     }
   }

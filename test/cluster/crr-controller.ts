@@ -145,14 +145,16 @@ export class CrrController {
     for (let i = 0; i < states.length; i++) {
       const s = states[i];
       const ctx = crr.spec.containers.find((c) => c.name === s.name)?.statusContext;
-      const rc = rp?.containers.get(s.name);
+      const rc = this.sim.knobs.missingOnNode.has(`${pod.metadata.name}/${s.name}`) ? undefined : rp?.containers.get(s.name);
       // A different container instance, or a higher restartCount, than the webhook's snapshot.
       const restartedSinceCtx = !!rc && !!ctx && (rc.id !== ctx.containerID || rc.restartCount > ctx.restartCount);
       if (s.phase === 'Succeeded' || s.phase === 'Failed') continue;
       if (s.phase === 'Pending') {
         if (strategy.orderedRecreate && states.slice(0, i).some((p) => p.phase !== 'Succeeded' && !(p.phase === 'Failed' && strategy.failurePolicy === 'Ignore'))) break;
         if (!rc) {
-          states[i] = { ...s, phase: 'Failed', message: 'not found container on Node' };
+          // crr_daemon_util.go: the state stays Pending with this message and the request stays Recreating; only
+          // activeDeadlineSeconds (checked above) ends it.
+          states[i] = { ...s, phase: 'Pending', message: 'not found container on Node' };
           continue;
         }
         if (!strategy.forceRecreate && restartedSinceCtx) {

@@ -38,6 +38,11 @@ export interface ClusterOptions {
   restartSeconds?: number;
   /** New container running → Ready, simulated seconds; default 2. */
   readySeconds?: number;
+  /**
+   * InPlaceUpdateReady=False → kruise-daemon kills the container, simulated seconds; default 4, as in Kruise: the pod
+   * event is queued 1 s late and the restarter's rate limiter starts at 3 s (container_meta_controller.go).
+   */
+  killDelaySeconds?: number;
   /** Default 0 (random); always 127.0.0.1. */
   port?: number;
   /** Namespace of the default kubeconfig context; created if missing. Default 'default'. */
@@ -71,6 +76,12 @@ export interface SeedCloneSet {
   triggerEnv?: string;
   /** Containers to wire; default all. */
   wiredContainers?: string[];
+  /**
+   * With triggerAnnotation: whether the template already carries that annotation (default true, as manifests that
+   * wire it usually do). false leaves the template without annotations, so Kruise sees a first trigger as one
+   * whole-map `add /metadata/annotations` and restarts nothing.
+   */
+  triggerAnnotationInTemplate?: boolean;
   /** Spread pods over node-0..N-1; default 3. */
   nodes?: number;
   image?: string;
@@ -89,6 +100,13 @@ export interface Knobs {
   readyDelay(pod: string, seconds: number): void;
   /** No kruise-daemon on the node: no env restarts, no runtime meta, CRRs time out after 60 simulated seconds. */
   noDaemonOnNode(node: string): void;
+  /**
+   * The image of `container` (in every pod, or only in `pod`) has no `env` binary: kruise-daemon's `env` exec fails, so
+   * it reports no env hash for it (left out, as Go does with 0) and never kills it; an in-place restart of it stalls.
+   */
+  noEnvBinary(container: string, pod?: string): void;
+  /** The node's container runtime has no such container (removed, or never created): a CRR for it never finds it. */
+  missingOnNode(pod: string, container: string): void;
   /** Feature gate InPlaceUpdateEnvFromMetadata. */
   setGate(envFromMetadata: boolean): void;
 }
@@ -150,7 +168,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     nodes: new Map([0, 1, 2].map((i) => [`node-${i}`, { daemon: true }])),
     restartSeconds: opts.restartSeconds ?? 1,
     readySeconds: opts.readySeconds ?? 2,
-    knobs: { failRestart: new Set(), neverReady: new Set(), readyDelay: new Map() },
+    killDelaySeconds: opts.killDelaySeconds ?? 4,
+    knobs: { failRestart: new Set(), neverReady: new Set(), readyDelay: new Map(), noEnvBinary: new Set(), missingOnNode: new Set() },
     restartLog,
     instantReady: new Set(),
     unmanaged: new Set(),
@@ -287,6 +306,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       },
       readyDelay: (pod, seconds) => sim.knobs.readyDelay.set(pod, seconds),
       noDaemonOnNode: (node) => sim.nodes.set(node, { daemon: false }),
+      missingOnNode: (pod, container) => sim.knobs.missingOnNode.add(`${pod}/${container}`),
+      noEnvBinary: (container, pod) => {
+        sim.knobs.noEnvBinary.add(pod ? `${pod}/${container}` : container);
+        for (const p of sim.store.rawList('pods', undefined, () => true)) kubelet.markDirty(p.metadata.namespace ?? '', p.metadata.name ?? '');
+      },
       setGate: (on) => {
         sim.gates.envFromMetadata = on;
       },
@@ -327,7 +351,7 @@ function seedObject(s: SeedCloneSet, ns: string): CloneSet {
   const names = s.containers ?? ['app'];
   const wired = s.triggerAnnotation ? new Set(s.wiredContainers ?? names) : new Set<string>();
   const template = (s.template as CloneSet['spec']['template'] | undefined) ?? {
-    metadata: { labels: { app: s.name } },
+    metadata: { labels: { app: s.name }, ...(s.triggerAnnotation && s.triggerAnnotationInTemplate !== false ? { annotations: { [s.triggerAnnotation]: '' } } : {}) },
     spec: {
       containers: names.map((n) => ({
         name: n,

@@ -50,7 +50,8 @@ export class KruiseAdmission implements Admission {
     const pod = this.sim.store.raw('pods', crr.metadata.namespace, spec.podName) as Pod | undefined;
     if (!pod) throw deny(`no found Pod named ${spec.podName}`);
     if (!isActive(pod)) throw deny('not allowed to recreate containers in an inactive Pod');
-    if (!pod.spec.nodeName || pod.status?.phase === 'Pending') throw deny('not allowed to recreate containers in a pending Pod');
+    // crr_mutating_handler.go: "pending" means unscheduled only; a scheduled pod in phase Pending is accepted.
+    if (!pod.spec.nodeName) throw deny('not allowed to recreate containers in a pending Pod');
     if (!this.sim.nodes.has(pod.spec.nodeName)) throw deny(`failed to get Node ${pod.spec.nodeName}: nodes "${pod.spec.nodeName}" not found`);
     const seen = new Set<string>();
     const containers = spec.containers.map((c) => {

@@ -36,6 +36,8 @@ interface RuntimePod {
 
 export class Kubelet {
   private readonly pods = new Map<string, RuntimePod>();
+  /** Env-triggered kills scheduled but not done yet (pod uid/container). */
+  private readonly pendingKills = new Set<string>();
   private readonly queue: WorkQueue;
   private ipCounter = 0;
 
@@ -190,21 +192,50 @@ export class Kubelet {
   private containerMeta(pod: Pod, rp: RuntimePod): Record<string, string> | undefined {
     const containers = [...rp.containers.values()]
       .filter((c) => c.running)
-      .map((c) => ({ name: c.name, containerID: c.id, restartCount: c.restartCount, hashes: { plainHash: c.plainHash, extractedEnvFromMetadataHash: envHash(c.env) } }));
+      .map((c) => {
+        // The env hash comes from running `env` in the container; when that fails it stays 0, which Go leaves out.
+        const hash = this.envUnreadable(rp.name, c.name) ? 0 : envHash(c.env);
+        return { name: c.name, containerID: c.id, restartCount: c.restartCount, hashes: { plainHash: c.plainHash, ...(hash ? { extractedEnvFromMetadataHash: hash } : {}) } };
+      });
     const value = JSON.stringify({ containers });
     if (pod.metadata.annotations?.[RUNTIME_META] === value) return pod.metadata.annotations;
     return { ...pod.metadata.annotations, [RUNTIME_META]: value };
   }
 
-  /** kruise-daemon: while InPlaceUpdateReady=False, kill containers whose env no longer matches pod metadata. */
+  private envUnreadable(pod: string, container: string): boolean {
+    const { noEnvBinary } = this.sim.knobs;
+    return noEnvBinary.has(container) || noEnvBinary.has(`${pod}/${container}`);
+  }
+
+  /**
+   * kruise-daemon: while InPlaceUpdateReady=False, kill containers whose env no longer matches pod metadata, after
+   * the daemon's own latency (killDelaySeconds), re-checking then.
+   */
   private envKills(pod: Pod, rp: RuntimePod): void {
     for (const spec of pod.spec.containers) {
-      if (!metadataEnvRefs(spec).length) continue;
-      const c = rp.containers.get(spec.name);
-      if (!c || !c.running) continue;
-      const actual = envHash(c.env);
-      if (actual !== 0 && actual !== envHash(resolveMetadataEnv(spec, pod.metadata))) this.kill(pod, spec.name, 'inplace');
+      if (!this.envMismatch(pod, rp, spec.name)) continue;
+      const key = `${rp.uid}/${spec.name}`;
+      if (this.pendingKills.has(key)) continue;
+      this.pendingKills.add(key);
+      this.sim.clock.after(this.sim.killDelaySeconds * 1000, () => {
+        this.pendingKills.delete(key);
+        const live = this.sim.store.raw('pods', rp.namespace, rp.name) as Pod | undefined;
+        if (!live || live.metadata.uid !== rp.uid || !this.sim.gates.envFromMetadata) return;
+        if (getCondition(live, KRUISE.inPlaceUpdateReady)?.status !== 'False') return;
+        if (this.sim.nodes.get(live.spec.nodeName ?? '')?.daemon === false) return;
+        if (this.envMismatch(live, rp, spec.name)) this.kill(live, spec.name, 'inplace');
+      });
     }
+  }
+
+  private envMismatch(pod: Pod, rp: RuntimePod, container: string): boolean {
+    const spec = pod.spec.containers.find((c) => c.name === container);
+    if (!spec || !metadataEnvRefs(spec).length) return false;
+    const c = rp.containers.get(container);
+    if (!c || !c.running) return false;
+    // Kill only on a known hash that differs (container_meta_controller.go): an unreadable env is never restarted.
+    const actual = this.envUnreadable(rp.name, container) ? 0 : envHash(c.env);
+    return actual !== 0 && actual !== envHash(resolveMetadataEnv(spec, pod.metadata));
   }
 
   private podStatus(pod: Pod, rp: RuntimePod): NonNullable<Pod['status']> {

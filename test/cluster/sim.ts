@@ -22,10 +22,15 @@ export interface Sim {
   nodes: Map<string, { daemon: boolean }>;
   restartSeconds: number;
   readySeconds: number;
+  killDelaySeconds: number;
   knobs: {
     failRestart: Set<string>;
     neverReady: Set<string>;
     readyDelay: Map<string, number>;
+    /** Containers (`name`, or `pod/name`) whose image has no `env` binary. */
+    noEnvBinary: Set<string>;
+    /** `pod/container` the container runtime on the pod's node does not have (CRRs find no container to kill). */
+    missingOnNode: Set<string>;
   };
   restartLog: RestartRecord[];
   /** CloneSets being seeded: their pods start Ready at once so seeding 5,000 pods does not wait on timers. */

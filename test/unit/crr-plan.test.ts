@@ -11,12 +11,15 @@ import {
   nextPodsToStart,
   selectPods,
   validateRunId,
+  withDeadline,
   withFailure,
+  defaultActiveDeadlineSeconds,
+  MIN_DEFAULT_ACTIVE_DEADLINE_SECONDS,
   type CrrStrategy,
   type PacingInput,
 } from '../../src/kruise/crr-plan';
 import { matchesSelector, parseLabelSelector } from '../../src/kruise/label-selector';
-import { KRUISE, PLUGIN, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
+import { KRUISE, PLUGIN, type ContainerRecreateRequest, type Pod, type PodTemplate } from '../../src/kruise/types';
 import { validateObjectName } from '../../src/kruise/selectors';
 import { loadCrds, prune, validate } from '../cluster/schema';
 import { RUN, cloneSet, crr, ms, pod, succeededCrr } from './fixtures';
@@ -211,6 +214,39 @@ describe('the CRR object', () => {
       assert.deepEqual(validate(obj, schema), []);
       assert.deepEqual(prune(structuredClone(obj), schema), []);
     }
+  });
+});
+
+describe('the default activeDeadlineSeconds', () => {
+  const strategy: CrrStrategy = { failurePolicy: 'Fail', orderedRecreate: false, forceRecreate: false, minStartedSeconds: 0, ttlSecondsAfterFinished: 86400 };
+  const template = (spec: Record<string, unknown> = {}, container: Record<string, unknown> = {}): PodTemplate => ({
+    spec: { containers: [{ name: 'app', ...container }, { name: 'side' }], ...spec },
+  });
+
+  it('is never under 5 minutes, so an ordinary restart always fits', () => {
+    assert.equal(defaultActiveDeadlineSeconds(template(), ['app'], strategy), MIN_DEFAULT_ACTIVE_DEADLINE_SECONDS);
+  });
+
+  it('grows with the grace period, probes, unready grace and minStartedSeconds of the chosen containers', () => {
+    const slow = template({ terminationGracePeriodSeconds: 120 }, { readinessProbe: { initialDelaySeconds: 30, periodSeconds: 10, failureThreshold: 6 } });
+    // (120 grace + 10 start + 30 + 10 x 6 probe) x 3 = 660
+    assert.equal(defaultActiveDeadlineSeconds(slow, ['app'], strategy), 660);
+    // side: 120 + 10 more, x 3
+    assert.equal(defaultActiveDeadlineSeconds(slow, ['app', 'side'], strategy), 660 + 390);
+    assert.equal(defaultActiveDeadlineSeconds(slow, ['app'], { ...strategy, unreadyGracePeriodSeconds: 20, minStartedSeconds: 5 }), 685);
+    assert.equal(defaultActiveDeadlineSeconds(slow, ['app'], { ...strategy, terminationGracePeriodSeconds: 20 }), 360);
+  });
+
+  it('is set only when the user set none, and the request still validates against the real CRD', () => {
+    assert.equal(withDeadline({ ...strategy, activeDeadlineSeconds: 42 }, template(), ['app']).activeDeadlineSeconds, 42);
+    const withDefault = withDeadline(strategy, template(), ['app']);
+    assert.equal(withDefault.activeDeadlineSeconds, 300);
+    const def = loadCrds()?.find((c) => c.kind === 'ContainerRecreateRequest');
+    assert.ok(def, 'CRD manifest found in ../shared/kruise-crds');
+    const schema = def.versions.find((v) => v.name === 'v1alpha1')?.schema;
+    const obj = buildCrr({ namespace: 'default', cloneSet: 'web', run: RUN, pod: 'web-1', containers: ['app'], strategy: withDefault });
+    assert.deepEqual(validate(obj, schema), []);
+    assert.deepEqual(prune(structuredClone(obj), schema), []);
   });
 });
 

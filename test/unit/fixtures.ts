@@ -146,7 +146,8 @@ export function pod(o: PodOptions): Pod {
       revision: o.updateState.revision ?? NEW_REV,
       updateTimestamp: o.updateState.updateTimestamp === undefined ? undefined : at(o.updateState.updateTimestamp),
       lastContainerStatuses: null,
-      updateEnvFromMetadata: o.updateState.updateEnvFromMetadata ?? true,
+      // Kruise leaves it out when false (omitempty).
+      ...((o.updateState.updateEnvFromMetadata ?? true) ? { updateEnvFromMetadata: true } : {}),
     });
   }
   const ready = o.ready ?? true;
@@ -243,6 +244,7 @@ export function notRestartedPod(name: string, o: Partial<PodOptions> & { envFrom
   return pod({
     name,
     revision: NEW_REV,
+    // Kruise leaves updateEnvFromMetadata out when false (omitempty).
     updateState: { updateTimestamp: 10, updateEnvFromMetadata: envFromMetadata ?? false },
     inPlaceUpdateReady: { status: true, since: 11 },
     containers: [{ restartCount: 0, startedAt: -86000 }],

@@ -312,6 +312,15 @@ describe('progress: in-place restart', () => {
     assert.match(diagnosis(p, 'stalled').message, /lifecycle hook/);
   });
 
+  it('lifecycle Updated without an inPlaceUpdate hook is a moment on the way to Normal, not a hook hold', () => {
+    const pods = [restartedPod('web-a', { lifecycle: 'Updated' }), restartedPod('web-b')];
+    const cs = cloneSet({ pods, lifecycle: { preDelete: { finalizersHandler: ['example.com/drain'] } } });
+    const p = inplace(pods, 400, cs);
+    assert.equal(states(p)['web-a'], 'restarting');
+    assert.doesNotMatch(p.pods[0].reason ?? '', /hook/);
+    assert.ok(!kinds(p).includes('lifecycle-hook'), JSON.stringify(p.diagnoses));
+  });
+
   it('an old pod with InPlaceUpdateReady False is starting its in-place update', () => {
     const p = inplace([oldPod('web-a', { inPlaceUpdateReady: { status: false, since: 9 }, ready: false })], 12);
     assert.equal(p.pods[0].state, 'restarting');

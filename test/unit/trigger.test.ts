@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
-import { findTriggerWires, newTriggerValue, selectTrigger, setupPatch, triggerPatch, validateAnnotationKey } from '../../src/kruise/trigger';
+import {
+  annotationsWouldArriveWhole,
+  envReadability,
+  findTriggerWires,
+  newTriggerValue,
+  primePatch,
+  selectTrigger,
+  setupPatch,
+  triggerPatch,
+  unreadableEnv,
+  validateAnnotationKey,
+} from '../../src/kruise/trigger';
 import { planInplace, setupCost } from '../../src/kruise/inplace-plan';
-import type { CloneSet, Container, PodTemplate } from '../../src/kruise/types';
+import type { CloneSet, Container, Pod, PodTemplate } from '../../src/kruise/types';
 
 const wired = (name: string, key: string, env = 'RESTARTED_AT'): Container => ({
   name,
@@ -112,5 +123,48 @@ describe('inplace preconditions', () => {
   it('states the one-time cost of --setup, and refuses it under InPlaceOnly', () => {
     assert.match(setupCost(cloneSet(t)) as string, /recreates all 10 pods once/);
     assert.match((setupCost(cloneSet(t, { type: 'InPlaceOnly' })) as { reason: string }).reason, /InPlaceOnly/);
+  });
+});
+
+describe('the first annotations of a template (whole-map diff)', () => {
+  it('is a risk when the template has no annotations, absent or {}, and not once it has any', () => {
+    assert.equal(annotationsWouldArriveWhole(template(wired('app', 'k/v'))), true);
+    assert.equal(annotationsWouldArriveWhole({ ...template(wired('app', 'k/v')), metadata: { labels: { app: 'web' }, annotations: {} } }), true);
+    assert.equal(annotationsWouldArriveWhole({ ...template(wired('app', 'k/v')), metadata: { labels: { app: 'web' }, annotations: { other: 'x' } } }), false);
+  });
+
+  it('primes with the keys alone, at the empty value the containers already read, guarded by resourceVersion', () => {
+    assert.deepEqual(primePatch(cloneSet(template(wired('app', 'k/v'))), ['k/v']), [
+      { op: 'test', path: '/metadata/resourceVersion', value: '42' },
+      { op: 'add', path: '/spec/template/metadata/annotations', value: { 'k/v': '' } },
+    ]);
+  });
+});
+
+describe('whether kruise-daemon can read a wired container\'s environment', () => {
+  const meta = (hashes: Record<string, number | undefined>) => ({
+    'apps.kruise.io/runtime-containers-meta': JSON.stringify({
+      containers: Object.entries(hashes).map(([name, h]) => ({ name, containerID: `id-${name}`, hashes: { plainHash: 1, ...(h ? { extractedEnvFromMetadataHash: h } : {}) } })),
+    }),
+  });
+  const pod = (name: string, annotations?: Record<string, string>) => ({ metadata: { name, annotations }, spec: { containers: [] } }) as unknown as Pod;
+
+  it('a left-out (zero) hash means it could not; no report proves nothing either way', () => {
+    const pods = [pod('a', meta({ app: 7, side: undefined })), pod('b', meta({ app: undefined })), pod('c')];
+    assert.deepEqual(unreadableEnv(pods[0], ['app', 'side']), ['side']);
+    const r = envReadability(pods, ['app']);
+    assert.deepEqual([...r.unreadable], [['app', ['b']]]);
+    assert.deepEqual(r.unproven, []);
+    assert.deepEqual(envReadability([pods[0], pods[2]], ['app']).unproven, ['app']);
+    assert.deepEqual(envReadability([pod('x', { 'apps.kruise.io/runtime-containers-meta': '{bad' })], ['app']).unproven, ['app']);
+  });
+});
+
+describe('a budget of 0 with no surge', () => {
+  it('refuses: Kruise would never update a pod (a fractional maxUnavailable passes the webhook and is 0 in the controller)', () => {
+    const plan = planInplace(cloneSet(template(wired('app', 'k/v')), { type: 'InPlaceIfPossible', maxUnavailable: '12.5%' }), { allowRecreate: false, force: false, setup: false });
+    assert.match(plan.refusal?.reason ?? '', /maxUnavailable "12\.5%" resolves to 0 pods .*whole numbers/);
+    const surge = planInplace(cloneSet(template(wired('app', 'k/v')), { type: 'InPlaceIfPossible', maxUnavailable: 0, maxSurge: 1 }), { allowRecreate: false, force: false, setup: false });
+    assert.equal(surge.refusal, undefined);
   });
 });
