@@ -102,7 +102,7 @@ describe('secrets never appear in any output (-v 9, every command and error path
     ];
     // The error paths really happened (else there is nothing to search).
     const said = runs.map((r) => r.run.stderr).join('\n');
-    for (const expected of [/401 Unauthorized/, /cannot reach the Kubernetes API server/, /you are not allowed to/, /cannot read kubeconfig/, /CloneSet "nope" not found/, /Unknown argument/]) assert.match(said, expected);
+    for (const expected of [/401 Unauthorized/, /cannot reach the Kubernetes API server/, /you are not allowed to/, /cannot read kubeconfig/, /CloneSet "nope" not found/, /unknown flag --token for status/]) assert.match(said, expected);
     for (const form of [/ -v 9$/, / -v=9$/]) {
       const logged = runs.filter((r) => form.test(r.what)).some((r) => /GET https:\/\/127\.0\.0\.1:\d+\/apis\/apps\.kruise\.io/.test(r.run.stderr));
       assert.ok(logged, `${form} logged the requests`);
