@@ -96,6 +96,10 @@ export interface Report {
 
 const OUTCOMES: Record<number, string> = { [EXIT.ok]: 'complete', [EXIT.failed]: 'failed', [EXIT.usage]: 'refused', [EXIT.timeout]: 'timeout', [EXIT.interrupted]: 'interrupted' };
 
+export function outputOf(args: CommandArgs): string | undefined {
+  return typeof args.output === 'string' ? args.output : undefined;
+}
+
 export async function reporting(ctx: CommandContext, output: string | undefined, run: (report: Report) => Promise<number>): Promise<number> {
   const report: Report = { doc: {}, printed: false };
   if (output !== 'json' && output !== 'yaml') return run(report);
@@ -210,15 +214,15 @@ export async function requireNoOtherRestart(
   pods: Pod[],
   starting: Starting,
   flags: { force: boolean; newRun?: boolean },
-): Promise<OtherRestart | undefined> {
+): Promise<{ other: OtherRestart; warning: string } | undefined> {
   const other = await otherRestart(ctx, client, cloneSet, pods);
   if (!other) return undefined;
   const { message, hint } = describeOtherRestart(other, starting, client.namespace);
   if (!overrides(other, flags)) throw new RefusedError(message, hint);
-  if (flags.force && !(other.record.mode === 'crr' && other.interrupted)) {
-    warn(ctx, `--force: starting anyway while ${message.replace(/^CloneSet "[^"]*" /, 'the CloneSet ')}; both restarts now run at once, each within its own budget, so up to twice as many pods may be unavailable`);
-  } else {
-    warn(ctx, `abandoning crr run ${other.record.run} (interrupted): its pods not yet restarted stay as they are`);
-  }
-  return other;
+  // Said by the caller right before its write: a later refusal must not leave a warning about an override that never happened.
+  const warning =
+    flags.force && !(other.record.mode === 'crr' && other.interrupted)
+      ? `--force: starting anyway although ${message.replace(/: one restart at a time$/, '')}; both restarts now run at once, each within its own budget, so up to twice as many pods may be unavailable`
+      : `abandoning crr run ${other.record.run} (interrupted): its pods not yet restarted stay as they are`;
+  return { other, warning };
 }

@@ -35,7 +35,7 @@ import { plural } from '../kruise/duration';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, getCloneSet, listPods, note, recordEvent, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { cloneSetName, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
 import { pointerEscape } from '../kruise/trigger';
 
@@ -84,7 +84,6 @@ function completeOptions(args: CommandArgs): CrrOptions {
     const problem = validateRunId(resume);
     if (problem) throw new UsageError(`--resume: ${problem}`);
     if (args.new) throw new UsageError('--resume and --new cannot be combined', '--resume finishes a run, --new starts another');
-    if (args.force) throw new UsageError('--resume and --force cannot be combined', 'a run is resumed only when no process drives it');
     const fixed = FIXED_BY_RUN.filter((f) => args[f] !== undefined);
     if (fixed.length > 0) {
       throw new UsageError(`--resume takes ${fixed.map((f) => `--${f}`).join(', ')} from the run it resumes`, 'drop them, or start a --new run');
@@ -172,6 +171,8 @@ interface Pacing {
 /** Everything the loop needs, whether the run is new or resumed. */
 interface Run {
   id: string;
+  /** Said right before the record is written: this run overrides another restart (--force, --new). */
+  overrideWarning?: string;
   record: RestartRecord;
   /** The annotation value as it is on the CloneSet: the final write only replaces exactly this. */
   recordText: string;
@@ -212,11 +213,18 @@ function refuseZeroBudget(budget: number, cloneSet: CloneSet): void {
 }
 
 async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions): Promise<Run> {
-  await requireNoOtherRestart(ctx, client, cloneSet, pods, 'crr', { force: opts.force, newRun: opts.newRun });
+  const override = await requireNoOtherRestart(ctx, client, cloneSet, pods, 'crr', { force: opts.force, newRun: opts.newRun });
   const choice = chooseContainers(cloneSet, opts.containers, opts.allContainers);
   if (!choice.ok) throw choice.usage ? new UsageError(choice.message, choice.hint) : new RefusedError(choice.message, choice.hint);
   const active = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${KRUISE.crrActiveLabel}=true` }, { type: CRRS });
-  const selection = selectPods({ pods, activeCrrs: active.items, containers: choice.containers, selector: opts.selector, podNames: opts.podNames });
+  const selection = selectPods({
+    pods,
+    activeCrrs: active.items,
+    containers: choice.containers,
+    selector: opts.selector,
+    podNames: opts.podNames,
+    listPodsCommand: `kubectl get pods -n ${client.namespace} -l ${shellWord(podSelectorOf(cloneSet))}`,
+  });
   if (!selection.ok) throw new RefusedError(selection.message, selection.hint);
   if (selection.pods.length === 0) {
     const why = selection.skipped.length ? `; skipped: ${selection.skipped.map((s) => `${s.pod} (${s.reason})`).join(', ')}` : '';
@@ -250,7 +258,13 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     // Any resourceVersion of the collection starts a watch; the run's own CRRs cannot be older than this list.
     crrsVersion: active.resourceVersion,
     skipped: selection.skipped,
+    overrideWarning: override?.warning,
   };
+}
+
+/** Quoted for a POSIX shell when it needs to be (a selector with spaces, parentheses or '!'), so it can be pasted. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9=,./_:-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 function strategyFromRecord(stored: Record<string, unknown> | undefined): CrrStrategy {
@@ -294,10 +308,13 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   if (record.finished === 'completed') return 'completed';
   // Two drivers of one run would each pace against the budget: resume only what nobody drives.
   if (!crrRunAbandoned(record, ctx.now() + client.serverClockOffsetMs)) {
-    throw new RefusedError(
-      `crr run ${id} of CloneSet "${opts.name}" is being driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''})`,
-      `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone, resume once status shows the run interrupted (no heartbeat for ${HEARTBEAT_STALE_MS / 1000}s)`,
-    );
+    if (!opts.force) {
+      throw new RefusedError(
+        `crr run ${id} of CloneSet "${opts.name}" is being driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''})`,
+        `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone (killed), resume once status shows the run interrupted (no heartbeat for ${HEARTBEAT_STALE_MS / 1000}s), or now with --force`,
+      );
+    }
+    warn(ctx, `--force: taking over run ${id} although its heartbeat is fresh; if its process is still alive, both drive the run and up to twice the budget may be unavailable`);
   }
   const strategy = strategyFromRecord(record.crr);
   // Kruise deletes finished CRRs after their TTL: past it, a pod's restart may have left no trace and would run again.
@@ -371,7 +388,8 @@ async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet:
       // A retried request may have landed the first time: then the record is ours already.
       if (readRecord(current)?.run === run.id) return current;
       // Another restart may have claimed the CloneSet in between: the same refusal as if it had been there first.
-      await requireNoOtherRestart(ctx, client, current, pods, 'crr', { force: opts.force, newRun: opts.newRun });
+      const override = await requireNoOtherRestart(ctx, client, current, pods, 'crr', { force: opts.force, newRun: opts.newRun });
+      if (override && override.warning !== run.overrideWarning) warn(ctx, override.warning);
     }
   }
 }
@@ -588,8 +606,8 @@ function describeFailures(failures: PodFailure[]): string {
 }
 
 export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<number> {
-  const opts = completeOptions(args);
-  return reporting(ctx, opts.output, (report) => crr(ctx, opts, report));
+  // A usage error is an outcome too: with -o json|yaml it still gets its document.
+  return reporting(ctx, outputOf(args), (report) => crr(ctx, completeOptions(args), report));
 }
 
 /**
@@ -656,6 +674,7 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
     await claimResume(ctx, client, opts, run);
     note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time`);
   } else {
+    if (run.overrideWarning) warn(ctx, run.overrideWarning);
     cloneSet = await writeNewRecord(ctx, client, cloneSet, pods, opts, run);
     note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
     await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);

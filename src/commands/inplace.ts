@@ -23,7 +23,7 @@ import {
 } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, confirm, getCloneSet, listPods, note, recordEvent, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { cloneSetName, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode } from './follow';
 
@@ -161,8 +161,8 @@ function describePlan(cloneSet: CloneSet, d: Decision, podCount: number): string
 }
 
 export async function runInplace(ctx: CommandContext, args: CommandArgs): Promise<number> {
-  const opts = completeOptions(args);
-  return reporting(ctx, opts.output, (report) => inplace(ctx, opts, report));
+  // A usage error is an outcome too: with -o json|yaml it still gets its document.
+  return reporting(ctx, outputOf(args), (report) => inplace(ctx, completeOptions(args), report));
 }
 
 async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report): Promise<number> {
@@ -176,7 +176,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
   // Before the plan's own refusals, so the user hears which restart is in the way and how it ends.
-  await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
+  let override = await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
   let decision: Decision;
   try {
     decision = decide(cloneSet, pods, opts);
@@ -278,8 +278,13 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
   // The write that claims the CloneSet is a compare-and-swap (resourceVersion, or a JSON patch test): when another
   // process wrote in between (maybe starting its own restart), re-read and decide again, exclusion included.
   let patched: CloneSet | undefined;
+  let warned = false;
   for (let attempt = 1; !patched; attempt++) {
     const patch = patchFor(cloneSet, decision);
+    if (override && !warned) {
+      warn(ctx, override.warning);
+      warned = true;
+    }
     try {
       patched = await client.patch<CloneSet>(path, patch.body, patch.kind, { type: CLONESETS });
     } catch (err) {
@@ -291,7 +296,8 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
         patched = cloneSet;
         break;
       }
-      await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
+      override = await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
+      warned = warned && override !== undefined;
       decision = decide(cloneSet, pods, opts);
     }
   }

@@ -29,11 +29,9 @@ async function listRunCrrs(client: KubeClient, run: string): Promise<ContainerRe
 }
 
 export async function runStatus(ctx: CommandContext, args: CommandArgs): Promise<number> {
-  const name = cloneSetName(args);
-  const wait = timeoutMs(args);
   const output = args.output as 'json' | 'yaml' | 'wide' | undefined;
   const run = args.run === undefined ? undefined : String(args.run);
-  return reporting(ctx, output, (report) => status(ctx, args, report, { name, wait, output, run }));
+  return reporting(ctx, output, (report) => status(ctx, args, report, { name: cloneSetName(args), wait: timeoutMs(args), output, run }));
 }
 
 async function status(

@@ -130,7 +130,13 @@ describe('crr (built binary, emulated cluster)', function () {
       assert.equal(refused.code, 2, refused.stderr);
       assert.match(assertOneLineError(refused), new RegExp(`--resume ${id}`));
 
-      const resumed = await crr(['web', '--resume', id]);
+      if (signal === 'SIGKILL') {
+        // A killed process cannot say it stopped: its heartbeat is fresh for a while, and a resume needs --force now.
+        const early = await crr(['web', '--resume', id]);
+        assert.equal(early.code, 2, early.stderr);
+        assert.match(assertOneLineError(early), /driven by a running process.*--force/);
+      }
+      const resumed = await crr(['web', '--resume', id, ...(signal === 'SIGKILL' ? ['--force'] : [])]);
       assert.equal(resumed.code, 0, resumed.stderr);
       await cluster.whenIdle();
       assertEveryPodRestartedOnce(cluster, podNames(cluster));
@@ -222,5 +228,23 @@ describe('crr (built binary, emulated cluster)', function () {
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(assertOneLineError(run), pattern, args.join(' '));
     }
+  });
+
+  it('--pod naming a stranger suggests a command that works as typed; one pod is "1 pod"; the end writes an Event', async () => {
+    const cluster = await start({ speed: 20 });
+    await cluster.seedCloneSet({ name: 'web', replicas: 3, containers: ['app', 'sidecar'] });
+    const stranger = await crr(['web', '-c', 'app', '--pod', 'nosuch']);
+    assert.equal(stranger.code, 2, stranger.stderr);
+    const line = assertOneLineError(stranger);
+    assert.match(line, /pod "nosuch" is not a pod of this CloneSet: list them with: kubectl get pods -n default -l app=web$/);
+    assert.doesNotMatch(line, /<[^>]+>/, 'no placeholder left');
+    const one = podNames(cluster)[0];
+    const run = await crr(['web', '-c', 'app', '--pod', one]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /restarting 1 container app in 1 pod of CloneSet/);
+    assert.match(run.stderr, /completed: 1 of 1 pod restarted/);
+    assert.doesNotMatch(run.stderr, /\b1 pods\b|\b1 containers\b/);
+    const events = cluster.list<{ reason: string; message: string }>('events', NS);
+    assert.ok(events.some((e) => e.reason === 'RestartCompleted' && e.message.includes(runIdOf(run.stderr))), JSON.stringify(events.map((e) => e.reason)));
   });
 });

@@ -20,6 +20,10 @@ function restartsBy(cluster: Cluster, container: string): Map<string, number> {
   return counts;
 }
 
+function readRecordOf(cluster: Cluster) {
+  return JSON.parse(cluster.get<CloneSet>('clonesets', NS, 'web')!.metadata.annotations![PLUGIN.lastRestartAnnotation]) as { run: string };
+}
+
 describe('inplace end to end (built binary, emulated cluster)', function () {
   this.timeout(60_000);
   let cluster: Cluster;
@@ -68,6 +72,10 @@ describe('inplace end to end (built binary, emulated cluster)', function () {
     assert.equal(record.reason, 'rotate secret');
     const events = cluster.list<{ reason: string; message: string; involvedObject: { name: string } }>('events', NS);
     assert.ok(events.some((e) => e.reason === 'RestartTriggered' && e.involvedObject.name === 'web' && e.message.includes('rotate secret')));
+    // It ends as crr does: a summary line and an Event for the end as well as the start.
+    assert.match(run.stderr, new RegExp(`^run ${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} completed: 10 of 10 pods restarted$`, 'm'));
+    assert.ok(events.some((e) => e.reason === 'RestartCompleted' && e.message.includes(first)), JSON.stringify(events.map((e) => e.reason)));
+    assert.match(run.stderr, /1 container app in 10 of 10 pods/);
 
     const again = await runPlugin(['inplace', 'web', '-o', 'json'], { kubeconfig });
     assert.equal(again.code, 0, again.stderr);
@@ -112,7 +120,7 @@ describe('inplace end to end (built binary, emulated cluster)', function () {
       slow.clearLog();
       const refused = await runPlugin(['inplace', 'web'], { kubeconfig: config });
       assert.equal(refused.code, 2, refused.stderr);
-      assert.match(assertOneLineError(refused), /already in progress.*--force/);
+      assert.match(assertOneLineError(refused), /still being restarted in place \(run \S+, started .* by admin.*status web -n shop -w.*--force/);
       assert.deepEqual(slow.writes(), []);
       const forced = await runPlugin(['inplace', 'web', '--force', '--no-wait'], { kubeconfig: config });
       assert.equal(forced.code, 0, forced.stderr);
@@ -138,10 +146,62 @@ describe('inplace end to end (built binary, emulated cluster)', function () {
     const victim = podsOf(cluster, 'web')[0].metadata.name!;
     cluster.knobs.neverReady(victim);
     const run = await runPlugin(['inplace', 'web', '--ready-timeout', '2s', '--pause-on-failure'], { kubeconfig });
-    assert.equal(run.code, 1, run.stderr + run.stdout);
-    assert.match(assertOneLineError(run), new RegExp(`not Ready again within the ready timeout: ${victim}`));
+    // Our patience ran out, not the restart: a timeout (3), never "restart failed".
+    assert.equal(run.code, 3, run.stderr + run.stdout);
+    const line = assertOneLineError(run);
+    assert.match(line, new RegExp(`not Ready again within the ready timeout: ${victim}`));
+    assert.doesNotMatch(line, /restart failed/);
+    assert.match(line, /status web -n shop -w/);
     assert.match(run.stderr, /paused CloneSet web.*"paused":false/);
     assert.equal(cluster.get<CloneSet>('clonesets', NS, 'web')!.spec.updateStrategy!.paused, true);
+    // Paused is a state of its own: not "in progress", no ETA, and the way out.
+    const status = await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig });
+    const doc = JSON.parse(status.stdout);
+    assert.equal(doc.state, 'paused', doc.message);
+    assert.equal(doc.eta, null);
+    const text = await runPlugin(['status', 'web'], { kubeconfig });
+    assert.match(text.stdout, /paused \(spec\.updateStrategy\.paused\)/);
+    assert.doesNotMatch(text.stdout, /in progress|ETA/);
+  });
+
+  it('--ready-timeout passing is a timeout (exit 3) that says Kruise carries on and how to follow it, not "restart failed"', async () => {
+    await wiredCloneSet({ replicas: 4, maxUnavailable: 1 });
+    cluster.knobs.neverReady(podsOf(cluster, 'web')[0].metadata.name!);
+    const run = await runPlugin(['inplace', 'web', '--ready-timeout', '1s'], { kubeconfig });
+    assert.equal(run.code, 3, run.stderr);
+    const line = assertOneLineError(run);
+    assert.match(line, /not Ready again within the ready timeout/);
+    assert.match(line, /the restart carries on; follow it with: kubectl kruise-restart status web -n shop -w/);
+    assert.doesNotMatch(run.stderr, /restart failed/);
+    assert.equal(cluster.get<CloneSet>('clonesets', NS, 'web')!.spec.updateStrategy!.paused ?? false, false);
+  });
+
+  it('-o json and -o yaml print one document in every outcome: started (--no-wait), refused (also with --dry-run), timed out', async () => {
+    await wiredCloneSet({ replicas: 4, maxUnavailable: 1 });
+    // One pod never Ready again keeps the restart unfinished for the refusals below.
+    cluster.knobs.neverReady(podsOf(cluster, 'web')[0].metadata.name!);
+    const started = await runPlugin(['inplace', 'web', '--no-wait', '-o', 'json'], { kubeconfig });
+    assert.equal(started.code, 0, started.stderr);
+    const doc = JSON.parse(started.stdout);
+    assert.equal(doc.outcome, 'started');
+    assert.equal(doc.run, readRecordOf(cluster).run);
+    assert.equal(doc.cloneSet, 'shop/web');
+    assert.match(doc.follow, /status web -n shop -w/);
+    const yaml = await runPlugin(['inplace', 'web', '--no-wait', '-o', 'yaml', '--dry-run=client'], { kubeconfig });
+    assert.equal(yaml.code, 2, yaml.stderr);
+    assert.match(yaml.stdout, /^outcome: refused$/m);
+    assert.match(yaml.stdout, /^exitCode: 2$/m);
+    const refusedDry = await runPlugin(['inplace', 'web', '--dry-run=client', '-o', 'json'], { kubeconfig });
+    assert.equal(refusedDry.code, 2, refusedDry.stderr);
+    const refusal = JSON.parse(refusedDry.stdout);
+    assert.equal(refusal.outcome, 'refused');
+    assert.match(refusal.error, /still being restarted in place/);
+    const timedOut = await runPlugin(['status', 'web', '-w', '--timeout', '1s', '-o', 'json'], { kubeconfig });
+    assert.equal(timedOut.code, 3, timedOut.stderr);
+    const t = JSON.parse(timedOut.stdout);
+    assert.equal(t.outcome, 'timeout');
+    assert.equal(t.mode, 'inplace');
+    assert.match(t.error, /timed out/);
   });
 
   it('--dry-run prints the plan and the exact patch and writes nothing (client and server)', async () => {
@@ -150,12 +210,17 @@ describe('inplace end to end (built binary, emulated cluster)', function () {
     const client = await runPlugin(['inplace', 'web', '--dry-run=client'], { kubeconfig });
     assert.equal(client.code, 0, client.stderr);
     assert.match(client.stdout, /6 of 10 pods, 2 at a time/);
+    // Only the pods the partition lets restart are listed.
+    const listed = /^pods[^:]*: (.*)$/m.exec(client.stdout)?.[1].split(', ') ?? [];
+    assert.equal(listed.length, 6, client.stdout);
     assert.match(client.stdout, new RegExp(TEAM_KEY.replace(/\./g, '\\.')));
     assert.match(client.stderr, /partition is 4: only 6 of 10 pods will restart/);
     const server = await runPlugin(['inplace', 'web', '--dry-run=server', '-o', 'json'], { kubeconfig });
     assert.equal(server.code, 0, server.stderr);
     const doc = JSON.parse(server.stdout);
     assert.equal(doc.podsToRestart, 6);
+    assert.equal(doc.pods.length, 6);
+    assert.equal(doc.podsKept, 4);
     assert.equal(doc.batches, 3);
     assert.ok(cluster.requests.some((r) => r.verb === 'patch' && r.dryRun), 'server dry run sent the patch with dryRun=All');
     assert.deepEqual(cluster.writes(), []);

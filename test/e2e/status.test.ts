@@ -40,7 +40,12 @@ describe('status end to end (built binary, emulated cluster)', function () {
     assert.equal((run.stdout.match(/web-\w{5}/g) ?? []).length, 6);
     const doc = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout);
     assert.equal(doc.mode, 'none');
-    assert.equal(doc.complete, true);
+    assert.equal(doc.state, 'none');
+    // Nothing reads as a finished restart, and eta is what the README says: seconds or null.
+    assert.equal(doc.complete, false);
+    assert.equal(doc.eta, null);
+    const watched = await runPlugin(['status', 'web', '-w', '--timeout', '5s'], { kubeconfig });
+    assert.equal(watched.code, 0, watched.stderr);
     assert.deepEqual(cluster.writes(), []);
   });
 
