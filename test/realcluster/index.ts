@@ -340,7 +340,17 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
   try {
     const kruiseDir = kruiseModuleDir();
     const crdDir = join(kruiseDir, 'config', 'crd', 'bases');
-    const crds = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => yaml.load(readFileSync(join(crdDir, f), 'utf8')) as { metadata: { name: string } });
+    const crds = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => yaml.load(readFileSync(join(crdDir, f), 'utf8')) as { metadata: { name: string }; spec: Record<string, unknown> });
+    // The release's kustomize patches (config/crd/kustomization.yaml) switch the two-version CRDs (CloneSet and CRR
+    // store v1beta1) to webhook conversion; without them a v1alpha1 object is read back as v1beta1 unconverted and the
+    // controller sees no updateStrategy. Kruise rewrites the client config with its own URL and CA at start.
+    const kustomization = yaml.load(readFileSync(join(kruiseDir, 'config', 'crd', 'kustomization.yaml'), 'utf8')) as { patchesStrategicMerge?: string[] };
+    for (const p of kustomization.patchesStrategicMerge ?? []) {
+      if (!p.includes('webhook_in_')) continue;
+      const patch = yaml.load(readFileSync(join(kruiseDir, 'config', 'crd', p), 'utf8')) as { metadata: { name: string }; spec: { conversion: unknown } };
+      const crd = crds.find((c) => c.metadata.name === patch.metadata.name);
+      if (crd) crd.spec.conversion = patch.spec.conversion;
+    }
     for (const crd of crds) {
       const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
       if (r.status !== 201) return fail(`creating CRD ${crd.metadata.name}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);

@@ -31,14 +31,16 @@ import (
 )
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of an admin of the cluster (required)")
-	nodes := flag.Int("nodes", 3, "number of nodes to play, named node-0..node-N-1")
-	restartSeconds := flag.Float64("restart-seconds", 1, "seconds from a container's stop to its replacement's start")
-	readySeconds := flag.Float64("ready-seconds", 2, "seconds from a container's start to Ready (pod annotation "+podReadyDelay+" overrides)")
-	restartLogPath := flag.String("restart-log", "", "append one JSON line per container restart to this file")
-	featureGates := flag.String("feature-gates", "", "kruise-daemon feature gates, e.g. InPlaceUpdateEnvFromMetadata=false (pass the manager's)")
-	klog.InitFlags(nil)
-	flag.Parse()
+	// A flag set of its own: controller-runtime registers a global --kubeconfig of its own at init.
+	fs := flag.NewFlagSet("node-agent", flag.ExitOnError)
+	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of an admin of the cluster (required)")
+	nodes := fs.Int("nodes", 3, "number of nodes to play, named node-0..node-N-1")
+	restartSeconds := fs.Float64("restart-seconds", 1, "seconds from a container's stop to its replacement's start")
+	readySeconds := fs.Float64("ready-seconds", 2, "seconds from a container's start to Ready (pod annotation "+podReadyDelay+" overrides)")
+	restartLogPath := fs.String("restart-log", "", "append one JSON line per container restart to this file")
+	featureGates := fs.String("feature-gates", "", "kruise-daemon feature gates, e.g. InPlaceUpdateEnvFromMetadata=false (pass the manager's)")
+	klog.InitFlags(fs)
+	_ = fs.Parse(os.Args[1:])
 
 	fail := func(format string, args ...interface{}) {
 		fmt.Fprintf(os.Stderr, "error: "+format+"\n", args...)
