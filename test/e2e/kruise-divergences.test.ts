@@ -2,7 +2,7 @@
 // (checked against Kruise's source) and the built plugin copes with it.
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../cluster/index';
-import { call } from '../cluster/http-client';
+import { call, watch } from '../cluster/http-client';
 import { KRUISE, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
 import { assertOneLineError, requireBuild, runPlugin } from './harness';
 
@@ -203,16 +203,16 @@ describe('Kruise v1.9 behaviours the plugin must meet (built binary, emulated cl
 
   it('9. spec.lifecycle without an inPlaceUpdate hook: pods pass through Updated, the restart completes with no hook warning', async () => {
     await seed({ extra: { lifecycle: { preDelete: { finalizersHandler: ['example.com/drain'] } } } });
-    const seen = new Set<string>();
-    const stop = setInterval(() => podsOf(cluster, 'web').forEach((p) => seen.add(p.metadata.labels?.[KRUISE.lifecycleStateLabel] ?? '')), 5);
+    const podWatch = watch(cluster, `/api/v1/namespaces/${NS}/pods?watch=true`);
     try {
       const run = await runPlugin(['inplace', 'web'], { kubeconfig, timeoutMs: 60_000 });
       assert.equal(run.code, 0, run.stderr + run.stdout);
       assert.doesNotMatch(run.stderr + run.stdout, /lifecycle hook/);
     } finally {
-      clearInterval(stop);
+      podWatch.close();
     }
     assert.ok(allUpdated());
+    const seen = new Set(podWatch.events.map((e) => (e.object as Pod).metadata.labels?.[KRUISE.lifecycleStateLabel]));
     assert.ok(seen.has('Updated'), `states seen: ${[...seen].join(', ')}`);
   });
 });
