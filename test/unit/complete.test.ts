@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { complete, DIRECTIVE, formatCompletion, planCompletion } from '../../src/cli/complete';
 import { describeFailure } from '../../src/cli/errors';
 import { resumableRun } from '../../src/commands/complete';
-import { crrRecord, inplaceRecord, ms } from './fixtures';
+import { at, crrRecord, inplaceRecord, ms, RUN } from './fixtures';
 
 const values = (words: string[]) => {
   const plan = planCompletion(words);
@@ -56,19 +56,22 @@ describe('completion planning (no cluster)', () => {
 });
 
 describe('which run crr --resume would accept', () => {
-  it('the record\'s crr run while unfinished or failed, within its TTL', () => {
-    assert.equal(resumableRun(crrRecord(['web-0']), ms(60))?.run, crrRecord([]).run);
-    assert.equal(resumableRun(crrRecord(['web-0'], { finished: 'failed' }), ms(60))?.run, crrRecord([]).run);
-    assert.ok(resumableRun(crrRecord(['web-0'], { crr: { ttlSecondsAfterFinished: 600 } }), ms(600)));
+  const interrupted = (o: Parameters<typeof crrRecord>[1] = {}) => crrRecord(['web-0'], { heartbeatAt: at(0), ...o });
+
+  it('the record\'s crr run once no process drives it (stopped, or no heartbeat for 30 s), within its TTL', () => {
+    assert.equal(resumableRun(interrupted(), ms(31))?.run, RUN);
+    assert.equal(resumableRun(interrupted({ stoppedAt: at(1) }), ms(2))?.run, RUN, 'said it stopped: at once');
+    assert.equal(resumableRun(crrRecord(['web-0']), ms(60))?.run, RUN, 'no heartbeat: judged by its start');
+    assert.ok(resumableRun(interrupted({ crr: { ttlSecondsAfterFinished: 600 } }), ms(600)));
   });
 
-  it('not a finished run, an inplace restart, no record, or a run older than its TTL', () => {
-    assert.equal(resumableRun(crrRecord(['web-0'], { finished: 'completed' }), ms(60)), undefined);
+  it('not a run still driven, a finished run, an inplace restart, no record, or a run older than its TTL', () => {
+    assert.equal(resumableRun(interrupted(), ms(10)), undefined, 'fresh heartbeat');
+    assert.equal(resumableRun(interrupted({ finished: 'completed' }), ms(60)), undefined);
     assert.equal(resumableRun(inplaceRecord(), ms(60)), undefined);
     assert.equal(resumableRun(undefined, ms(60)), undefined);
-    assert.equal(resumableRun(crrRecord(['web-0'], { crr: { ttlSecondsAfterFinished: 600 } }), ms(601)), undefined);
-    assert.equal(resumableRun(crrRecord(['web-0']), ms(86401)), undefined, 'default TTL one day');
-    assert.equal(resumableRun(crrRecord(['web-0'], { startedAt: 'garbage' }), ms(60)), undefined);
+    assert.equal(resumableRun(interrupted({ crr: { ttlSecondsAfterFinished: 600 } }), ms(601)), undefined);
+    assert.equal(resumableRun(interrupted(), ms(86401)), undefined, 'default TTL one day');
   });
 });
 
