@@ -79,6 +79,13 @@ describe('progress states: interrupted and paused are not in progress', () => {
     assert.equal(buildProgress({ cloneSet: cloneSet({ pods }), pods, record: { ...record, heartbeatAt: at(115) }, crrs: [succeededCrr('web-a')], now: ms(120) }).state, 'in-progress');
   });
 
+  it('a restarting pod\'s reason does not repeat its state (no "restarting (restarting (...))" in the log lines)', () => {
+    const pods = [restartingPod('web-a', { containers: [{ restartCount: 1, startedAt: null, waitingReason: 'CrashLoopBackOff' }] })];
+    const p = buildProgress({ cloneSet: cloneSet({ pods }), pods, record: inplaceRecord(), now: ms(30) });
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.equal(p.pods[0].reason, 'container app CrashLoopBackOff');
+  });
+
   it('a paused CloneSet with pods waiting is paused, with no ETA', () => {
     const pods = [restartedPod('web-a'), restartingPod('web-b'), oldPod('web-c')];
     const p = buildProgress({ cloneSet: cloneSet({ pods, paused: true }), pods, record: inplaceRecord(), now: ms(40) });
