@@ -81,7 +81,7 @@ Usage:
 Bumps a pod-template annotation that the containers read as an env var through the Downward API. Under
 InPlaceIfPossible/InPlaceOnly, OpenKruise then restarts those containers in place, batch by batch within
 maxUnavailable: pods keep their name, IP, node and volumes.`)
-        .positional('cloneset', { type: 'string', describe: 'Name of the CloneSet' })
+        .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
         .option('container', { alias: 'c', type: 'string', array: true, describe: 'Restart only these wired containers (repeatable)' })
         .option('setup', { type: 'boolean', default: false, describe: 'Add the trigger env var first (one-time: recreates every pod under InPlaceIfPossible)' })
         .option('env-name', { type: 'string', describe: 'Env var name for --setup (default KRUISE_RESTARTED_AT)' })
@@ -109,7 +109,7 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
 
 Creates one ContainerRecreateRequest per pod, at most --max-unavailable pods at a time (CRRs bypass maxUnavailable
 and PodDisruptionBudgets, so the plugin paces them), stops on the first failure, and can be resumed.`)
-        .positional('cloneset', { type: 'string', describe: 'Name of the CloneSet' })
+        .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
         .option('container', { alias: 'c', type: 'string', array: true, describe: 'Container to restart (repeatable)' })
         .option('all-containers', { type: 'boolean', describe: 'Restart every container of each pod' })
         .option('selector', { alias: 'l', type: 'string', describe: 'Only pods matching this label selector' })
@@ -146,7 +146,7 @@ and PodDisruptionBudgets, so the plugin paces them), stops on the first failure,
 
 Shows the latest restart made by this plugin: per pod state, counts, budget, ETA and diagnoses. On a terminal with
 --watch it is a live table; otherwise one line per change, like kubectl rollout status.`)
-        .positional('cloneset', { type: 'string', describe: 'Name of the CloneSet' })
+        .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
         .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Follow until the restart completes or fails' })
         .option('timeout', { type: 'string', default: '0', describe: 'With --watch: stop after this long (exit 3)' })
         .option('run', { type: 'string', describe: 'Show this CRR run instead of the latest restart' })

@@ -132,7 +132,10 @@ export async function confirm(ctx: CommandContext, question: string): Promise<bo
   ctx.interrupted.addEventListener('abort', interrupt, { once: true });
   const ended = new Promise<undefined>((resolve) => rl.once('close', () => resolve(undefined)));
   try {
-    const answer = await Promise.race([rl.question(`${question} [y/N] `, { signal: cancel.signal }), ended]);
+    const asked = rl.question(`${question} [y/N] `, { signal: cancel.signal });
+    // After end of input the question may still reject when readline closes: nobody waits for it then.
+    asked.catch(() => undefined);
+    const answer = await Promise.race([asked, ended]);
     if (answer === undefined) ctx.stderr.write('\n');
     return /^y(es)?$/i.test((answer ?? '').trim());
   } catch (err) {

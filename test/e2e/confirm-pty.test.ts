@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { startCluster, type Cluster } from '../cluster/index';
-import { BINARY, requireBuild } from './harness';
+import { BINARY, BUNDLE, requireBuild } from './harness';
 
 const NS = 'shop';
 
@@ -17,8 +17,8 @@ function shellQuote(word: string): string {
 }
 
 /** Runs the binary on a pty; once the prompt shows, types `keys` as a user would. */
-function onTerminal(args: string[], keys: string): Promise<PtyRun> {
-  const command = [BINARY, ...args].map(shellQuote).join(' ');
+function onTerminal(args: string[], keys: string, program: string[] = [BINARY]): Promise<PtyRun> {
+  const command = [...program, ...args].map(shellQuote).join(' ');
   // -e: script exits with the command's status; -f: the prompt reaches us before an answer is typed.
   const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', TERM: 'xterm' } });
   let output = '';
@@ -60,10 +60,10 @@ describe('the --setup confirmation on a real terminal (single executable)', func
     await cluster?.stop();
   });
 
-  const setup = async (name: string, keys: string) => {
+  const setup = async (name: string, keys: string, program?: string[]) => {
     await cluster.seedCloneSet({ namespace: NS, name, replicas: 2, strategy: 'InPlaceIfPossible' });
     cluster.clearLog();
-    return onTerminal(['--kubeconfig', kubeconfig, 'inplace', name, '--setup', '--no-wait'], keys);
+    return onTerminal(['--kubeconfig', kubeconfig, 'inplace', name, '--setup', '--no-wait'], keys, program);
   };
   const patches = () => cluster.writes().filter((w) => w.method === 'PATCH');
 
@@ -99,5 +99,14 @@ describe('the --setup confirmation on a real terminal (single executable)', func
     assert.equal(run.code, 2, run.output);
     assert.match(run.output, /setup not confirmed/);
     assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('the bundle under the system node answers the same (Ctrl-D, then y)', async function () {
+    if (spawnSync('/usr/bin/node', ['--version'], { stdio: 'ignore' }).status !== 0) this.skip();
+    const eof = await setup('bundle-eof', '\x04', ['/usr/bin/node', BUNDLE]);
+    assert.equal(eof.code, 2, eof.output);
+    assert.deepEqual(cluster.writes(), []);
+    const yes = await setup('bundle-yes', 'y\r', ['/usr/bin/node', BUNDLE]);
+    assert.equal(yes.code, 0, yes.output);
   });
 });
