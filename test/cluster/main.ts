@@ -31,6 +31,9 @@ Options:
   --no-daemon NODE        no kruise-daemon on NODE (repeatable)
   --port P                listen port on 127.0.0.1 (default random)
   --quiet                 do not log requests
+  --real                  the real tier instead: kube-apiserver v1.32.10, etcd, Kruise v1.9.0's kruise-manager and
+                          the node agent, built from Go modules (test/realcluster/build.sh; needs Go). Takes the
+                          CloneSet, node, timing, --gate-off and --no-daemon flags; the emulator-only ones are errors
   -h, --help              this text
 `;
 
@@ -56,6 +59,7 @@ const { values } = parseArgs({
     'no-daemon': { type: 'string', multiple: true, default: [] },
     port: { type: 'string', default: '0' },
     quiet: { type: 'boolean', default: false },
+    real: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -66,48 +70,73 @@ if (values.help) {
 }
 
 const intOrPercent = (v: string | undefined) => (v === undefined ? undefined : /%$/.test(v) ? v : Number(v));
-const cluster = await startCluster({
-  kruise: !values['no-kruise'],
-  crrCrd: !values['no-crr'],
-  speed: Number(values.speed),
-  latencyMs: Number(values['latency-ms']),
-  envFromMetadataGate: !values['gate-off'],
-  restartSeconds: Number(values['restart-seconds']),
-  readySeconds: Number(values['ready-seconds']),
-  port: Number(values.port),
-  namespace: values.namespace,
-});
-for (const node of values['no-daemon'] ?? []) cluster.knobs.noDaemonOnNode(node);
-const replicas = Number(values.replicas);
-if (replicas > 0 && !values['no-kruise']) {
-  const containers = values.containers!.split(',').filter(Boolean);
-  await cluster.seedCloneSet({
+if (values.real) {
+  const { EMULATOR_ONLY, runRealCluster } = await import('../realcluster/cli');
+  const unusable = process.argv.slice(2).map((a) => a.split('=')[0]).filter((a) => EMULATOR_ONLY.includes(a));
+  if (unusable.length) {
+    process.stderr.write(`error: ${unusable.join(', ')} only apply to the emulator; drop them or drop --real\n`);
+    process.exit(2);
+  }
+  await runRealCluster({
+    replicas: Number(values.replicas),
     name: values.name!,
-    namespace: values.namespace,
-    replicas,
-    containers,
+    namespace: values.namespace!,
     strategy: values.strategy as 'ReCreate' | 'InPlaceIfPossible' | 'InPlaceOnly',
     maxUnavailable: intOrPercent(values['max-unavailable']),
     partition: intOrPercent(values.partition),
+    containers: values.containers!.split(',').filter(Boolean),
     triggerAnnotation: values.wired === 'none' ? undefined : values['trigger-annotation'],
     wiredContainers: values.wired && values.wired !== 'none' ? values.wired.split(',') : undefined,
     nodes: Number(values.nodes),
+    restartSeconds: Number(values['restart-seconds']),
+    readySeconds: Number(values['ready-seconds']),
+    gateOff: values['gate-off']!,
+    noDaemon: values['no-daemon'] ?? [],
   });
+} else {
+  const cluster = await startCluster({
+    kruise: !values['no-kruise'],
+    crrCrd: !values['no-crr'],
+    speed: Number(values.speed),
+    latencyMs: Number(values['latency-ms']),
+    envFromMetadataGate: !values['gate-off'],
+    restartSeconds: Number(values['restart-seconds']),
+    readySeconds: Number(values['ready-seconds']),
+    port: Number(values.port),
+    namespace: values.namespace,
+  });
+  for (const node of values['no-daemon'] ?? []) cluster.knobs.noDaemonOnNode(node);
+  const replicas = Number(values.replicas);
+  if (replicas > 0 && !values['no-kruise']) {
+    const containers = values.containers!.split(',').filter(Boolean);
+    await cluster.seedCloneSet({
+      name: values.name!,
+      namespace: values.namespace,
+      replicas,
+      containers,
+      strategy: values.strategy as 'ReCreate' | 'InPlaceIfPossible' | 'InPlaceOnly',
+      maxUnavailable: intOrPercent(values['max-unavailable']),
+      partition: intOrPercent(values.partition),
+      triggerAnnotation: values.wired === 'none' ? undefined : values['trigger-annotation'],
+      wiredContainers: values.wired && values.wired !== 'none' ? values.wired.split(',') : undefined,
+      nodes: Number(values.nodes),
+    });
+  }
+  process.stdout.write(`KUBECONFIG=${cluster.kubeconfigPath}\n`);
+  if (!values.quiet) {
+    let seen = 0;
+    setInterval(() => {
+      for (; seen < cluster.requests.length; seen++) {
+        const r = cluster.requests[seen];
+        if (r.status) process.stderr.write(`${r.status} ${r.method} ${r.path} (${r.user})\n`);
+        else break;
+      }
+    }, 200).unref();
+  }
+  const shutdown = async () => {
+    await cluster.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
-process.stdout.write(`KUBECONFIG=${cluster.kubeconfigPath}\n`);
-if (!values.quiet) {
-  let seen = 0;
-  setInterval(() => {
-    for (; seen < cluster.requests.length; seen++) {
-      const r = cluster.requests[seen];
-      if (r.status) process.stderr.write(`${r.status} ${r.method} ${r.path} (${r.user})\n`);
-      else break;
-    }
-  }, 200).unref();
-}
-const shutdown = async () => {
-  await cluster.stop();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
