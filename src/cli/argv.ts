@@ -209,3 +209,16 @@ export function checkCommandLine(argv: string[]): CheckedLine {
   }
   return { argv: out, command };
 }
+
+/**
+ * `-o json|yaml` as typed on a line the check refused: a script that asked for a document gets one for a usage error
+ * too. Read loosely, since the line is wrong somewhere: the last well-formed -o/--output wins.
+ */
+export function requestedDocument(argv: string[]): 'json' | 'yaml' | undefined {
+  let format: string | undefined;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    const m = /^(?:-o|--output)(?:=?(.+))?$/.exec(argv[i]) ?? /^-o(.+)$/.exec(argv[i]);
+    if (m) format = m[1] ?? argv[i + 1];
+  }
+  return format === 'json' || format === 'yaml' ? format : undefined;
+}

@@ -1,4 +1,4 @@
-import { checkCommandLine } from './argv';
+import { checkCommandLine, requestedDocument, type CheckedLine } from './argv';
 import { complete } from './complete';
 import type { CommandContext } from './context';
 import { EXIT, describeFailure, printable, redact, UsageError } from './errors';
@@ -26,6 +26,17 @@ function verbosityOf(argv: string[]): number {
     if (short) return Number(short[1]);
   }
   return 0;
+}
+
+/**
+ * The document the commands print for a refusal (outcome, exitCode, error), for a line refused before any command
+ * ran. Written by hand so the YAML emitter stays out of the bundle that parses arguments: a JSON string is a valid
+ * YAML scalar.
+ */
+function usageDocument(error: string, exitCode: number, format: 'json' | 'yaml'): string {
+  const doc = { outcome: 'refused', exitCode, error };
+  if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
+  return `outcome: refused\nexitCode: ${exitCode}\nerror: ${JSON.stringify(error)}\n`;
 }
 
 /** Runs the plugin and returns its exit code; never throws, never prints a stack unless -v=9. */
@@ -56,8 +67,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (verbosity >= level) log(line);
     },
   };
+  let line: CheckedLine;
   try {
-    const program = buildProgram(checkCommandLine(argv).argv, ctx, loadCommand, (code) => (exitCode = code));
+    line = checkCommandLine(argv);
+  } catch (err) {
+    const report = describeFailure(err, verbosity);
+    const format = requestedDocument(argv);
+    if (format) io.stdout.write(usageDocument(report.line.replace(/^error: /, ''), report.exitCode, format));
+    io.stderr.write(`${report.line}\n`);
+    if (report.stack) io.stderr.write(`${report.stack}\n`);
+    return report.exitCode;
+  }
+  try {
+    const program = buildProgram(line.argv, ctx, loadCommand, (code) => (exitCode = code));
     const parsed = await program.parseAsync();
     if ((parsed as { version?: boolean }).version) return printVersionLine(io.stdout);
     return exitCode;

@@ -126,6 +126,16 @@ describe('the built binary (no cluster needed)', function () {
     }
   });
 
+  it('with -o json|yaml, a refused line still prints its document (outcome refused, exit code, the error)', async () => {
+    const json = await runPlugin(['inplace', 'web', '-o', 'json', '-n'], { env: { KUBECONFIG: '/nonexistent' } });
+    assert.equal(json.code, 2, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), { outcome: 'refused', exitCode: 2, error: 'flag needs an argument: -n (e.g. -n shop)' });
+    assertOneLineError(json);
+    const yaml = await runPlugin(['status', 'deploy/web', '-oyaml'], { env: { KUBECONFIG: '/nonexistent' } });
+    assert.equal(yaml.code, 2, yaml.stderr);
+    assert.match(yaml.stdout, /^outcome: refused\nexitCode: 2\nerror: "Deployment \\"web\\": Deployments are not supported: .*"\n$/);
+  });
+
   it('kubectl -nshop is -n shop (it used to be read as -n -s -h -o -p: the help, exit 0)', async () => {
     const run = await runPlugin(['status', 'web', '-nshop'], { env: { KUBECONFIG: '/nonexistent' } });
     assert.equal(run.code, 2, run.stderr);

@@ -1,6 +1,6 @@
 // The command-line check, driven by the option table: every flag that takes a value, of every command.
 import assert from 'node:assert/strict';
-import { checkCommandLine, closest, editDistance } from '../../src/cli/argv';
+import { checkCommandLine, closest, editDistance, requestedDocument } from '../../src/cli/argv';
 import { COMMANDS, GLOBAL_FLAGS, type FlagSpec } from '../../src/cli/options';
 import { cloneSetTarget } from '../../src/cli/target';
 
@@ -154,5 +154,15 @@ describe('did you mean', () => {
     assert.equal(closest('--requst-timeout', ['--request-timeout', '--timeout']), '--request-timeout');
     assert.equal(closest('--frobnicate', ['--force', '--reason']), undefined);
     assert.equal(closest('x', ['crr']), undefined);
+  });
+});
+
+describe('a document for a refused line', () => {
+  it('is wanted when -o json|yaml was typed in any form', () => {
+    for (const form of [['-o', 'json'], ['-ojson'], ['-o=json'], ['--output', 'json'], ['--output=json']]) assert.equal(requestedDocument(['inplace', 'web', ...form, '-n']), 'json', form.join(' '));
+    assert.equal(requestedDocument(['status', '-o', 'yaml', '--bogus']), 'yaml');
+    assert.equal(requestedDocument(['status', '-o', 'wide', '-n']), undefined);
+    assert.equal(requestedDocument(['status', '-o']), undefined);
+    assert.equal(requestedDocument(['status', '--', '-o', 'json']), undefined);
   });
 });
