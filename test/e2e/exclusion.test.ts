@@ -177,6 +177,29 @@ describe('one restart at a time (built binary, emulated cluster)', function () {
     assert.equal(after.state, 'complete');
   });
 
+  it('a crr process killed with SIGKILL: in progress while its heartbeat is fresh, interrupted once it is 30 s old', async function () {
+    this.timeout(90_000);
+    const c = (cluster = await startCluster({ speed: 1, namespace: NS, restartSeconds: 3 }));
+    await seedWired(c, 6);
+    const kubeconfig = c.kubeconfigPath;
+    const driver = new PluginProcess(['crr', 'web', '-c', 'sidecar', '--max-unavailable', '1'], { kubeconfig, timeoutMs: 90_000 });
+    await c.waitFor(() => readRecord(cloneSetOf(c))?.heartbeatAt !== undefined && crrsOf(c).length > 0, 20_000, 'the run record and a CRR');
+    driver.child.kill('SIGKILL');
+    await driver.done;
+    const killedAt = Date.now();
+    const id = readRecord(cloneSetOf(c))!.run;
+    const fresh = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout);
+    assert.equal(fresh.state, 'in-progress', 'a fresh heartbeat: maybe still driven elsewhere');
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 36_000 - Date.now())));
+    const stale = await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig });
+    assert.equal(stale.code, 1, stale.stderr);
+    const doc = JSON.parse(stale.stdout);
+    assert.equal(doc.state, 'interrupted', doc.message);
+    assert.equal(doc.resume, `kubectl kruise-restart crr web -n default --resume ${id}`);
+    const resumed = await runPlugin(['crr', 'web', '--resume', id], { kubeconfig, timeoutMs: 60_000 });
+    assert.equal(resumed.code, 0, resumed.stderr);
+  });
+
   it('a running crr run is not interrupted elsewhere, and a second --resume of it is refused while it is driven', async () => {
     const c = (cluster = await startCluster({ speed: 2, namespace: NS, restartSeconds: 4 }));
     await seedWired(c, 4);
