@@ -135,6 +135,12 @@ function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision
       'run again with --setup: it first writes the trigger annotation on its own (pods updated in place without a restart, each briefly NotReady), then restarts',
     );
   }
+  if (annotationsWouldArriveWhole(cloneSet.spec.template)) {
+    // Said in the plan too, so --dry-run shows the extra write that the patch below does not.
+    plan.warnings.push(
+      `the template has no annotations yet: --setup first writes ${selection.value.annotations.join(', ')} on its own (every pod updated in place without a restart, each briefly NotReady), waits for Kruise to roll it out, then restarts`,
+    );
+  }
   return { kind: 'restart', selection: selection.value, plan };
 }
 

@@ -22,11 +22,7 @@ export interface PrimeOptions {
 
 export async function primeTemplateAnnotations(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, keys: string[], opts: PrimeOptions): Promise<CloneSet> {
   const where = `${client.namespace}/${opts.name}`;
-  note(
-    ctx,
-    `the template of CloneSet ${where} has no annotations yet, so Kruise would copy a first trigger to the pods as plain metadata and restart nothing; ` +
-      `first writing ${keys.join(', ')} with an empty value on its own (an in-place metadata update of every pod, no container restart, each pod briefly NotReady)`,
-  );
+  note(ctx, `writing ${keys.join(', ')} with an empty value into the template of CloneSet ${where} first: Kruise copies a template's first annotations to the pods as plain metadata`);
   if (!opts.yes) {
     if (!ctx.stdout.isTTY || !process.stdin.isTTY) {
       throw new RefusedError('--setup first writes the trigger annotation into the template and needs confirmation', 'run again with --yes');

@@ -81,7 +81,8 @@ describe('Kruise v1.9 behaviours the plugin must meet (built binary, emulated cl
 
       const run = await runPlugin(['inplace', 'web', '--setup', '--yes'], { kubeconfig, timeoutMs: 60_000 });
       assert.equal(run.code, 0, run.stderr + run.stdout);
-      assert.match(run.stderr, /has no annotations yet/);
+      assert.match(run.stderr, /warning: the template has no annotations yet: --setup first writes team\.example\.com\/restart-token on its own/);
+      assert.match(run.stderr, /Kruise rolled the annotation out to every pod; restarting/);
       const kills = inPlaceKills(cluster, 'app');
       assert.equal(kills.size, 4, `restarted: ${JSON.stringify([...kills])}`);
       assert.ok([...kills.values()].every((n) => n === 1), 'each container restarted exactly once');
