@@ -515,6 +515,15 @@ describe('progress: CRR runs', () => {
     assert.equal(p.pods[0].state, 'restarted');
   });
 
+  it('a container missing on the node: the request stays Recreating until its deadline, and says so', () => {
+    const stuck = crr({ pod: 'web-a', phase: 'Recreating', states: [{ phase: 'Pending', message: 'not found container on Node' }] });
+    stuck.spec.activeDeadlineSeconds = 300;
+    const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(['web-a']), crrs: [stuck], now: ms(30) });
+    assert.equal(p.pods[0].state, 'restarting');
+    assert.match(p.pods[0].reason ?? '', /finds no container app on node node-1 \(not found container on Node\): the request stays Recreating until its deadline \(activeDeadlineSeconds 300\)/);
+    assert.match(diagnosis(p, 'container-missing').message, /until its activeDeadlineSeconds/);
+  });
+
   it('a missing container state is a failure', () => {
     const crrs = [crr({ pod: 'web-a', completed: 12, states: [] })];
     const p = buildProgress({ cloneSet: cs(), pods: pods(), record: crrRecord(['web-a']), crrs, now: ms(30) });
