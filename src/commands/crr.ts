@@ -365,7 +365,7 @@ function printDryRun(ctx: CommandContext, doc: ReturnType<typeof dryRunDocument>
     return;
   }
   const batches = doc.batches === 1 ? '1 batch' : `about ${doc.batches} batches`;
-  ctx.stdout.write(`restart of containers ${doc.containers.join(', ')} in ${doc.pods.length} pods of CloneSet ${doc.cloneSet} with ContainerRecreateRequests, ${doc.maxUnavailable} at a time (${batches})\n`);
+  ctx.stdout.write(`restart of ${plural(doc.containers.length, 'container')} ${doc.containers.join(', ')} in ${plural(doc.pods.length, 'pod')} of CloneSet ${doc.cloneSet} with ContainerRecreateRequests, ${doc.maxUnavailable} at a time (${batches})\n`);
   ctx.stdout.write(`pods: ${doc.pods.join(', ') || '(none)'}\n`);
   for (const s of doc.skipped) ctx.stdout.write(`skipped: ${s.pod}: ${s.reason}\n`);
   ctx.stdout.write(`request (one per pod):\n${JSON.stringify(doc.request, null, 2)}\n`);

@@ -352,7 +352,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
         client,
         patched,
         failed ? 'RestartFailed' : 'RestartCompleted',
-        `In-place restart ${failed ? 'failed' : 'completed'} (run ${value}): ${done}${failed ? `, ${s.failed} failed` : ''}`,
+        `In-place restart ${failed ? 'failed' : 'completed'} (run ${value}): ${done}${failed ? `, ${s.failed} failed` : ''}${opts.reason ? `; reason: ${opts.reason}` : ''}`,
         failed ? 'Warning' : 'Normal',
       );
     }

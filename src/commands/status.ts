@@ -54,7 +54,8 @@ async function status(
 
   if (args.watch) {
     const result = await followRestart(ctx, client, { cloneSet, pods, podsVersion: resourceVersion, record, output, timeoutMs: wait });
-    report.doc = { ...result.progress };
+    // Nothing to follow reads as nothing, never as a finished restart.
+    report.doc = { ...result.progress, ...(result.progress.state === 'none' ? { outcome: 'none' } : {}) };
     return outcomeExitCode(ctx, result, `${PROGRAM} status ${name} -n ${client.namespace} -w`);
   }
 

@@ -48,7 +48,7 @@ export function rolloutInProgress(cloneSet: CloneSet, pods: Pod[] = []): string 
       p.status?.conditions?.some((c) => c.type === KRUISE.inPlaceUpdateReady && c.status === 'False') ||
       p.metadata.labels?.[KRUISE.lifecycleStateLabel] === 'Updating',
   );
-  if (updating.length > 0) return `${updating.length} pods are still being updated in place`;
+  if (updating.length > 0) return `${updating.length === 1 ? '1 pod is' : `${updating.length} pods are`} still being updated in place`;
   return undefined;
 }
 

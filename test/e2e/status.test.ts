@@ -46,6 +46,9 @@ describe('status end to end (built binary, emulated cluster)', function () {
     assert.equal(doc.eta, null);
     const watched = await runPlugin(['status', 'web', '-w', '--timeout', '5s'], { kubeconfig });
     assert.equal(watched.code, 0, watched.stderr);
+    const watchedDoc = JSON.parse((await runPlugin(['status', 'web', '-w', '--timeout', '5s', '-o', 'json'], { kubeconfig })).stdout);
+    assert.equal(watchedDoc.outcome, 'none');
+    assert.equal(watchedDoc.complete, false);
     assert.deepEqual(cluster.writes(), []);
   });
 
