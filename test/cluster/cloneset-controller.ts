@@ -88,9 +88,11 @@ export class CloneSetController {
     const active = pods.filter(isActive);
     const updateRevision = this.revisionName(cs);
     const currentRevision = cs.status?.currentRevision ?? updateRevision;
-    const changed = this.scale(cs, active, updateRevision, currentRevision) || this.update(cs, active, updateRevision);
-    const fresh = changed ? this.ownedPods(cs).filter(isActive) : active;
-    this.writeStatus(cs, fresh, updateRevision, currentRevision);
+    // Kruise computes the status from the pods it listed before scaling and updating (cloneset_controller.go
+    // doReconcile: UpdateCloneSetStatus(instance, &newStatus, filteredPods)): this pass's own pod writes show up in the
+    // status of the next pass, which their events bring.
+    if (!this.scale(cs, active, updateRevision, currentRevision)) this.update(cs, active, updateRevision);
+    this.writeStatus(cs, active, updateRevision, currentRevision);
   }
 
   private budget(cs: CloneSet) {

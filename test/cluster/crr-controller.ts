@@ -7,7 +7,7 @@ import type { Kubelet } from './kubelet';
 import { CRRS } from './resources';
 import type { KObj } from './store';
 import { getCondition, type Sim, withCondition } from './sim';
-import { KRUISE, type ContainerRecreateRequest, type CrrContainerPhase, type Pod } from '../../src/kruise/types';
+import { KRUISE, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
 import { WorkQueue } from './workqueue';
 
 const UNREADY = 'crr.apps.kruise.io/unready-acquired';
@@ -74,20 +74,32 @@ export class CrrController {
     this.sim.store.replace(CRRS, next as unknown as KObj);
   }
 
+  /**
+   * The manager's CRR controller and kruise-daemon's, as real Kruise runs them: each pass makes at most one write and
+   * the write's own event brings the next pass, so a watcher sees the same writes in the same order as on a real
+   * cluster (phase, finalizer, unready hold, container states, status snapshot, success, completion, release, label).
+   */
   private reconcile(ns: string, name: string): void {
     const k = `${ns}/${name}`;
     const crr = this.sim.store.raw(CRRS, ns, name) as unknown as ContainerRecreateRequest | undefined;
     if (!crr) return;
     const now = this.sim.clock.now();
     const status = crr.status ?? { phase: '' as const };
-    if (crr.metadata.deletionTimestamp) {
+    // Manager, finished or deleted (crr_controller.go): release the pod, drop the finalizer, then the active label.
+    if (crr.metadata.deletionTimestamp || status.completionTime) {
       this.releasePod(crr);
-      return this.write(crr, { ...crr, metadata: { ...crr.metadata, finalizers: crr.metadata.finalizers?.filter((f) => f !== UNREADY) } });
+      if (crr.metadata.finalizers?.includes(UNREADY)) {
+        const finalizers = crr.metadata.finalizers.filter((f) => f !== UNREADY);
+        const metadata = { ...crr.metadata, finalizers };
+        if (!finalizers.length) delete (metadata as { finalizers?: string[] }).finalizers;
+        return this.write(crr, { ...crr, metadata });
+      }
+      if (crr.metadata.deletionTimestamp) return;
+      return this.afterCompletion(crr, k, now);
     }
-    if (status.phase === 'Completed') return this.afterCompletion(crr, k, now);
 
-    const complete = (message: string, states = status.containerRecreateStates) =>
-      this.write(crr, { ...crr, status: { ...status, phase: 'Completed', completionTime: this.sim.clock.iso(now), message, ...(states ? { containerRecreateStates: states } : {}) } });
+    const complete = (message: string) =>
+      this.write(crr, { ...crr, status: { ...status, phase: 'Completed', completionTime: this.sim.clock.iso(now), ...(message ? { message } : {}) } });
 
     const pod = this.sim.store.raw('pods', ns, crr.spec.podName) as Pod | undefined;
     if (!pod || pod.metadata.deletionTimestamp || pod.metadata.uid !== crr.metadata.labels?.[KRUISE.crrPodUidLabel]) return complete('pod has gone');
@@ -118,88 +130,101 @@ export class CrrController {
       if (status.phase !== 'Pending') this.write(crr, { ...crr, status: { ...status, phase: 'Pending' } });
       return this.requeue(k, nextCheck);
     }
-    if (status.phase !== 'Recreating') {
-      const states: States = crr.spec.containers.map((c) => ({ name: c.name, phase: 'Pending' as CrrContainerPhase }));
-      return this.write(crr, { ...crr, status: { ...status, phase: 'Recreating', containerRecreateStates: states } });
+    // The daemon's first write is the phase alone (updateCRRPhase); container states come later.
+    if (status.phase !== 'Recreating') return this.write(crr, { ...crr, status: { ...status, phase: 'Recreating' } });
+
+    const rp = this.kubelet.runtime(pod.metadata.uid ?? '');
+    const strategy = crr.spec.strategy ?? {};
+
+    // Manager: the snapshot of the target containers running since the request was made (containerStatusSnapshot,
+    // served in v1alpha1 as this annotation); kept as it was while no such container runs.
+    const synced = crr.spec.containers
+      .map((x) => pod.status?.containerStatuses?.find((s) => s.name === x.name))
+      .filter((s): s is NonNullable<typeof s> => !!s?.state?.running && Date.parse(String((s.state.running as { startedAt?: string }).startedAt ?? '')) >= Math.floor(created / 1000) * 1000)
+      .map((s) => ({ name: s.name, ready: !!s.ready, restartCount: s.restartCount ?? 0, containerID: s.containerID }));
+    if (synced.length && JSON.stringify(synced) !== crr.metadata.annotations?.[SYNC_STATUSES]) {
+      return this.write(crr, { ...crr, metadata: { ...crr.metadata, annotations: { ...crr.metadata.annotations, [SYNC_STATUSES]: JSON.stringify(synced) } } });
     }
 
-    // Manager: hold the pod NotReady before the daemon may kill (unreadyGracePeriodSeconds).
-    const strategy = crr.spec.strategy ?? {};
+    // Manager: hold the pod NotReady before the daemon may kill (unreadyGracePeriodSeconds): finalizer, pod, mark.
     if (strategy.unreadyGracePeriodSeconds !== undefined) {
       const acquired = crr.metadata.annotations?.[UNREADY];
       if (!acquired) {
+        const gated = pod.spec.readinessGates?.some((g) => g.conditionType === KRUISE.kruisePodReady);
+        if (gated && !crr.metadata.finalizers?.includes(UNREADY)) return this.write(crr, { ...crr, metadata: { ...crr.metadata, finalizers: [...(crr.metadata.finalizers ?? []), UNREADY] } });
         this.holdPod(pod, crr);
-        return this.write(crr, {
-          ...crr,
-          metadata: { ...crr.metadata, finalizers: [...new Set([...(crr.metadata.finalizers ?? []), UNREADY])], annotations: { ...crr.metadata.annotations, [UNREADY]: this.sim.clock.iso(now) } },
-        });
+        return this.write(crr, { ...crr, metadata: { ...crr.metadata, annotations: { ...crr.metadata.annotations, [UNREADY]: this.sim.clock.iso(now) } } });
       }
       const wait = Date.parse(acquired) + strategy.unreadyGracePeriodSeconds * 1000 - now;
       if (wait > 0) return this.requeue(k, Math.min(nextCheck, wait));
     }
 
-    const rp = this.kubelet.runtime(pod.metadata.uid ?? '');
-    const states: States = (status.containerRecreateStates ?? []).map((s) => ({ ...s }));
+    // kruise-daemon (crr_daemon_util.go getCurrentCRRContainersRecreateStates): what the runtime shows now.
+    let snapshot: { name: string; ready: boolean; containerID?: string }[] = [];
+    try {
+      snapshot = JSON.parse(crr.metadata.annotations?.[SYNC_STATUSES] ?? '[]') as typeof snapshot;
+    } catch {
+      snapshot = [];
+    }
     const minStartedMs = (strategy.minStartedSeconds ?? 0) * 1000;
-    let killed = false;
+    const previous = status.containerRecreateStates ?? [];
+    const states: States = crr.spec.containers.map((c) => {
+      const prev = previous.find((s) => s.name === c.name);
+      if (prev && (prev.phase === 'Failed' || prev.phase === 'Succeeded')) return { ...prev };
+      const killed = prev?.isKilled ? { isKilled: true } : {};
+      const rc = this.sim.knobs.missingOnNode.has(`${pod.metadata.name}/${c.name}`) ? undefined : rp?.containers.get(c.name);
+      if (!rc) return { name: c.name, phase: 'Pending', ...killed, message: 'not found container on Node' };
+      if (!rc.running) return { name: c.name, phase: 'Recreating', ...killed };
+      if (strategy.forceRecreate && !prev?.isKilled) return { name: c.name, phase: 'Pending' };
+      const ctx = c.statusContext;
+      if (ctx && (rc.id !== ctx.containerID || rc.restartCount > ctx.restartCount)) {
+        const seen = snapshot.find((s) => s.name === c.name);
+        const age = now - rc.startedAt;
+        if (age <= minStartedMs) nextCheck = Math.min(nextCheck, minStartedMs - age + 1);
+        return { name: c.name, phase: seen && seen.containerID === rc.id && seen.ready && age > minStartedMs ? 'Succeeded' : 'Recreating', ...killed };
+      }
+      return { name: c.name, phase: 'Pending', ...killed };
+    });
+    if (JSON.stringify(states) !== JSON.stringify(previous)) return this.write(crr, { ...crr, status: { ...status, containerRecreateStates: states } });
+
+    // kruise-daemon (crr_daemon_controller.go manage): kill the next pending container, one per pass.
+    let completed = 0;
     for (let i = 0; i < states.length; i++) {
       const s = states[i];
-      const ctx = crr.spec.containers.find((c) => c.name === s.name)?.statusContext;
-      const rc = this.sim.knobs.missingOnNode.has(`${pod.metadata.name}/${s.name}`) ? undefined : rp?.containers.get(s.name);
-      // A different container instance, or a higher restartCount, than the webhook's snapshot.
-      const restartedSinceCtx = !!rc && !!ctx && (rc.id !== ctx.containerID || rc.restartCount > ctx.restartCount);
-      if (s.phase === 'Succeeded' || s.phase === 'Failed') continue;
-      if (s.phase === 'Pending') {
-        if (strategy.orderedRecreate && states.slice(0, i).some((p) => p.phase !== 'Succeeded' && !(p.phase === 'Failed' && strategy.failurePolicy === 'Ignore'))) break;
-        if (!rc) {
-          // crr_daemon_util.go: the state stays Pending with this message and the request stays Recreating; only
-          // activeDeadlineSeconds (checked above) ends it.
-          states[i] = { ...s, phase: 'Pending', message: 'not found container on Node' };
-          continue;
-        }
-        if (!strategy.forceRecreate && restartedSinceCtx) {
-          states[i] = { ...s, phase: 'Recreating', isKilled: false };
-        } else {
-          if (killed) continue;
-          const res = this.kubelet.kill(pod, s.name, 'crr');
-          if (res.error) {
-            states[i] = { ...s, phase: 'Failed', message: res.error };
-            if ((strategy.failurePolicy ?? 'Fail') === 'Fail') return complete('', states);
-            continue;
-          }
-          states[i] = { ...s, phase: 'Recreating', isKilled: true };
-          killed = true;
-          continue;
-        }
+      if (s.phase === 'Succeeded') {
+        completed++;
+        continue;
       }
-      const r = states[i];
-      if (r.phase === 'Recreating' && rc && restartedSinceCtx && rc.running && rc.ready) {
-        const age = now - rc.startedAt;
-        if (age > minStartedMs) states[i] = { ...r, phase: 'Succeeded' };
-        else nextCheck = Math.min(nextCheck, minStartedMs - age + 1);
+      if (s.phase === 'Failed') {
+        completed++;
+        if (strategy.failurePolicy === 'Ignore') continue;
+        return complete('');
       }
+      if (s.phase === 'Recreating') {
+        states[i] = { ...s, isKilled: true };
+        if (strategy.orderedRecreate) break;
+        continue;
+      }
+      if (!rp?.containers.get(s.name) || this.sim.knobs.missingOnNode.has(`${pod.metadata.name}/${s.name}`)) break;
+      const res = this.kubelet.kill(pod, s.name, 'crr');
+      if (res.error) {
+        states[i] = { ...s, phase: 'Failed', message: res.error };
+        if (strategy.failurePolicy === 'Ignore') continue;
+        return this.write(crr, { ...crr, status: { ...status, containerRecreateStates: states } });
+      }
+      states[i] = { name: s.name, phase: 'Recreating', isKilled: true };
+      break;
     }
-    const done = states.every((s) => s.phase === 'Succeeded' || (s.phase === 'Failed' && strategy.failurePolicy === 'Ignore'));
-    if (done) return complete('', states);
-    const synced = [...(rp?.containers.values() ?? [])]
-      .filter((c) => c.running && c.startedAt >= created - 1000 && crr.spec.containers.some((x) => x.name === c.name))
-      .map((c) => ({ name: c.name, ready: c.ready, restartCount: c.restartCount, containerID: c.id }));
-    const annotations = synced.length ? { ...crr.metadata.annotations, [SYNC_STATUSES]: JSON.stringify(synced) } : crr.metadata.annotations;
-    this.write(crr, { ...crr, metadata: { ...crr.metadata, annotations }, status: { ...status, containerRecreateStates: states } });
+    if (JSON.stringify(states) !== JSON.stringify(previous)) return this.write(crr, { ...crr, status: { ...status, containerRecreateStates: states } });
+    if (completed === states.length) return complete('');
     this.requeue(k, Math.min(nextCheck, 1000));
   }
 
   private afterCompletion(crr: ContainerRecreateRequest, k: string, now: number): void {
-    this.releasePod(crr);
-    const labels = { ...crr.metadata.labels };
-    const hadActive = KRUISE.crrActiveLabel in labels;
-    delete labels[KRUISE.crrActiveLabel];
-    const finalizers = crr.metadata.finalizers?.filter((f) => f !== UNREADY);
-    if (hadActive || (crr.metadata.finalizers?.length ?? 0) !== (finalizers?.length ?? 0)) {
-      const next = { ...crr, metadata: { ...crr.metadata, labels, ...(finalizers ? { finalizers } : {}) } };
-      if (finalizers && !finalizers.length) delete next.metadata.finalizers;
-      this.write(crr, next);
-      return;
+    if (KRUISE.crrActiveLabel in (crr.metadata.labels ?? {})) {
+      const labels = { ...crr.metadata.labels };
+      delete labels[KRUISE.crrActiveLabel];
+      return this.write(crr, { ...crr, metadata: { ...crr.metadata, labels } });
     }
     const ttl = crr.spec.ttlSecondsAfterFinished;
     if (ttl === undefined) return;

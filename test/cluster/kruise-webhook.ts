@@ -85,6 +85,8 @@ export class KruiseAdmission implements Admission {
         },
       },
       spec: { ...spec, containers: containers as ContainerRecreateRequest['spec']['containers'], strategy },
+      // Served through Kruise's Go types (phase has no omitempty), a new request reads back with an empty phase.
+      status: { phase: '' },
     } as unknown as KObj;
   }
 

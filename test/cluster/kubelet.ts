@@ -22,6 +22,8 @@ export interface RuntimeContainer {
   env: Record<string, string>;
   plainHash: number;
   lastTerminatedAt?: number;
+  /** The termination before lastTerminatedAt: what lastState shows while the container is down again. */
+  previousTerminatedAt?: number;
   timer?: SimTimer;
 }
 
@@ -86,6 +88,7 @@ export class Kubelet {
     c.timer?.cancel();
     c.running = false;
     c.ready = false;
+    c.previousTerminatedAt = c.lastTerminatedAt;
     c.lastTerminatedAt = this.sim.clock.now();
     this.sim.restartLog.push({ at: c.lastTerminatedAt, namespace: rp.namespace, pod: rp.name, uid: rp.uid, container, cause });
     c.timer = this.sim.clock.after(this.sim.restartSeconds * 1000, () => {
@@ -175,23 +178,24 @@ export class Kubelet {
       if (c && c.running && spec.image !== undefined && spec.image !== c.image) this.kill(pod, spec.name, 'inplace');
     }
     const node = this.sim.nodes.get(pod.spec.nodeName);
-    const daemon = node?.daemon !== false && isKruiseOwned(pod);
-    let annotations = pod.metadata.annotations;
-    if (daemon) {
-      annotations = this.containerMeta(pod, rp);
-      if (this.sim.gates.envFromMetadata && getCondition(pod, KRUISE.inPlaceUpdateReady)?.status === 'False') this.envKills(pod, rp);
-    }
+    const daemon = node?.daemon !== false && isKruiseOwned(pod) && !this.sim.knobs.frozenDaemon.has(pod.metadata.name ?? '');
+    if (daemon && this.sim.gates.envFromMetadata && getCondition(pod, KRUISE.inPlaceUpdateReady)?.status === 'False') this.envKills(pod, rp);
+    // The kubelet and kruise-daemon are two processes: the status and the runtime meta are two writes, the kubelet's
+    // first (the daemon reacts to the new container ID it reports), as a watcher of a real node sees them.
+    let current = pod;
     const status = this.podStatus(pod, rp);
-    if (annotations !== pod.metadata.annotations || !sameStatus(status, pod.status)) {
-      const next: KObj = { ...(pod as unknown as KObj), metadata: { ...pod.metadata, annotations }, status };
-      this.sim.store.replace('pods', next);
+    if (!sameStatus(status, pod.status)) current = this.sim.store.replace('pods', { ...(pod as unknown as KObj), status }) as unknown as Pod;
+    if (daemon) {
+      const annotations = this.containerMeta(current, rp);
+      if (annotations !== current.metadata.annotations) this.sim.store.replace('pods', { ...(current as unknown as KObj), metadata: { ...current.metadata, annotations } });
     }
   }
 
   /** kruise-daemon: record what actually runs (container IDs and env hashes) for the controller's completion check. */
   private containerMeta(pod: Pod, rp: RuntimePod): Record<string, string> | undefined {
+    // An exited container keeps its entry until its successor runs: the daemon matches the runtime's latest container
+    // for each name by ID (container_meta_controller.go manageContainerMetaSet), so a kill alone changes nothing.
     const containers = [...rp.containers.values()]
-      .filter((c) => c.running)
       .map((c) => {
         // The env hash comes from running `env` in the container; when that fails it stays 0, which Go leaves out.
         const hash = this.envUnreadable(rp.name, c.name) ? 0 : envHash(c.env);
@@ -222,7 +226,7 @@ export class Kubelet {
         const live = this.sim.store.raw('pods', rp.namespace, rp.name) as Pod | undefined;
         if (!live || live.metadata.uid !== rp.uid || !this.sim.gates.envFromMetadata) return;
         if (getCondition(live, KRUISE.inPlaceUpdateReady)?.status !== 'False') return;
-        if (this.sim.nodes.get(live.spec.nodeName ?? '')?.daemon === false) return;
+        if (this.sim.nodes.get(live.spec.nodeName ?? '')?.daemon === false || this.sim.knobs.frozenDaemon.has(rp.name)) return;
         if (this.envMismatch(live, rp, spec.name)) this.kill(live, spec.name, 'inplace');
       });
     }
@@ -242,11 +246,17 @@ export class Kubelet {
     const now = this.sim.clock.iso();
     const statuses: ContainerStatus[] = pod.spec.containers.map((spec) => {
       const c = rp.containers.get(spec.name)!;
-      const lastState = c.lastTerminatedAt ? { terminated: { exitCode: 137, reason: 'Error', finishedAt: this.sim.clock.iso(c.lastTerminatedAt), containerID: c.id } } : {};
       return {
         name: c.name,
         state: c.running ? { running: { startedAt: this.sim.clock.iso(c.startedAt) } } : { terminated: { exitCode: 137, reason: 'Error', finishedAt: this.sim.clock.iso(c.lastTerminatedAt) } },
-        lastState: c.running ? (c.restartCount > 0 ? { terminated: { exitCode: 137, reason: 'Error', finishedAt: this.sim.clock.iso(c.lastTerminatedAt) } } : {}) : lastState.terminated ? {} : {},
+        // While a restarted container is down again, the kubelet still shows the termination before this one.
+        lastState: c.running
+          ? c.restartCount > 0
+            ? { terminated: { exitCode: 137, reason: 'Error', finishedAt: this.sim.clock.iso(c.lastTerminatedAt) } }
+            : {}
+          : c.restartCount > 0 && c.previousTerminatedAt !== undefined
+            ? { terminated: { exitCode: 137, reason: 'Error', finishedAt: this.sim.clock.iso(c.previousTerminatedAt) } }
+            : {},
         ready: c.running && c.ready,
         restartCount: c.restartCount,
         image: c.image,
