@@ -79,11 +79,23 @@ describe('real cluster: kube-apiserver v1.32.10 + Kruise v1.9.0 (smoke)', functi
       copyFileSync(join(BIN_DIR, 'krew'), join(plugins, 'kubectl-krew'));
       execFileSync('chmod', ['+x', join(plugins, 'kubectl-krew')]);
       const krewRoot = join(work, 'krew');
-      const env = { ...process.env, KREW_ROOT: krewRoot, PATH: `${join(krewRoot, 'bin')}:${plugins}:${process.env.PATH}` };
+      const env = { ...process.env, KREW_ROOT: krewRoot, KREW_NO_UPGRADE_CHECK: '1', PATH: `${join(krewRoot, 'bin')}:${plugins}:${process.env.PATH}` };
       const run = (...args: string[]) => execFileSync('kubectl', args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      // krew list/uninstall refuse to work without a git-cloned index; `krew update` would clone krew-index from
+      // GitHub, so the index is a local git repository holding our manifest, added the way users add custom indexes.
+      const index = join(work, 'index');
+      mkdirSync(join(index, 'plugins'), { recursive: true });
+      copyFileSync(join(out, 'kruise-restart.yaml'), join(index, 'plugins', 'kruise-restart.yaml'));
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd: index, stdio: 'ignore' });
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-q', '-m', 'index');
+      run('krew', 'index', 'add', 'default', index);
 
       run('krew', 'install', `--manifest=${join(out, 'kruise-restart.yaml')}`, `--archive=${join(out, archive)}`);
-      assert.match(run('krew', 'list'), /^kruise-restart\b/m);
+      // Installed from a manifest, not from an index: krew lists it as detached.
+      assert.match(run('krew', 'list'), /^detached\/kruise-restart$/m);
+      assert.ok(existsSync(join(krewRoot, 'receipts', 'kruise-restart.yaml')), 'krew keeps a receipt');
       const version = run('kruise-restart', 'version');
       const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
       assert.match(version, new RegExp(`^kubectl-kruise_restart v${pkg.version.replaceAll('.', '\\.')} `));

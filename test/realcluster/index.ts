@@ -52,6 +52,8 @@ export interface RealCluster {
   kubeconfigPath: string;
   /** The temp folder holding certificates, kubeconfigs, etcd data and every process's log. */
   dir: string;
+  /** kube-apiserver's audit log (JSON lines, stage ResponseComplete): every write request at Metadata level, nothing else. */
+  auditLogPath: string;
   writeKubeconfig(opts?: { token?: string; namespace?: string; path?: string; user?: string }): string;
   /** Binds a ClusterRole with `rules` to the next unused pre-made user and returns its token. */
   addUser(name: string, rules: RbacRule[]): Promise<string>;
@@ -284,6 +286,21 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     return fail(`etcd did not start: ${(e as Error).message}`, 'etcd');
   }
 
+  // Tests ask which writes the plugin made: the audit log answers for the real server as the request log does for the
+  // emulator. Metadata level carries user, verb, object and response code; reads are left out to keep it small.
+  const auditLogPath = join(dir, 'audit.jsonl');
+  writeFileSync(
+    join(dir, 'audit-policy.yaml'),
+    yaml.dump({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [
+        { level: 'Metadata', verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] },
+        { level: 'None' },
+      ],
+    }),
+  );
   startProcess('kube-apiserver', [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     '--bind-address=127.0.0.1',
@@ -300,6 +317,8 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     // No controller-manager runs, so no token controller and no `default` ServiceAccount in new namespaces: the
     // ServiceAccount admission plugin would reject every pod Kruise creates. Nothing here runs pods that call the API.
     '--disable-admission-plugins=ServiceAccount',
+    `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+    `--audit-log-path=${auditLogPath}`,
     '--profiling=false',
     '--v=1',
   ]);
@@ -473,6 +492,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     caPem,
     kubeconfigPath,
     dir,
+    auditLogPath,
     writeKubeconfig,
     api,
     async addUser(name, rules) {
@@ -512,7 +532,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
       const obj = seedObject(s, ns);
       const r = await api('POST', pathOf('clonesets', ns), obj);
       if (r.status !== 201) throw new Error(`creating CloneSet ${ns}/${s.name}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-      return waitFor(
+      const settled = await waitFor(
         async () => {
           const cs = await get<CloneSet>('clonesets', ns, s.name);
           const st = cs?.status;
@@ -525,6 +545,10 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
         Math.max(60_000, s.replicas * 2_000),
         `CloneSet ${ns}/${s.name} to have ${s.replicas} Running and Ready pods`,
       );
+      // As the emulator's seed: the unavailability history starts at the settled CloneSet, not at its creation.
+      await waitFor(async () => tracker.history(ns, s.name).at(-1) === 0, 10_000, `the pod watch to see ${ns}/${s.name} settled`);
+      tracker.reset(ns, s.name);
+      return settled;
     },
     get,
     list,
@@ -575,7 +599,7 @@ export function seedObject(s: SeedCloneSet, ns: string): CloneSet {
   const names = s.containers ?? ['app'];
   const wired = s.triggerAnnotation ? new Set(s.wiredContainers ?? names) : new Set<string>();
   const template = (s.template as CloneSet['spec']['template'] | undefined) ?? {
-    metadata: { labels: { app: s.name } },
+    metadata: { labels: { app: s.name }, ...(s.triggerAnnotation && s.triggerAnnotationInTemplate !== false ? { annotations: { [s.triggerAnnotation]: '' } } : {}) },
     spec: {
       containers: names.map((n) => ({
         name: n,
@@ -686,6 +710,11 @@ class UnavailableTracker {
     let h = this.values.get(key);
     if (!h) this.values.set(key, (h = []));
     if (h[h.length - 1] !== value) h.push(value);
+  }
+
+  reset(ns: string, name: string): void {
+    const h = this.values.get(`${ns}/${name}`);
+    if (h?.length) h.splice(0, h.length - 1);
   }
 
   history(ns: string, name: string): number[] {
