@@ -34,6 +34,23 @@ const stubOptional = {
 };
 
 /**
+ * src/kube/config.ts imports KubeConfig from @kubernetes/client-node's public entry, a barrel that only re-exports
+ * its modules. The package declares no `sideEffects`, so esbuild would keep every re-exported module (the generated
+ * API classes: +130 kB in the runtime, more to compile at each start). Only the barrel is marked free of side
+ * effects: the modules it re-exports keep their own, and what we import pulls in exactly what it needs.
+ */
+const clientNodeBarrel = {
+  name: 'client-node-barrel',
+  setup(build) {
+    build.onResolve({ filter: /^@kubernetes\/client-node$/ }, async (args) => {
+      if (args.pluginData === 'client-node-barrel') return undefined;
+      const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'client-node-barrel' });
+      return resolved.errors.length ? undefined : { ...resolved, sideEffects: false };
+    });
+  },
+};
+
+/**
  * In the main bundle, `import('../runtime')` becomes a lazy load of the second bundle (a sibling file, or an asset of
  * the single executable): argument parsing, --help and --version never compile the Kubernetes client.
  */
@@ -110,7 +127,7 @@ async function esbuildOne(entry, outfile, plugins) {
     // tr46 (under node-fetch) requires Node's deprecated built-in punycode, which warns at run time; the npm package
     // of the same name is the maintained copy of it.
     alias: { punycode: 'punycode/' },
-    plugins: [stubOptional, ...plugins],
+    plugins: [stubOptional, clientNodeBarrel, ...plugins],
     logLevel: 'warning',
   });
   chmodSync(outfile, 0o644);

@@ -3,7 +3,7 @@
 // a restart of the wrong target. Here every flag that takes a value gets one, every value is checked as far as it
 // can be without the cluster, and every mistake is one line in the plugin's voice. yargs then receives a canonical
 // line (`--namespace=shop`), so its own guessing never matters.
-import { UsageError } from './errors';
+import { UsageError } from '../errors';
 import { COMMANDS, findFlag, flagsOf, GLOBAL_FLAGS, ROOT_FLAGS, type FlagSpec } from './options';
 import { cloneSetTarget } from './target';
 

@@ -2,8 +2,9 @@
 // and reads one candidate per line ("value<TAB>description"), then a last line `:<directive>`. The same engine serves
 // the bash/zsh/fish scripts of `completion`. Deciding what to complete is pure and needs no cluster; only CloneSet,
 // container, run, pod and namespace names come from the lazily loaded runtime (`completionCandidates`).
+import type { CompletionLookup, LookupKind } from '../commands/context';
 import type { ConnectionFlags } from '../kube/config';
-import { COMMANDS, findFlag, flagsOf, type FlagSpec, type LookupKind } from './options';
+import { COMMANDS, findFlag, flagsOf, type FlagSpec } from './options';
 import { cloneSetTarget } from './target';
 
 /** Cobra's ShellCompDirective bits. */
@@ -12,13 +13,7 @@ export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4, keep
 export type { LookupKind };
 export { COMMANDS };
 
-export interface CompletionLookup {
-  kind: LookupKind;
-  /** The CloneSet named on the line, for containers, runs and pods. */
-  cloneSet?: string;
-  /** --kubeconfig, --context, -n ... as typed on the line: completion must look where the command would. */
-  connection: ConnectionFlags;
-}
+export type { CompletionLookup };
 
 export interface CompletionPlan {
   /** "value" or "value\tdescription", not yet filtered by the typed prefix. */

@@ -1,8 +1,11 @@
 import { checkCommandLine, requestedDocument, type CheckedLine } from './argv';
 import { complete } from './complete';
-import type { CommandContext } from './context';
-import { EXIT, describeFailure, printable, redact, UsageError } from './errors';
-import { buildProgram, printVersionLine, type CommandRunner } from './program';
+import type { CommandContext, CommandRunner } from '../commands/context';
+import { EXIT, UsageError } from '../errors';
+import { printable } from '../kruise/record';
+import { describeFailure, redact } from '../ui/failure';
+import { printFailure } from './errors';
+import { buildProgram, printVersionLine } from './program';
 
 export interface Io {
   stdout: CommandContext['stdout'];
@@ -74,9 +77,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const report = describeFailure(err, verbosity);
     const format = requestedDocument(argv);
     if (format) io.stdout.write(usageDocument(report.line.replace(/^error: /, ''), report.exitCode, format));
-    io.stderr.write(`${report.line}\n`);
-    if (report.stack) io.stderr.write(`${report.stack}\n`);
-    return report.exitCode;
+    return printFailure(report, io.stderr);
   }
   try {
     const program = buildProgram(line.argv, ctx, loadCommand, (code) => (exitCode = code));
@@ -85,8 +86,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return exitCode;
   } catch (err) {
     const report = describeFailure(err, verbosity);
-    io.stderr.write(`${report.line}\n`);
-    if (report.stack) io.stderr.write(`${report.stack}\n`);
-    return report.exitCode;
+    return printFailure(report, io.stderr);
   }
 }

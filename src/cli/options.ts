@@ -1,8 +1,10 @@
 // The flags of every command, as data: the command-line check (argv.ts) and completion (complete.ts) read them, and
 // test/unit/options.test.ts keeps them in step with the yargs definitions in program.ts.
 
+import type { LookupKind } from '../commands/context';
+
 /** Where completion finds values: names from the cluster or the kubeconfig. */
-export type LookupKind = 'clonesets' | 'containers' | 'runs' | 'resumableRuns' | 'pods' | 'namespaces' | 'contexts' | 'clusters' | 'users';
+export type { LookupKind };
 
 /** `number`: checked as a number before any command runs; `free`: text the command validates itself. */
 export type ValueKind = LookupKind | 'file' | 'free' | 'number';

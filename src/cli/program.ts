@@ -1,10 +1,11 @@
 import yargs, { type Argv } from 'yargs';
-import { connectWith, type CommandContext, type GlobalArgs } from './context';
-import { EXIT, printable, redact, UsageError } from './errors';
-import { versionInfo } from './version';
+import type { CommandContext, CommandRunner } from '../commands/context';
+import { EXIT, UsageError } from '../errors';
+import { printable } from '../kruise/record';
+import { redact } from '../ui/failure';
+import { PROGRAM, versionLine } from '../version';
+import { connectWith } from './context';
 import { completionScript, SHELLS } from './completion-scripts';
-
-export const PROGRAM = 'kubectl kruise-restart';
 
 const EXIT_CODES = `Exit codes:
   0    done (status: the latest restart is complete, or still in progress without --watch)
@@ -12,10 +13,6 @@ const EXIT_CODES = `Exit codes:
   2    usage error or refused precondition: nothing was changed
   3    timed out while waiting: the cluster carries on
   130  interrupted (Ctrl-C): the cluster carries on; the command printed how to resume`;
-
-/** Parsed arguments of one subcommand, handed to its implementation. */
-export type CommandArgs = GlobalArgs & Record<string, unknown>;
-export type CommandRunner = (ctx: CommandContext, args: CommandArgs) => Promise<number>;
 
 function globalFlags(y: Argv): Argv {
   return y
@@ -45,7 +42,7 @@ const waitFlags = (y: Argv): Argv =>
  */
 export function buildProgram(argv: string[], ctx: Omit<CommandContext, 'args' | 'connect'>, run: (name: string) => Promise<CommandRunner>, setExit: (code: number) => void): Argv {
   const handler = (name: string) => async (raw: Record<string, unknown>) => {
-    const args = { ...raw, verbosity: Number(raw.v ?? 0), color: raw.color !== false } as CommandArgs;
+    const args = { ...raw, verbosity: Number(raw.v ?? 0), color: raw.color !== false } as Parameters<CommandRunner>[1];
     const runner = await run(name);
     const connect = () => connectWith(args, (line) => ctx.stderr.write(`${redact(printable(line))}\n`));
     setExit(await runner({ ...ctx, args, connect }, args));
@@ -197,7 +194,6 @@ CloneSet, container and run names come from the cluster of the current (or typed
 }
 
 export function printVersionLine(out: NodeJS.WritableStream): number {
-  const v = versionInfo();
-  out.write(`kubectl-kruise_restart ${v.version} (commit ${v.commit}, node ${v.node}, ${v.platform})\n`);
+  out.write(versionLine());
   return EXIT.ok;
 }

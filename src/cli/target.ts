@@ -1,6 +1,6 @@
 // The <cloneset> argument, in kubectl's TYPE/NAME form too: `web`, `cloneset/web`, `clonesets.apps.kruise.io/web`.
 // One row per kind a user may type; a kind this plugin learns to restart becomes `supported` in its row.
-import { UsageError } from './errors';
+import { UsageError } from '../errors';
 
 interface KindRow {
   /** As the user should read it in messages. */

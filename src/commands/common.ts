@@ -2,15 +2,15 @@
 import { hostname, userInfo } from 'node:os';
 // Static on purpose: the single executable has no loader for import() and dies with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING.
 import { createInterface } from 'node:readline/promises';
-import type { CommandContext } from '../cli/context';
+import type { CommandArgs, CommandContext } from './context';
 import { formatDocument } from '../ui/document';
-import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, UsageError, describeFailure, printable } from '../cli/errors';
-import type { CommandArgs } from '../cli/program';
+import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, UsageError } from '../errors';
+import { describeFailure } from '../ui/failure';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath } from '../kube/resources';
 import { describeOtherRestart, overrides, unfinishedRestart, type OtherRestart, type Starting } from '../kruise/exclusion';
-import { readRecord } from '../kruise/record';
+import { printable, readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../kruise/types';
 

@@ -1,6 +1,6 @@
 // The cluster side of shell completion (src/cli/complete.ts decides what to complete): names only, one quick
 // attempt per request, nothing on stderr.
-import type { CompletionLookup } from '../cli/complete';
+import type { CompletionLookup } from './context';
 import { KubeClient } from '../kube/client';
 import { kubeconfigNames, loadConnection } from '../kube/config';
 import { CLONESETS, CRRS, PODS, collectionPath, objectPath } from '../kube/resources';

@@ -1,9 +1,9 @@
 // `crr`: restart chosen containers with one ContainerRecreateRequest per pod, paced by the plugin (CRRs bypass
 // maxUnavailable and PDBs), stopped by the first failure, resumable from what the cluster holds: the run record on
 // the CloneSet fixes the pods, and each pod's CRR has a name derived from the run, so no pod restarts twice.
-import type { CommandContext } from '../cli/context';
-import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, TimeoutError, UsageError } from '../cli/errors';
-import { PROGRAM, type CommandArgs } from '../cli/program';
+import type { CommandArgs, CommandContext } from './context';
+import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, TimeoutError, UsageError } from '../errors';
+import { PROGRAM } from '../version';
 import { parseDuration } from '../kube/config';
 import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';

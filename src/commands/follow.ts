@@ -1,7 +1,7 @@
 // The watch-and-redraw loop shared by `inplace`, `crr` and `status -w`: live collections in, RestartProgress out,
 // rendered on every change. Never polls the API: a local tick only refreshes ages, stalls and the ETA.
-import type { CommandContext } from '../cli/context';
-import { FailedError, InterruptedError, TimeoutError, EXIT } from '../cli/errors';
+import type { CommandContext } from './context';
+import { FailedError, InterruptedError, TimeoutError, EXIT } from '../errors';
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, CRRS, PODS } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';

@@ -1,6 +1,6 @@
-import type { CommandContext } from '../cli/context';
-import { EXIT, FailedError, RefusedError, TimeoutError, UsageError } from '../cli/errors';
-import { PROGRAM, type CommandArgs } from '../cli/program';
+import type { CommandArgs, CommandContext } from './context';
+import { EXIT, FailedError, RefusedError, TimeoutError, UsageError } from '../errors';
+import { PROGRAM } from '../version';
 import { requirePermissions } from '../kube/access';
 import { CLONESETS, objectPath } from '../kube/resources';
 import { likelyUpdateOrder, planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';

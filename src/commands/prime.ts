@@ -1,8 +1,8 @@
 // `inplace --setup` on a wired CloneSet whose template has no annotations yet: give the template its first
 // annotations in a write of their own and wait until Kruise has rolled them out, so the restart that follows is a
 // per-key change Kruise turns into container restarts (see annotationsWouldArriveWhole).
-import type { CommandContext } from '../cli/context';
-import { InterruptedError, RefusedError, TimeoutError } from '../cli/errors';
+import type { CommandContext } from './context';
+import { InterruptedError, RefusedError, TimeoutError } from '../errors';
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, objectPath } from '../kube/resources';
 import { lostRace } from '../kruise/exclusion';

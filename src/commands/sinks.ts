@@ -1,5 +1,5 @@
 // Where progress goes: a live table on a terminal, appended lines elsewhere, nothing (until the end) for -o json|yaml.
-import type { CommandContext } from '../cli/context';
+import type { CommandContext } from './context';
 import type { RestartProgress } from '../kruise/progress';
 import { colorEnabled, LineReporter, LiveView, liveViewSupported, renderFrame } from '../ui/index';
 

@@ -1,6 +1,6 @@
-import type { CommandContext } from '../cli/context';
-import { EXIT, FailedError } from '../cli/errors';
-import { PROGRAM, type CommandArgs } from '../cli/program';
+import type { CommandArgs, CommandContext } from './context';
+import { EXIT, FailedError } from '../errors';
+import { PROGRAM } from '../version';
 import { CRRS, collectionPath } from '../kube/resources';
 import { track } from '../kruise/progress';
 import { readRecord } from '../kruise/record';

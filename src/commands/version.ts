@@ -1,7 +1,6 @@
-import type { CommandContext } from '../cli/context';
-import { EXIT } from '../cli/errors';
-import { printVersionLine, type CommandArgs } from '../cli/program';
-import { versionInfo } from '../cli/version';
+import type { CommandArgs, CommandContext } from './context';
+import { EXIT } from '../errors';
+import { versionInfo, versionLine } from '../version';
 import { formatDocument } from '../ui/document';
 
 export async function runVersion(ctx: CommandContext, args: CommandArgs): Promise<number> {
@@ -10,5 +9,6 @@ export async function runVersion(ctx: CommandContext, args: CommandArgs): Promis
     ctx.stdout.write(formatDocument(versionInfo(), output));
     return EXIT.ok;
   }
-  return printVersionLine(ctx.stdout);
+  ctx.stdout.write(versionLine());
+  return EXIT.ok;
 }

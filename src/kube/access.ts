@@ -1,4 +1,4 @@
-import { ApiError, FailedError } from '../cli/errors';
+import { ApiError, FailedError } from '../errors';
 import type { KubeClient } from './client';
 
 export interface Permission {

@@ -1,5 +1,5 @@
 import fetch, { type RequestInit } from 'node-fetch';
-import { ApiError } from '../cli/errors';
+import { ApiError } from '../errors';
 import type { Connection } from './config';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { groupVersionPath, qualifiedName, type ResourceType } from './resources';

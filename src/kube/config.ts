@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import type { Cluster, Context, User } from '@kubernetes/client-node/dist/config_types.js';
-import { UsageError, FailedError } from '../cli/errors';
+import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import { UsageError, FailedError } from '../errors';
 
 /** The connection flags every kubectl user already knows. */
 export interface ConnectionFlags {

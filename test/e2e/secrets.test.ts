@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { startCluster, type Cluster } from '../cluster/index';
-import { redact } from '../../src/cli/errors';
+import { redact } from '../../src/ui/failure';
 import { requireBuild, runPlugin, type PluginRun } from './harness';
 
 const NS = 'shop';

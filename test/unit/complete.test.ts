@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { complete, DIRECTIVE, formatCompletion, planCompletion } from '../../src/cli/complete';
-import { describeFailure } from '../../src/cli/errors';
+import { describeFailure } from '../../src/ui/failure';
 import { resumableRun } from '../../src/commands/complete';
 import { at, crrRecord, inplaceRecord, ms, RUN } from './fixtures';
 

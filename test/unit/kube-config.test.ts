@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConnection, parseDuration, DEFAULT_REQUEST_TIMEOUT_MS } from '../../src/kube/config';
-import { UsageError } from '../../src/cli/errors';
+import { UsageError } from '../../src/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'kr-kubeconfig-'));
 function file(name: string, body: string): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_RETRY, isRetryableStatus, nextDelay, parseRetryAfter } from '../../src/kube/retry';
-import { describeFailure, redact, ApiError, UsageError, EXIT } from '../../src/cli/errors';
+import { ApiError, UsageError, EXIT } from '../../src/errors';
+import { describeFailure, redact } from '../../src/ui/failure';
 
 describe('retry policy', () => {
   it('retries only statuses that mean "later"', () => {
