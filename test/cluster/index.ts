@@ -107,6 +107,11 @@ export interface Knobs {
   noEnvBinary(container: string, pod?: string): void;
   /** The node's container runtime has no such container (removed, or never created): a CRR for it never finds it. */
   missingOnNode(pod: string, container: string): void;
+  /**
+   * kruise-daemon hangs on this pod (the real tier's frozen-daemon knob): its runtime meta goes stale and it never
+   * kills a container there, so an in-place update of the pod stays InPlaceUpdateReady=False: the early-done trap.
+   */
+  frozenDaemon(pod: string): void;
   /** Feature gate InPlaceUpdateEnvFromMetadata. */
   setGate(envFromMetadata: boolean): void;
 }
@@ -169,7 +174,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     restartSeconds: opts.restartSeconds ?? 1,
     readySeconds: opts.readySeconds ?? 2,
     killDelaySeconds: opts.killDelaySeconds ?? 4,
-    knobs: { failRestart: new Set(), neverReady: new Set(), readyDelay: new Map(), noEnvBinary: new Set(), missingOnNode: new Set() },
+    knobs: { failRestart: new Set(), neverReady: new Set(), readyDelay: new Map(), noEnvBinary: new Set(), missingOnNode: new Set(), frozenDaemon: new Set() },
     restartLog,
     instantReady: new Set(),
     unmanaged: new Set(),
@@ -311,6 +316,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         sim.knobs.noEnvBinary.add(pod ? `${pod}/${container}` : container);
         for (const p of sim.store.rawList('pods', undefined, () => true)) kubelet.markDirty(p.metadata.namespace ?? '', p.metadata.name ?? '');
       },
+      frozenDaemon: (pod) => sim.knobs.frozenDaemon.add(pod),
       setGate: (on) => {
         sim.gates.envFromMetadata = on;
       },

@@ -31,6 +31,8 @@ export interface Sim {
     noEnvBinary: Set<string>;
     /** `pod/container` the container runtime on the pod's node does not have (CRRs find no container to kill). */
     missingOnNode: Set<string>;
+    /** Pods kruise-daemon hangs on (every runtime call for them times out): no env hash read, no kill, no CRR. */
+    frozenDaemon: Set<string>;
   };
   restartLog: RestartRecord[];
   /** CloneSets being seeded: their pods start Ready at once so seeding 5,000 pods does not wait on timers. */

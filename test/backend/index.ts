@@ -1,0 +1,237 @@
+// One cluster interface over both test beds: the emulator (test/cluster, in-process, simulated time) and the real
+// tier (test/realcluster: kube-apiserver, etcd, Kruise's own manager, the node agent). Scenarios written against
+// TestCluster run unchanged on either, so a disagreement between the two shows up as a failing scenario.
+import { existsSync, readFileSync } from 'node:fs';
+import { startCluster, type Cluster, type ClusterOptions, type RbacRule, type RestartRecord, type SeedCloneSet } from '../cluster/index';
+import { call, type Reply } from '../cluster/http-client';
+import { startRealCluster, type RealCluster, type RealClusterOptions } from '../realcluster/index';
+import { realTier } from '../real/tier';
+import type { CloneSet } from '../../src/kruise/types';
+
+export type Backend = 'emulated' | 'real';
+export type ResourceName = 'pods' | 'clonesets' | 'containerrecreaterequests' | 'events' | 'namespaces';
+export type { RbacRule, RestartRecord, SeedCloneSet };
+
+/** A write the plugin made, as the emulator's request log or the real server's audit log records it. */
+export interface PluginWrite {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  user: string;
+}
+
+export interface TestCluster {
+  readonly backend: Backend;
+  /** The namespace this test owns (a fresh one per test on a shared real cluster). */
+  readonly namespace: string;
+  readonly url: string;
+  /** Admin token: for the test's own reads and writes, never for the plugin. */
+  readonly token: string;
+  readonly caPem: string;
+  createNamespace(name: string): Promise<void>;
+  /** Creates the CloneSet (default namespace: this test's) and waits until every pod is Running and Ready. */
+  seedCloneSet(s: SeedCloneSet): Promise<CloneSet>;
+  get<T = unknown>(resource: ResourceName, namespace: string, name: string): Promise<T | undefined>;
+  list<T = unknown>(resource: ResourceName, namespace: string): Promise<T[]>;
+  /** A kubeconfig for the plugin: the plugin's own user (all rights) unless a token from addUser is given. */
+  writeKubeconfig(opts?: { token?: string; user?: string; namespace?: string }): string;
+  /** A user whose only rights are `rules` (cluster-wide); returns its token. */
+  addUser(name: string, rules: RbacRule[]): Promise<string>;
+  /** A raw API request, as the admin unless `token` is given. */
+  api<T = unknown>(method: string, path: string, body?: unknown, opts?: { token?: string; contentType?: string }): Promise<Reply<T>>;
+  /** Container restarts on this test's namespace, in order. */
+  restartLog(): RestartRecord[];
+  /** Most desired pods of the CloneSet down at once since it was seeded. */
+  maxUnavailableSeen(namespace: string, cloneSet: string): number;
+  knobs: {
+    neverReady(namespace: string, pod: string): Promise<void>;
+    readyDelay(namespace: string, pod: string, seconds: number): Promise<void>;
+    failRestart(namespace: string, pod: string, containers: string[]): Promise<void>;
+    noEnvBinary(namespace: string, pod: string, containers: string[]): Promise<void>;
+    /** kruise-daemon hangs on the pod: the early-done trap. */
+    frozenDaemon(namespace: string, pod: string): Promise<void>;
+  };
+  /**
+   * Successful writes the plugin's users made in this test's namespace (access reviews excluded); server dry runs
+   * only with `dryRun: true` (then only they).
+   */
+  pluginWrites(opts?: { dryRun?: boolean }): Promise<PluginWrite[]>;
+  /** Polls until `predicate` is truthy. */
+  waitFor<T>(predicate: () => Promise<T | undefined | false | null>, timeoutMs?: number, what?: string): Promise<T>;
+  /** Another cluster of the same backend with other options (e.g. a feature gate); the caller stops it. */
+  startAnother(opts: { envFromMetadataGate?: boolean; namespace: string }): Promise<TestCluster>;
+  stop(): Promise<void>;
+}
+
+/** The backends this run covers: the emulator always, the real tier when it is on. */
+export function backends(): Backend[] {
+  return realTier().run ? ['emulated', 'real'] : ['emulated'];
+}
+
+const ALL_RIGHTS: RbacRule[] = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
+const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const REVIEWS = new Set(['selfsubjectaccessreviews', 'selfsubjectrulesreviews']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function poll<T>(predicate: () => Promise<T | undefined | false | null>, timeoutMs: number, what: string, everyMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** The emulator at speed 50, as the e2e suites run it. */
+export async function startEmulated(namespace: string, opts: ClusterOptions = {}): Promise<TestCluster> {
+  const c: Cluster = await startCluster({ speed: 50, namespace, restartSeconds: 1, readySeconds: 2, ...opts });
+  const pluginUsers = new Set<string>(['plugin']);
+  const pluginToken = c.addUser('plugin', ALL_RIGHTS);
+  const tc: TestCluster = {
+    backend: 'emulated',
+    namespace,
+    url: c.url,
+    token: c.token,
+    caPem: c.caPem,
+    createNamespace: async (name) => c.createNamespace(name),
+    seedCloneSet: (s) => c.seedCloneSet({ namespace, ...s }),
+    get: async (resource, ns, name) => c.get(resource, ns, name),
+    list: async (resource, ns) => c.list(resource, ns),
+    writeKubeconfig: (o = {}) => c.writeKubeconfig({ namespace, user: o.user ?? 'plugin', token: o.token ?? pluginToken, ...(o.namespace ? { namespace: o.namespace } : {}) }),
+    async addUser(name, rules) {
+      pluginUsers.add(name);
+      return c.addUser(name, rules);
+    },
+    api: (method, path, body, o = {}) => call(c, method, path, body, o),
+    restartLog: () => c.restartLog.filter((r) => r.namespace === namespace),
+    maxUnavailableSeen: (ns, name) => c.maxUnavailableSeen(ns, name),
+    knobs: {
+      neverReady: async (_ns, pod) => c.knobs.neverReady(pod),
+      readyDelay: async (_ns, pod, seconds) => c.knobs.readyDelay(pod, seconds),
+      failRestart: async (_ns, pod, containers) => containers.forEach((n) => c.knobs.failRestart(pod, n)),
+      noEnvBinary: async (_ns, pod, containers) => containers.forEach((n) => c.knobs.noEnvBinary(n, pod)),
+      frozenDaemon: async (_ns, pod) => c.knobs.frozenDaemon(pod),
+    },
+    pluginWrites: async (o = {}) =>
+      c
+        .allWrites()
+        .filter((r) => r.status >= 200 && r.status < 300 && r.dryRun === !!o.dryRun)
+        .filter((r) => pluginUsers.has(r.user) && (r.namespace === namespace || r.namespace === undefined))
+        .map((r) => ({ verb: r.verb, resource: r.resource ?? '', subresource: r.subresource, namespace: r.namespace, name: r.name, user: r.user })),
+    waitFor: (predicate, timeoutMs = 30_000, what = 'condition') => poll(predicate, timeoutMs, what, 5),
+    startAnother: (o) => startEmulated(o.namespace, { envFromMetadataGate: o.envFromMetadataGate }),
+    stop: () => c.stop(),
+  };
+  return tc;
+}
+
+interface AuditEvent {
+  stage: string;
+  verb: string;
+  requestURI: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+}
+
+/** One real cluster, shared by the tests of a driver file: `forTest(namespace)` gives each test its own view. */
+export interface SharedReal {
+  cluster: RealCluster;
+  /** Seconds from nothing to Ready nodes. */
+  startSeconds: number;
+  forTest(namespace: string): Promise<TestCluster>;
+  stop(): Promise<void>;
+}
+
+export async function startSharedReal(opts: RealClusterOptions = {}): Promise<SharedReal> {
+  const started = Date.now();
+  // The permission scenarios hand out a user per removed verb: more than the launcher's default.
+  const rc = await startRealCluster({ nodes: 3, users: 40, ...opts });
+  const startSeconds = (Date.now() - started) / 1000;
+  let pluginToken: string;
+  try {
+    pluginToken = await rc.addUser('plugin', ALL_RIGHTS);
+  } catch (e) {
+    await rc.stop();
+    throw e;
+  }
+  const pluginUsers = new Set<string>();
+  // addUser binds the next pre-made user, restricted-N: learn which name a token got from the token file.
+  const userOf = (token: string) => {
+    const line = readFileSync(`${rc.dir}/tokens.csv`, 'utf8').split('\n').find((l) => l.startsWith(`${token},`));
+    return line?.split(',')[1] ?? '';
+  };
+  pluginUsers.add(userOf(pluginToken));
+
+  const forTest = async (namespace: string): Promise<TestCluster> => {
+    await rc.createNamespace(namespace);
+    // Each seeded CloneSet's unavailability history starts after its seeding, as the emulator's does.
+    const seededAt = new Map<string, number>();
+    const tc: TestCluster = {
+      backend: 'real',
+      namespace,
+      url: rc.url,
+      token: rc.token,
+      caPem: rc.caPem,
+      createNamespace: (name) => rc.createNamespace(name),
+      async seedCloneSet(s) {
+        const ns = s.namespace ?? namespace;
+        const cs = await rc.seedCloneSet({ namespace: ns, ...s });
+        // The pod watch lags the API a little: wait until it, too, has seen every pod Ready.
+        await rc.waitFor(async () => rc.unavailableHistory(ns, s.name).at(-1) === 0, 30_000, `the pod watch to see ${ns}/${s.name} settled`);
+        seededAt.set(`${ns}/${s.name}`, rc.unavailableHistory(ns, s.name).length);
+        return cs;
+      },
+      get: (resource, ns, name) => rc.get(resource, ns, name),
+      list: (resource, ns) => rc.list(resource, ns),
+      writeKubeconfig: (o = {}) => rc.writeKubeconfig({ namespace: o.namespace ?? namespace, user: o.user ?? 'plugin', token: o.token ?? pluginToken }),
+      async addUser(name, rules) {
+        const token = await rc.addUser(`${namespace}-${name}`, rules);
+        pluginUsers.add(userOf(token));
+        return token;
+      },
+      api: (method, path, body, o = {}) => call(rc, method, path, body, o),
+      restartLog: () => rc.restartLog.filter((r) => r.namespace === namespace),
+      maxUnavailableSeen: (ns, name) => Math.max(0, ...rc.unavailableHistory(ns, name).slice(seededAt.get(`${ns}/${name}`) ?? 0)),
+      knobs: {
+        neverReady: (ns, pod) => rc.knobs.neverReady(ns, pod),
+        readyDelay: (ns, pod, seconds) => rc.knobs.readyDelay(ns, pod, seconds),
+        failRestart: (ns, pod, containers) => rc.knobs.failRestart(ns, pod, containers),
+        noEnvBinary: (ns, pod, containers) => rc.knobs.noEnvBinary(ns, pod, containers),
+        frozenDaemon: (ns, pod) => rc.knobs.frozenDaemon(ns, pod),
+      },
+      async pluginWrites(o = {}) {
+        const text = existsSync(rc.auditLogPath) ? readFileSync(rc.auditLogPath, 'utf8') : '';
+        return text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as AuditEvent)
+          .filter(
+            (e) =>
+              e.stage === 'ResponseComplete' &&
+              WRITES.has(e.verb) &&
+              pluginUsers.has(e.user.username) &&
+              !REVIEWS.has(e.objectRef?.resource ?? '') &&
+              /[?&]dryRun=/.test(e.requestURI) === !!o.dryRun &&
+              (e.responseStatus?.code ?? 0) >= 200 &&
+              (e.responseStatus?.code ?? 0) < 300 &&
+              (e.objectRef?.namespace === namespace || e.objectRef?.namespace === undefined),
+          )
+          .map((e) => ({ verb: e.verb, resource: e.objectRef?.resource ?? '', subresource: e.objectRef?.subresource, namespace: e.objectRef?.namespace, name: e.objectRef?.name, user: e.user.username }));
+      },
+      waitFor: (predicate, timeoutMs = 30_000, what = 'condition') => poll(predicate, timeoutMs, what, 200),
+      async startAnother(o) {
+        const other = await startSharedReal({ envFromMetadataGate: o.envFromMetadataGate, users: 4, nodes: 1 });
+        const view = await other.forTest(o.namespace);
+        return { ...view, stop: () => other.stop() };
+      },
+      // The cluster outlives the test: the driver stops it after the file.
+      stop: async () => undefined,
+    };
+    return tc;
+  };
+  return { cluster: rc, startSeconds, forTest, stop: () => rc.stop() };
+}

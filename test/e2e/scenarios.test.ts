@@ -1,0 +1,63 @@
+// The same scenarios on every backend: the emulator always, the real cluster (kube-apiserver, etcd, Kruise v1.9.0's
+// own manager, the node agent) when the real tier runs. A scenario that passes on one and fails on the other is a
+// divergence: the real cluster is right.
+import { backends, startEmulated, startSharedReal, type Backend, type SharedReal, type TestCluster } from '../backend/index';
+import { realTierOrSkip } from '../real/tier';
+import { crrScenarios } from '../scenarios/crr';
+import { inplaceScenarios } from '../scenarios/inplace';
+import { interruptionScenarios } from '../scenarios/interruptions';
+import { permissionScenarios } from '../scenarios/permissions';
+import { statusScenarios } from '../scenarios/status';
+import { requireBuild } from './harness';
+
+const areas = [
+  ['inplace', inplaceScenarios],
+  ['crr', crrScenarios],
+  ['status', statusScenarios],
+  ['permissions', permissionScenarios],
+  ['interruptions', interruptionScenarios],
+] as const;
+
+for (const backend of backends()) {
+  describe(`scenarios (${backend})`, function () {
+    this.timeout(backend === 'real' ? 300_000 : 90_000);
+    let shared: SharedReal | undefined;
+    let started = 0;
+    let tests = 0;
+
+    before(async function () {
+      requireBuild();
+      if (backend !== 'real') return;
+      this.timeout(90 * 60_000);
+      realTierOrSkip(this);
+      // One real cluster for the file (it takes seconds to start, not milliseconds); each test gets its own namespace.
+      started = Date.now();
+      shared = await startSharedReal();
+      process.stderr.write(`      real cluster ready in ${shared.startSeconds.toFixed(1)} s\n`);
+    });
+    after(async () => {
+      await shared?.stop();
+      if (backend === 'real' && started) process.stderr.write(`      real tier: ${tests} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    });
+
+    const open = async (b: Backend): Promise<TestCluster> => {
+      const namespace = `s${++tests}`;
+      return b === 'real' ? shared!.forTest(namespace) : startEmulated(namespace);
+    };
+
+    for (const [area, scenarios] of areas) {
+      describe(area, () => {
+        for (const s of scenarios) {
+          it(s.title, async () => {
+            const c = await open(backend);
+            try {
+              await s.run(c);
+            } finally {
+              await c.stop();
+            }
+          });
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,59 @@
+// crr on either backend: one CRR per pod, paced within the budget, the unwired container untouched.
+import assert from 'node:assert/strict';
+import type { TestCluster } from '../backend/index';
+import { readRecord } from '../../src/kruise/record';
+import { PLUGIN, type CloneSet, type ContainerRecreateRequest } from '../../src/kruise/types';
+import { cloneSetOf, identity, killsBy, plugin, podsOf, restartCounts, type Scenario } from './util';
+
+export function runIdOf(stderr: string): string {
+  const m = /^run (\d{8}-\d{6}-[0-9a-z]{4})$/m.exec(stderr);
+  assert.ok(m, `no "run <id>" line on stderr:\n${stderr}`);
+  return m[1];
+}
+
+/** Every pod's `app` restarted exactly once by crr, nothing else restarted or recreated, one CRR per pod. */
+export async function assertCrrExactlyOnce(c: TestCluster, pods: string[], what: string): Promise<void> {
+  const app = killsBy(c, 'app', 'crr');
+  assert.deepEqual(pods.filter((p) => app.get(p) !== 1).map((p) => `${p}: ${app.get(p) ?? 0}`), [], `${what}: pods not restarted exactly once`);
+  assert.equal(app.size, pods.length, `${what}: restarts outside the selected pods`);
+  assert.equal(killsBy(c, 'sidecar', 'crr').size, 0, `${what}: a sidecar restarted`);
+  const perPod = new Map<string, number>();
+  for (const r of await c.list<ContainerRecreateRequest>('containerrecreaterequests', c.namespace)) perPod.set(r.spec.podName, (perPod.get(r.spec.podName) ?? 0) + 1);
+  assert.deepEqual([...perPod.entries()].filter(([, n]) => n !== 1), [], `${what}: one CRR per pod`);
+  assert.equal(perPod.size, pods.length);
+}
+
+async function pacedWithinBudget(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 4, containers: ['app', 'sidecar'], strategy: 'InPlaceIfPossible', maxUnavailable: 1 });
+  const before = await podsOf(c, 'web');
+  const run = await plugin(c, ['crr', 'web', '-c', 'app']);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  const id = runIdOf(run.stderr);
+  const after = await podsOf(c, 'web');
+  assert.deepEqual(identity(after), identity(before), 'same pods');
+  const pods = after.map((p) => p.metadata.name!).sort();
+  await assertCrrExactlyOnce(c, pods, 'crr');
+  const app0 = restartCounts(before, 'app');
+  const side0 = restartCounts(before, 'sidecar');
+  for (const p of after) {
+    const uid = p.metadata.uid ?? '';
+    assert.equal(restartCounts([p], 'app').get(uid), (app0.get(uid) ?? 0) + 1, `${p.metadata.name}: app restartCount +1`);
+    assert.equal(restartCounts([p], 'sidecar').get(uid), side0.get(uid), `${p.metadata.name}: sidecar untouched`);
+  }
+  // The CloneSet's maxUnavailable 1 is the budget: one pod down at a time.
+  const seen = c.maxUnavailableSeen(c.namespace, 'web');
+  assert.ok(seen === 1, `max unavailable ${seen}`);
+  for (const r of await c.list<ContainerRecreateRequest>('containerrecreaterequests', c.namespace)) {
+    assert.equal(r.metadata.labels?.[PLUGIN.runLabel], id);
+    assert.deepEqual(r.spec.containers.map((x) => x.name), ['app']);
+    assert.equal(r.status?.phase, 'Completed', `${r.metadata.name}: ${JSON.stringify(r.status)}`);
+  }
+  const record = readRecord((await cloneSetOf(c, 'web')) as CloneSet);
+  assert.equal(record?.run, id);
+  assert.equal(record?.finished, 'completed');
+  const writes = (await c.pluginWrites()).map((w) => `${w.verb} ${w.resource}`);
+  assert.equal(writes.filter((w) => w === 'create containerrecreaterequests').length, 4, writes.join(', '));
+  assert.deepEqual([...new Set(writes)].sort(), ['create containerrecreaterequests', 'create events', 'patch clonesets']);
+}
+
+export const crrScenarios: Scenario[] = [{ title: 'crr -c app restarts each pod once, one CRR each, paced within maxUnavailable 1', run: pacedWithinBudget }];
