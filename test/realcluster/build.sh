@@ -17,6 +17,10 @@ if ! command -v go >/dev/null 2>&1; then
   exit 3
 fi
 mkdir -p "$out"
+# Go's build cache lives beside the binaries, in the git-ignored .cache/, so a CI cache of that one folder (or a second
+# run on the same clone) makes the build warm; REALCLUSTER_GOCACHE points it elsewhere (for example at ~/.cache/go-build).
+export GOCACHE="${REALCLUSTER_GOCACHE:-$repo/.cache/go-build}"
+mkdir -p "$GOCACHE"
 
 # kruise-manager reads the server's /version at every in-place update and refuses a version it cannot parse: the
 # apiserver must report the release it was built from, not the v0.0.0-master default of a module build.
