@@ -43,6 +43,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
 
 const output = (choices: string[]): FlagSpec => ({ name: 'output', short: 'o', describe: 'Output format', value: choices });
 const DRY_RUN: FlagSpec = { name: 'dry-run', describe: 'Print the plan, change nothing', value: ['none', 'client', 'server'], bare: 'client' };
+const FIELD_MANAGER: FlagSpec = { name: 'field-manager', describe: 'Name our writes carry in managedFields and audit logs', value: 'free', example: 'kubectl-kruise-restart' };
 const TIMEOUT: FlagSpec = { name: 'timeout', describe: 'Stop waiting after this long', value: 'free', example: '10m' };
 
 export interface CommandSpec {
@@ -71,6 +72,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       DRY_RUN,
       { name: 'pause-on-failure', describe: 'Pause the CloneSet if a pod does not become ready again' },
       { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the restart', value: 'free', example: '10m' },
+      FIELD_MANAGER,
     ],
   },
   crr: {
@@ -99,6 +101,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'new', describe: 'Start a new run, abandoning an interrupted one' },
       { name: 'force', describe: 'Start while another restart is unfinished (both run at once)' },
       DRY_RUN,
+      FIELD_MANAGER,
     ],
   },
   status: {

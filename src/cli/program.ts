@@ -90,6 +90,7 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan and patch without changing anything' })
         .option('pause-on-failure', { type: 'boolean', default: false, describe: 'Pause the CloneSet if a pod does not become ready again' })
         .option('ready-timeout', { type: 'string', default: '10m', describe: 'A pod restarting longer than this fails the restart (exit 1)' })
+        .option('field-manager', { type: 'string', describe: 'Name our writes carry in managedFields and audit logs (default kubectl-kruise-restart)' })
         .example(`${PROGRAM} inplace web`, 'Restart every wired container of CloneSet web and follow it')
         .example(`${PROGRAM} inplace web -c app --reason "pick up rotated secret"`, 'Only the app container')
         .example(`${PROGRAM} inplace web --setup --yes`, 'Add the trigger wiring (one-time recreate), then restart in place')
@@ -128,6 +129,7 @@ and PodDisruptionBudgets, so the plugin paces them), stops on the first failure,
         .option('force', { type: 'boolean', describe: 'Start even while another restart of the CloneSet is unfinished (both run at once)' })
         // A bare --dry-run means client, as in kubectl.
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], coerce: (v: string) => (v === '' ? 'client' : v), describe: 'Print the plan (pods, containers, skipped pods, batches) without creating anything' })
+        .option('field-manager', { type: 'string', describe: 'Name our writes carry in managedFields and audit logs (default kubectl-kruise-restart)' })
         .example(`${PROGRAM} crr web -c app`, 'Restart container app in every pod, within the CloneSet maxUnavailable')
         .example(`${PROGRAM} crr web --all-containers --max-unavailable 1`, 'One pod at a time')
         .example(`${PROGRAM} crr web --resume 20261126-101500-abcd`, 'Finish an interrupted run'),

@@ -21,6 +21,20 @@ export function cloneSetName(args: CommandArgs): string {
   return name;
 }
 
+/**
+ * `--field-manager`, checked as the API server checks it (apimachinery ValidateFieldManager: at most 128 bytes,
+ * all printable), so a bad one is a usage error before anything is read rather than a 422 halfway through.
+ */
+export function fieldManagerOf(args: CommandArgs): string | undefined {
+  if (args['field-manager'] === undefined) return undefined;
+  const name = String(args['field-manager']);
+  if (!name.trim()) throw new UsageError('--field-manager needs a name', 'e.g. --field-manager ci-restarts');
+  // Go's len(): bytes, not characters.
+  if (Buffer.byteLength(name) > 128) throw new UsageError(`--field-manager must be at most 128 bytes, got ${Buffer.byteLength(name)}`, 'use a short name such as ci-restarts');
+  if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u.test(name)) throw new UsageError('--field-manager must be printable characters only', 'use a name such as ci-restarts');
+  return name;
+}
+
 /** `--timeout`: 0 means wait forever. */
 export function timeoutMs(args: CommandArgs): number {
   return parseDuration(String(args.timeout ?? '0'), '--timeout');

@@ -35,7 +35,7 @@ import { plural } from '../kruise/duration';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { cloneSetName, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
 import { pointerEscape } from '../kruise/trigger';
 
@@ -60,6 +60,7 @@ interface CrrOptions {
   dryRun: 'none' | 'client' | 'server';
   timeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
+  fieldManager?: string;
 }
 
 /** A whole number flag within bounds; undefined when not given. yargs hands over NaN for "abc". */
@@ -142,6 +143,7 @@ function completeOptions(args: CommandArgs): CrrOptions {
     dryRun,
     timeoutMs: timeoutMs(args),
     output: args.output as CrrOptions['output'],
+    fieldManager: fieldManagerOf(args),
   };
 }
 
@@ -633,6 +635,7 @@ async function claimResume(ctx: CommandContext, client: KubeClient, opts: CrrOpt
 
 async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promise<number> {
   const client = await ctx.connect();
+  if (opts.fieldManager) client.fieldManager = opts.fieldManager;
   const namespace = client.namespace;
   Object.assign(report.doc, { cloneSet: `${namespace}/${opts.name}`, mode: 'crr' });
   if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;

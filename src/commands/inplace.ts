@@ -23,7 +23,7 @@ import {
 } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { cloneSetName, fieldManagerOf, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode } from './follow';
 
@@ -43,6 +43,7 @@ interface InplaceOptions {
   pauseOnFailure: boolean;
   readyTimeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
+  fieldManager?: string;
 }
 
 /** Everything about the flags is checked before the cluster is touched. */
@@ -77,6 +78,7 @@ function completeOptions(args: CommandArgs): InplaceOptions {
     pauseOnFailure: Boolean(args['pause-on-failure']),
     readyTimeoutMs: parseDuration(String(args['ready-timeout'] ?? '10m'), '--ready-timeout'),
     output: args.output as InplaceOptions['output'],
+    fieldManager: fieldManagerOf(args),
   };
 }
 
@@ -173,6 +175,7 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
 
 async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report): Promise<number> {
   const client = await ctx.connect();
+  if (opts.fieldManager) client.fieldManager = opts.fieldManager;
   const namespace = client.namespace;
   report.doc.cloneSet = `${namespace}/${opts.name}`;
   report.doc.mode = 'inplace';

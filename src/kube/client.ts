@@ -48,6 +48,11 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
+/** Who our writes are by, in managedFields, audit logs and GitOps diffs (`--field-manager` changes it). */
+export const DEFAULT_FIELD_MANAGER = 'kubectl-kruise-restart';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH']);
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function isStatus(body: unknown): body is KubeStatus {
@@ -100,6 +105,8 @@ export class KubeClient {
    * heartbeats are written and judged on the server's clock, so two machines' clocks never need to agree.
    */
   serverClockOffsetMs = 0;
+  /** Sent as `fieldManager` on every create, update and patch. */
+  fieldManager = DEFAULT_FIELD_MANAGER;
   private readonly limiter: RateLimiter;
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
@@ -130,7 +137,8 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const url = this.url(path, opts.query);
+    const query = WRITES.has(method) && this.fieldManager ? { fieldManager: this.fieldManager, ...opts.query } : opts.query;
+    const url = this.url(path, query);
     for (let attempt = 1; ; attempt++) {
       await this.limiter.take();
       const started = Date.now();

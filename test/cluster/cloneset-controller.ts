@@ -129,7 +129,7 @@ export class CloneSetController {
       if (deleted) return true;
     }
     const notUpdated = active.filter((p) => p.metadata.labels?.[KRUISE.revisionLabel] !== updateRevision).length;
-    const surge = b.maxSurge > 0 && notUpdated > b.partition ? Math.min(b.maxSurge, notUpdated - b.partition) : 0;
+    const surge = useSurge(b, notUpdated, active.length - notUpdated);
     const desired = b.replicas + surge;
     if (active.length < desired) {
       const updated = active.length - notUpdated;
@@ -153,8 +153,18 @@ export class CloneSetController {
         if (rx !== ry) return rx - ry;
         return (y.metadata.creationTimestamp ?? '').localeCompare(x.metadata.creationTimestamp ?? '');
       });
-      for (const p of order.slice(0, active.length - desired)) this.deletePod(p, surge === 0 && notUpdated > 0 ? 'recreate' : undefined);
-      return true;
+      // deleteReadyLimit: available pods go only within maxUnavailable plus the surge in hand.
+      let readyLimit = Math.max(b.maxUnavailable + (active.length - b.replicas) - active.filter((p) => !this.available(p, minReady)).length, 0);
+      let deleted = 0;
+      for (const p of order.slice(0, active.length - desired)) {
+        if (this.available(p, minReady)) {
+          if (readyLimit <= 0) continue;
+          readyLimit--;
+        }
+        this.deletePod(p, surge === 0 && notUpdated > 0 ? 'recreate' : undefined);
+        deleted++;
+      }
+      return deleted > 0;
     }
     return false;
   }
@@ -240,7 +250,9 @@ export class CloneSetController {
     if (b.paused) return false;
     const minReady = cs.spec.minReadySeconds ?? 0;
     const old = active.filter((p) => p.metadata.labels?.[KRUISE.revisionLabel] !== updateRevision);
-    const updateNum = old.length - b.partition;
+    // calculateDiffsWithExpectation: the smaller of what the old pods owe and what the new ones lack, so surge pods
+    // (already at the new revision) take the place of as many in-place updates.
+    const updateNum = Math.min(old.length - b.partition, b.replicas - b.partition - (active.length - old.length));
     if (updateNum <= 0) return false;
     const waiting = old.filter((p) => p.metadata.labels?.[SPECIFIED_DELETE] !== 'true' && p.metadata.labels?.[KRUISE.lifecycleStateLabel] !== 'PreparingDelete');
     waiting.sort((x, y) => this.activePodsOrder(x, y));
@@ -488,4 +500,17 @@ export function inPlacePlan(from: PodTemplate, to: PodTemplate, envGate: boolean
     updateEnvFromMetadata: envContainers.length > 0,
     containers: [...new Set([...Object.keys(images), ...envContainers])],
   };
+}
+
+/**
+ * The surge Kruise v1.9 keeps (cloneset_sync_utils.go calculateDiffsWithExpectation), whatever the update type: while
+ * old pods are above the partition and new pods below their target, the smaller of the two gaps, capped by maxSurge.
+ * Pods marked for deletion are handled before this (scaleSurge), as in the controller.
+ */
+function useSurge(b: { maxSurge: number; partition: number; replicas: number }, oldActive: number, newActive: number): number {
+  if (b.maxSurge <= 0) return 0;
+  const oldDiff = Math.max(oldActive - b.partition, 0);
+  const newDiff = Math.min(newActive - (b.replicas - b.partition), 0);
+  if (!(oldDiff > 0 && newDiff < 0)) return 0;
+  return Math.min(b.maxSurge, Math.min(oldDiff, -newDiff));
 }

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { SimClock } from './clock';
 import { CloneSetController } from './cloneset-controller';
+import { BudgetController } from './budget-controller';
 import { CrrController } from './crr-controller';
 import { FaultInjector } from './faults';
 import { KruiseAdmission } from './kruise-webhook';
@@ -55,9 +56,22 @@ export interface ClusterOptions {
   bookmarkIntervalMs?: number;
   /** CRD manifests directory; default `<repo>/../shared/kruise-crds` (built-in lists without validation if absent). */
   crdDir?: string;
+  /** Default true (part of OpenKruise): serve PodUnavailableBudgets (policy.kruise.io) and keep their status. */
+  pubCrd?: boolean;
+  /** Default false (a separate install): serve Kruise Rollouts (rollouts.kruise.io/v1beta1). No controller runs. */
+  rollouts?: boolean;
 }
 
-export type ResourceName = 'pods' | 'clonesets' | 'containerrecreaterequests' | 'events' | 'namespaces';
+export type ResourceName =
+  | 'pods'
+  | 'clonesets'
+  | 'containerrecreaterequests'
+  | 'events'
+  | 'namespaces'
+  | 'poddisruptionbudgets'
+  | 'podunavailablebudgets'
+  | 'uniteddeployments'
+  | 'rollouts';
 
 export interface SeedCloneSet {
   namespace?: string;
@@ -89,6 +103,10 @@ export interface SeedCloneSet {
   template?: object;
   /** Merged into spec. */
   extra?: object;
+  /** metadata.ownerReferences of the CloneSet (a UnitedDeployment's subset, say). */
+  ownerReferences?: CloneSet['metadata']['ownerReferences'];
+  /** metadata.labels of the CloneSet. */
+  labels?: Record<string, string>;
 }
 
 export interface Knobs {
@@ -147,6 +165,13 @@ export interface Cluster {
    * schema, no defaults) in `namespace`, which the simulated controllers then leave alone.
    */
   putUnmanaged(resource: ResourceName, obj: { metadata: { namespace?: string; name?: string } }): void;
+  /**
+   * Creates or replaces an object as its owner would (kubectl apply of a PDB, a PUB, a UnitedDeployment, a Rollout),
+   * bypassing admission; controllers keep managing the namespace. Returns the stored copy.
+   */
+  apply<T = unknown>(resource: ResourceName, obj: { metadata: { namespace?: string; name?: string; [k: string]: unknown }; [k: string]: unknown }): T;
+  /** Sets spec.replicas as an autoscaler would, through the scale subresource's effect (a new generation). */
+  scale(namespace: string, cloneSet: string, replicas: number): void;
   /** Drop watch history, so resuming any older resourceVersion answers 410 Gone. */
   compactHistory(): void;
   stop(): Promise<void>;
@@ -163,7 +188,7 @@ export const emulatorFolders = new Set<string>();
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const clock = new SimClock(opts.speed ?? 1);
   const store = new Store(() => clock.iso(), opts.watchHistory ?? 1000);
-  const registry = buildRegistry({ kruise: opts.kruise ?? true, crrCrd: opts.crrCrd ?? true, crdDir: opts.crdDir });
+  const registry = buildRegistry({ kruise: opts.kruise ?? true, crrCrd: opts.crrCrd ?? true, crdDir: opts.crdDir, pubCrd: opts.pubCrd, rollouts: opts.rollouts });
   const faults = new FaultInjector(opts.seed ?? 1);
   const restartLog: RestartRecord[] = [];
   const sim: Sim = {
@@ -199,6 +224,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const kubelet = new Kubelet(sim);
   const clonesets = new CloneSetController(sim);
   const crrs = new CrrController(sim, kubelet);
+  const budgets = new BudgetController(sim);
   const history = new UnavailableTracker(store);
   const server = new ApiServer({
     store,
@@ -239,7 +265,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   const kubeconfigPath = writeKubeconfig({ path: join(kubeDir, 'kubeconfig') });
 
-  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || clock.pendingForeground() > 0;
+  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || budgets.busy() || clock.pendingForeground() > 0;
   const waitFor: Cluster['waitFor'] = async (predicate, timeoutMs = 10_000, what = 'condition') => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -339,8 +365,24 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       if (store.raw(storage, ns, o.metadata.name ?? '')) store.replace(storage, o);
       else store.create(storage, o);
     },
+    apply<T>(resource: ResourceName, obj: { metadata: { namespace?: string; name?: string } }): T {
+      const ns = obj.metadata.namespace ?? defaultNs;
+      createNamespace(ns);
+      const storage = STORAGE_KEYS[resource];
+      const existing = store.raw(storage, ns, obj.metadata.name ?? '');
+      const generation = ((existing?.metadata as { generation?: number } | undefined)?.generation ?? 0) + 1;
+      const o = { ...obj, metadata: { ...obj.metadata, namespace: ns, generation } } as unknown as KObj;
+      return deepCopy(existing ? store.replace(storage, { ...o, status: (existing as { status?: unknown }).status } as KObj) : store.create(storage, o)) as T;
+    },
+    scale(ns, name, replicas) {
+      const cs = store.raw(CLONESETS, ns, name) as unknown as CloneSet | undefined;
+      if (!cs) throw new Error(`no CloneSet ${ns}/${name}`);
+      const next = { ...cs, metadata: { ...cs.metadata, generation: (cs.metadata.generation ?? 1) + 1 }, spec: { ...cs.spec, replicas } };
+      store.replace(CLONESETS, next as unknown as KObj);
+    },
     compactHistory: () => store.compact(),
     async stop() {
+      budgets.stop();
       kubelet.stop();
       clonesets.stop();
       crrs.stop();
@@ -378,7 +420,7 @@ function seedObject(s: SeedCloneSet, ns: string): CloneSet {
   return {
     apiVersion: 'apps.kruise.io/v1alpha1',
     kind: 'CloneSet',
-    metadata: { name: s.name, namespace: ns, generation: 1 },
+    metadata: { name: s.name, namespace: ns, generation: 1, ...(s.ownerReferences ? { ownerReferences: s.ownerReferences } : {}), ...(s.labels ? { labels: s.labels } : {}) },
     spec: { replicas: s.replicas, selector: { matchLabels: labels }, template, updateStrategy: us, ...(s.extra as object) },
   };
 }

@@ -101,24 +101,54 @@ export interface Registry {
   schemaValidated: boolean;
 }
 
-export function buildRegistry(opts: { kruise: boolean; crrCrd: boolean; crdDir?: string }): Registry {
+/** policy/v1 PodDisruptionBudget: built into every API server. */
+export const PDB_DEF: ResourceDef = {
+  ...core('poddisruptionbudgets', 'poddisruptionbudget', 'PodDisruptionBudget', true, ['pdb'], { status: true }),
+  group: 'policy',
+  storageKey: 'poddisruptionbudgets.policy',
+};
+
+/**
+ * Kruise Rollouts (a separate install, not part of OpenKruise, and its CRD is not among the manifests here): served
+ * schemaless at v1beta1, its storage version since Rollouts v0.5 (spec.workloadRef names the workload).
+ */
+export const ROLLOUT_DEF: ResourceDef = {
+  ...core('rollouts', 'rollout', 'Rollout', true, [], { status: true }),
+  group: 'rollouts.kruise.io',
+  version: 'v1beta1',
+  storageKey: 'rollouts.rollouts.kruise.io',
+  verbs: ALL_VERBS,
+  custom: true,
+};
+
+export const PUB_GROUP = 'policy.kruise.io';
+
+export function buildRegistry(opts: { kruise: boolean; crrCrd: boolean; crdDir?: string; pubCrd?: boolean; rollouts?: boolean }): Registry {
   const defs: ResourceDef[] = [
     core('namespaces', 'namespace', 'Namespace', false, ['ns'], { status: true }),
     core('pods', 'pod', 'Pod', true, ['po'], { status: true, categories: ['all'] }),
     core('events', 'event', 'Event', true, ['ev']),
+    PDB_DEF,
     SSAR,
     SSRR,
   ];
-  const groups = new Map<string, string[]>([['authorization.k8s.io', ['v1']]]);
+  const groups = new Map<string, string[]>([['authorization.k8s.io', ['v1']], ['policy', ['v1']]]);
+  if (opts.rollouts) {
+    defs.push(ROLLOUT_DEF);
+    groups.set(ROLLOUT_DEF.group, [ROLLOUT_DEF.version]);
+  }
   let schemaValidated = false;
   if (opts.kruise) {
     const loaded = loadCrds(opts.crdDir);
     schemaValidated = !!loaded;
-    const crds = (loaded ?? FALLBACK_CRDS).filter((c) => c.group === KRUISE_GROUP && (opts.crrCrd || c.plural !== 'containerrecreaterequests'));
+    const crds = (loaded ?? FALLBACK_CRDS).filter(
+      (c) => (c.group === KRUISE_GROUP && (opts.crrCrd || c.plural !== 'containerrecreaterequests')) || (c.group === PUB_GROUP && opts.pubCrd !== false),
+    );
     const versions = new Set<string>();
     for (const crd of crds) {
       for (const v of crd.versions.filter((x) => x.served)) {
-        versions.add(v.name);
+        if (crd.group === KRUISE_GROUP) versions.add(v.name);
+        else groups.set(crd.group, [...new Set([...(groups.get(crd.group) ?? []), v.name])]);
         defs.push({
           group: crd.group,
           version: v.name,
@@ -159,6 +189,10 @@ export const STORAGE_KEYS: Record<string, string> = {
   namespaces: 'namespaces',
   clonesets: `clonesets.${KRUISE_GROUP}`,
   containerrecreaterequests: `containerrecreaterequests.${KRUISE_GROUP}`,
+  uniteddeployments: `uniteddeployments.${KRUISE_GROUP}`,
+  poddisruptionbudgets: PDB_DEF.storageKey,
+  podunavailablebudgets: `podunavailablebudgets.${PUB_GROUP}`,
+  rollouts: ROLLOUT_DEF.storageKey,
 };
 
 export const CLONESETS = STORAGE_KEYS.clonesets;

@@ -35,6 +35,8 @@ export interface RequestRecord {
   status: number;
   user: string;
   dryRun: boolean;
+  /** The `fieldManager` query parameter of a write, as managedFields and the audit log would name its author. */
+  fieldManager?: string;
 }
 
 export type AdmissionOp = 'CREATE' | 'UPDATE';
@@ -137,7 +139,7 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://x');
     const method = req.method ?? 'GET';
-    const rec: RequestRecord = { at: this.o.now(), method, path: url.pathname + url.search, verb: 'discovery', status: 0, user: '', dryRun: url.searchParams.get('dryRun') === 'All' };
+    const rec: RequestRecord = { at: this.o.now(), method, path: url.pathname + url.search, verb: 'discovery', status: 0, user: '', dryRun: url.searchParams.get('dryRun') === 'All', fieldManager: url.searchParams.get('fieldManager') ?? undefined };
     this.requests.push(rec);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     const send = (r: HttpReply) => {
