@@ -3,24 +3,10 @@
 // manager on every write.
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster, type ClusterOptions, type RequestRecord } from '../cluster/index';
-import { compareNames } from '../../src/kruise/crr-plan';
-import { readRecord } from '../../src/kruise/record';
-import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
-import { PluginProcess, assertOneLineError, requireBuild, runPlugin } from './harness';
+import { PLUGIN } from '../../src/kruise/types';
+import { assertOneLineError, requireBuild, runPlugin } from './harness';
 
-const NS = 'default';
 const ANN = PLUGIN.defaultTriggerAnnotation;
-
-function podNames(cluster: Cluster): string[] {
-  return cluster
-    .list<Pod>('pods', NS)
-    .map((p) => p.metadata.name ?? '')
-    .sort(compareNames);
-}
-
-function crrsOf(cluster: Cluster): ContainerRecreateRequest[] {
-  return cluster.list<ContainerRecreateRequest>('containerrecreaterequests', NS);
-}
 
 function describeWrite(w: RequestRecord): string {
   return `${w.method} ${w.path} (${w.status})`;
