@@ -2,29 +2,20 @@
 // refresh and in-place update sequence, pod selection under partition and maxUnavailable, and status.
 
 import { type KObj } from './store';
-import { diff, deepEqual } from './patch';
+import { deepEqual } from './patch';
 import { CLONESETS } from './resources';
 import { selectorString } from './selectors';
 import {
-  canonical, envHash, fnv32a, getCondition, isActive, metadataEnvRefs, randomId, legacyIntOrPercent, resolveMetadataEnv, scaledPercent, safeEncode, type Sim, withCondition,
+  canonical, fnv32a, getCondition, isActive, randomId, legacyIntOrPercent, scaledPercent, safeEncode, type Sim, withCondition,
 } from './sim';
-import { RUNTIME_META } from './kubelet';
+import { type InPlacePlan, inPlacePlan, LIFECYCLE_TS, refreshInPlaceCondition, startInPlaceUpdate } from './inplace-update';
 import { KRUISE, type CloneSet, type CloneSetStatus, type Pod, type PodTemplate } from '../../src/kruise/types';
 import { WorkQueue } from './workqueue';
 
 export const SPECIFIED_DELETE = 'apps.kruise.io/specified-delete';
 const INSTANCE_ID = 'apps.kruise.io/cloneset-instance-id';
 const POD_TEMPLATE_HASH = 'pod-template-hash';
-const LIFECYCLE_TS = 'lifecycle.apps.kruise.io/timestamp';
-
-interface InPlaceState {
-  revision: string;
-  updateTimestamp: string;
-  lastContainerStatuses?: Record<string, { imageID?: string }> | null;
-  updateEnvFromMetadata?: boolean;
-  updateImages?: boolean;
-  containerBatchesRecord?: Array<{ timestamp: string; containers: string[] }>;
-}
+export { inPlacePlan, type InPlacePlan } from './inplace-update';
 
 export class CloneSetController {
   /** ControllerRevisions per CloneSet (not served over the API): name → template. */
@@ -309,38 +300,12 @@ export class CloneSetController {
   }
 
   private updateInPlace(cs: CloneSet, pod: Pod, revision: string, target: PodTemplate, plan: InPlacePlan): void {
-    const now = this.sim.clock.iso();
-    // 1. status: InPlaceUpdateReady=False (and Ready=False if containers were ready).
-    let conds = withCondition(pod.status?.conditions, { type: KRUISE.inPlaceUpdateReady, status: 'False', reason: 'StartInPlaceUpdate', lastTransitionTime: now });
-    if (getCondition(pod, 'ContainersReady')?.status === 'True') {
-      conds = withCondition(conds, { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady', message: `the status of pod readiness gate "${KRUISE.inPlaceUpdateReady}" is not "True", but False`, lastTransitionTime: now });
-    }
-    const afterStatus = this.sim.store.replace('pods', { ...(pod as unknown as KObj), status: { ...pod.status, conditions: conds } }) as unknown as Pod;
-    // 2. pod: revision labels, lifecycle Updating, state annotation, metadata and images.
-    const labels = { ...afterStatus.metadata.labels };
-    const annotations = { ...afterStatus.metadata.annotations };
-    for (const [k, v] of Object.entries(plan.labels)) if (v === null) delete labels[k]; else labels[k] = v;
-    for (const [k, v] of Object.entries(plan.annotations)) if (v === null) delete annotations[k]; else annotations[k] = v;
-    labels[KRUISE.revisionLabel] = revision;
-    labels[POD_TEMPLATE_HASH] = revision.slice((cs.metadata.name ?? '').length + 1);
-    labels[KRUISE.lifecycleStateLabel] = 'Updating';
-    annotations[LIFECYCLE_TS] = now;
-    const lastContainerStatuses: Record<string, { imageID?: string }> = {};
-    for (const c of Object.keys(plan.images)) lastContainerStatuses[c] = { imageID: afterStatus.status?.containerStatuses?.find((s) => s.name === c)?.imageID };
-    const state: InPlaceState = {
-      revision,
-      updateTimestamp: now,
-      lastContainerStatuses: Object.keys(lastContainerStatuses).length ? lastContainerStatuses : null,
-      // omitempty in Go: false is left out, never written.
-      ...(plan.updateEnvFromMetadata ? { updateEnvFromMetadata: true } : {}),
-      ...(Object.keys(plan.images).length > 0 ? { updateImages: true } : {}),
-      containerBatchesRecord: [{ timestamp: now, containers: plan.containers }],
-    };
-    annotations[KRUISE.inPlaceUpdateStateAnnotation] = JSON.stringify(state);
-    delete annotations['inplace-update-state'];
-    const containers = afterStatus.spec.containers.map((c) => (plan.images[c.name] ? { ...c, image: plan.images[c.name] } : c));
     void target;
-    this.sim.store.replace('pods', { ...(afterStatus as unknown as KObj), metadata: { ...afterStatus.metadata, labels, annotations }, spec: { ...afterStatus.spec, containers } });
+    startInPlaceUpdate(this.sim, pod, plan, {
+      revision,
+      revisionLabels: { [KRUISE.revisionLabel]: revision, [POD_TEMPLATE_HASH]: revision.slice((cs.metadata.name ?? '').length + 1) },
+      lifecycleUpdating: true,
+    });
     this.sim.event(cs as unknown as KObj, 'Normal', 'SuccessfulUpdatePodInPlace', `successfully update pod ${pod.metadata.name} in-place(revision ${revision})`);
   }
 
@@ -349,15 +314,10 @@ export class CloneSetController {
     let changed = false;
     const now = this.sim.clock.iso();
     for (const p of active) {
-      const hasGate = p.spec.readinessGates?.some((g) => g.conditionType === KRUISE.inPlaceUpdateReady);
-      const ipr = getCondition(p, KRUISE.inPlaceUpdateReady);
       const state = p.metadata.labels?.[KRUISE.lifecycleStateLabel];
-      let cur = p;
-      if (hasGate && (!ipr || (ipr.status === 'False' && this.inPlaceDone(p)))) {
-        const conds = withCondition(p.status?.conditions, { type: KRUISE.inPlaceUpdateReady, status: 'True', lastTransitionTime: now });
-        cur = this.sim.store.replace('pods', { ...(p as unknown as KObj), status: { ...p.status, conditions: conds } }) as unknown as Pod;
-        changed = true;
-      }
+      const refreshed = refreshInPlaceCondition(this.sim, p);
+      const cur = refreshed.pod;
+      if (refreshed.changed) changed = true;
       const iprNow = getCondition(cur, KRUISE.inPlaceUpdateReady)?.status;
       // cloneset_update.go: with any spec.lifecycle, a finished in-place update goes through Updated; without an
       // inPlaceUpdate hook the next reconcile moves it on to Normal (hooks themselves are not simulated).
@@ -379,37 +339,6 @@ export class CloneSetController {
       }
     }
     return changed;
-  }
-
-  /** DefaultCheckInPlaceUpdateCompleted (2.5). */
-  private inPlaceDone(p: Pod): boolean {
-    const raw = p.metadata.annotations?.[KRUISE.inPlaceUpdateStateAnnotation];
-    if (!raw) return true;
-    let state: InPlaceState;
-    try {
-      state = JSON.parse(raw) as InPlaceState;
-    } catch {
-      return true;
-    }
-    if (state.updateEnvFromMetadata) {
-      const metaRaw = p.metadata.annotations?.[RUNTIME_META];
-      if (!metaRaw) return false;
-      const meta = JSON.parse(metaRaw) as { containers: Array<{ name: string; containerID: string; hashes: { extractedEnvFromMetadataHash?: number } }> };
-      for (const c of p.spec.containers) {
-        const m = meta.containers.find((x) => x.name === c.name);
-        const st = p.status?.containerStatuses?.find((x) => x.name === c.name);
-        if (!m || !st || m.containerID !== st.containerID) return false;
-        if ((m.hashes.extractedEnvFromMetadataHash ?? 0) !== envHash(resolveMetadataEnv(c, p.metadata))) return false;
-      }
-    }
-    for (const [name, last] of Object.entries(state.lastContainerStatuses ?? {})) {
-      const st = p.status?.containerStatuses?.find((x) => x.name === name);
-      const spec = p.spec.containers.find((x) => x.name === name);
-      if (!st) return false;
-      if (st.imageID === last.imageID && st.image !== spec?.image) return false;
-      if (st.imageID === last.imageID) return false;
-    }
-    return true;
   }
 
   private setCondition(cs: CloneSet, type: string, message: string): void {
@@ -452,54 +381,6 @@ export class CloneSetController {
     if (deepEqual(status, cs.status)) return;
     this.sim.store.replace(CLONESETS, { ...(cs as unknown as KObj), status });
   }
-}
-
-export interface InPlacePlan {
-  images: Record<string, string>;
-  labels: Record<string, string | null>;
-  annotations: Record<string, string | null>;
-  updateEnvFromMetadata: boolean;
-  containers: string[];
-}
-
-/** defaultCalculateInPlaceUpdateSpec (2.7): undefined when the change cannot be applied in place. */
-export function inPlacePlan(from: PodTemplate, to: PodTemplate, envGate: boolean): InPlacePlan | undefined {
-  const images: Record<string, string> = {};
-  for (const op of diff(from.spec, to.spec)) {
-    const m = op.op === 'replace' ? op.path.match(/^\/containers\/(\d+)\/image$/) : null;
-    if (!m) return undefined;
-    images[to.spec.containers[Number(m[1])].name] = op.value as string;
-  }
-  const labels: Record<string, string | null> = {};
-  const annotations: Record<string, string | null> = {};
-  const changedKeys: Array<{ kind: 'labels' | 'annotations'; key: string }> = [];
-  for (const kind of ['labels', 'annotations'] as const) {
-    const a = (from.metadata?.[kind] ?? {}) as Record<string, string>;
-    const b = (to.metadata?.[kind] ?? {}) as Record<string, string>;
-    const out = kind === 'labels' ? labels : annotations;
-    // The revision diff is a JSON patch between the two revisions' templates (appscode/jsonpatch over Go-marshalled
-    // templates, where an empty map is omitted like an absent one): a map that was empty becomes one
-    // `add /metadata/<kind>` op with the whole map, and only `/metadata/<kind>/<key>` ops count as env-from-metadata
-    // changes (inplace_update_defaults.go). The keys still reach the pod, as plain metadata.
-    const wholeMap = Object.keys(a).length === 0;
-    for (const k of Object.keys(a)) if (!(k in b)) out[k] = null;
-    for (const [k, v] of Object.entries(b)) {
-      if (a[k] !== v) {
-        out[k] = v;
-        if (!wholeMap) changedKeys.push({ kind, key: k });
-      }
-    }
-  }
-  const envContainers = envGate
-    ? to.spec.containers.filter((c) => metadataEnvRefs(c).some((r) => changedKeys.some((k) => k.kind === r.kind && k.key === r.key))).map((c) => c.name)
-    : [];
-  return {
-    images,
-    labels,
-    annotations,
-    updateEnvFromMetadata: envContainers.length > 0,
-    containers: [...new Set([...Object.keys(images), ...envContainers])],
-  };
 }
 
 /**

@@ -10,6 +10,8 @@ import { SimClock } from './clock';
 import { CloneSetController } from './cloneset-controller';
 import { BudgetController } from './budget-controller';
 import { CrrController } from './crr-controller';
+import { AdvancedStatefulSetController, STATEFULSETS, type AdvancedStatefulSet } from './statefulset-controller';
+import { AdvancedDaemonSetController, DAEMONSETS, type AdvancedDaemonSet } from './daemonset-controller';
 import { FaultInjector } from './faults';
 import { KruiseAdmission } from './kruise-webhook';
 import { Kubelet } from './kubelet';
@@ -17,7 +19,7 @@ import { buildRegistry, CLONESETS, STORAGE_KEYS } from './resources';
 import { ApiServer, type RbacRule, type RequestRecord } from './server';
 import { deepCopy, type KObj, Store } from './store';
 import { getCondition, type RestartRecord, type Sim } from './sim';
-import { PLUGIN, type CloneSet, type Pod } from '../../src/kruise/types';
+import { KRUISE, PLUGIN, type CloneSet, type Pod, type PodTemplate } from '../../src/kruise/types';
 
 export type { RequestRecord, RbacRule } from './server';
 export type { RestartRecord } from './sim';
@@ -65,6 +67,8 @@ export interface ClusterOptions {
 export type ResourceName =
   | 'pods'
   | 'clonesets'
+  | 'statefulsets'
+  | 'daemonsets'
   | 'containerrecreaterequests'
   | 'events'
   | 'namespaces'
@@ -72,6 +76,9 @@ export type ResourceName =
   | 'podunavailablebudgets'
   | 'uniteddeployments'
   | 'rollouts';
+
+/** The workload kinds whose pods the unavailability history follows. */
+export type WorkloadKind = 'CloneSet' | 'StatefulSet' | 'DaemonSet';
 
 export interface SeedCloneSet {
   namespace?: string;
@@ -109,6 +116,58 @@ export interface SeedCloneSet {
   labels?: Record<string, string>;
 }
 
+/** An Advanced StatefulSet (apps.kruise.io/v1beta1), settled with every pod Running and Ready. */
+export interface SeedStatefulSet {
+  namespace?: string;
+  name: string;
+  replicas: number;
+  containers?: string[];
+  podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  podUpdatePolicy?: 'ReCreate' | 'InPlaceIfPossible' | 'InPlaceOnly';
+  maxUnavailable?: number | string;
+  partition?: number;
+  paused?: boolean;
+  unorderedUpdate?: boolean;
+  /** Put the InPlaceUpdateReady readiness gate in the template; default: when podUpdatePolicy is an in-place one. */
+  readinessGate?: boolean;
+  triggerAnnotation?: string;
+  triggerEnv?: string;
+  wiredContainers?: string[];
+  /** As for CloneSets: whether the template already carries the trigger annotation (default true). */
+  triggerAnnotationInTemplate?: boolean;
+  nodes?: number;
+  image?: string;
+  extra?: object;
+}
+
+/** An Advanced DaemonSet (apps.kruise.io/v1beta1) on node-0..nodes-1, settled with a Ready pod on every node. */
+export interface SeedDaemonSet {
+  namespace?: string;
+  name: string;
+  /** Nodes that exist (node-0..N-1 are added when missing); default 3. The DaemonSet runs on every node. */
+  nodes?: number;
+  containers?: string[];
+  rollingUpdateType?: 'Standard' | 'InPlaceIfPossible';
+  maxUnavailable?: number | string;
+  maxSurge?: number | string;
+  partition?: number | string;
+  paused?: boolean;
+  /** rollingUpdate.selector over node labels. */
+  nodeSelectorForUpdate?: object;
+  triggerAnnotation?: string;
+  triggerEnv?: string;
+  wiredContainers?: string[];
+  triggerAnnotationInTemplate?: boolean;
+  /**
+   * Create the pods under `Standard`, then switch to `rollingUpdateType` (InPlaceIfPossible): the existing pods lack
+   * the InPlaceUpdateReady gate, as after such a switch on a real cluster. A list of node names keeps the gate off
+   * only for the pods on those nodes (they are created first, the others after the switch).
+   */
+  podsWithoutGate?: boolean | string[];
+  image?: string;
+  extra?: object;
+}
+
 export interface Knobs {
   /** CRI kill of this container fails (CRR container Failed `kill container error: ...`; in-place kills never happen). */
   failRestart(pod: string, container: string): void;
@@ -144,6 +203,10 @@ export interface Cluster {
   addUser(name: string, rules: RbacRule[]): string;
   createNamespace(name: string): void;
   seedCloneSet(s: SeedCloneSet): Promise<CloneSet>;
+  seedStatefulSet(s: SeedStatefulSet): Promise<AdvancedStatefulSet>;
+  seedDaemonSet(s: SeedDaemonSet): Promise<AdvancedDaemonSet>;
+  /** Add (or relabel) a node. */
+  setNode(name: string, labels?: Record<string, string>): void;
   get<T = unknown>(resource: ResourceName, namespace: string, name: string): T | undefined;
   list<T = unknown>(resource: ResourceName, namespace: string): T[];
   requests: RequestRecord[];
@@ -151,8 +214,9 @@ export interface Cluster {
   allWrites(): RequestRecord[];
   clearLog(): void;
   restartLog: RestartRecord[];
-  unavailableHistory(namespace: string, cloneSet: string): number[];
-  maxUnavailableSeen(namespace: string, cloneSet: string): number;
+  /** After every pod change, how many of the workload's desired pods were not Running and Ready. */
+  unavailableHistory(namespace: string, name: string, kind?: WorkloadKind): number[];
+  maxUnavailableSeen(namespace: string, name: string, kind?: WorkloadKind): number;
   faults: FaultInjector;
   knobs: Knobs;
   clock: SimClock;
@@ -225,6 +289,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const clonesets = new CloneSetController(sim);
   const crrs = new CrrController(sim, kubelet);
   const budgets = new BudgetController(sim);
+  const statefulsets = new AdvancedStatefulSetController(sim);
+  const daemonsets = new AdvancedDaemonSetController(sim);
   const history = new UnavailableTracker(store);
   const server = new ApiServer({
     store,
@@ -265,7 +331,35 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   const kubeconfigPath = writeKubeconfig({ path: join(kubeDir, 'kubeconfig') });
 
-  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || budgets.busy() || clock.pendingForeground() > 0;
+  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || budgets.busy() || statefulsets.busy() || daemonsets.busy() || clock.pendingForeground() > 0;
+  const ensureNodes = (n: number) => {
+    let added = false;
+    for (let i = 0; i < n; i++) {
+      if (!sim.nodes.has(`node-${i}`)) {
+        sim.nodes.set(`node-${i}`, { daemon: true, labels: { 'kubernetes.io/hostname': `node-${i}` } });
+        added = true;
+      }
+    }
+    if (added) daemonsets.nodesChanged();
+  };
+  /** Store a seeded workload through the webhooks, as `kubectl apply` would, and wait for its pods to settle. */
+  const seedWorkload = async <T>(storage: string, obj: KObj, key: string, settled: (o: T) => boolean, pods: number): Promise<T> => {
+    const def = registry.byStorage(storage);
+    if (!def) throw new Error('seeding a Kruise workload needs OpenKruise installed (kruise: true)');
+    const admission = new KruiseAdmission(sim);
+    const admitted = admission.mutate('CREATE', def, obj, undefined);
+    admission.validate('CREATE', def, admitted, undefined);
+    sim.instantReady.add(key);
+    store.create(storage, admitted);
+    const [ns, name] = key.split('/');
+    const created = await waitFor(() => {
+      const o = store.raw(storage, ns, name) as unknown as T | undefined;
+      return o && settled(o) ? o : undefined;
+    }, Math.max(10_000, pods * 20), `${key} to settle`);
+    sim.instantReady.delete(key);
+    await cluster.whenIdle();
+    return deepCopy(created);
+  };
   const waitFor: Cluster['waitFor'] = async (predicate, timeoutMs = 10_000, what = 'condition') => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -313,6 +407,69 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       history.reset(ns, s.name);
       return deepCopy(created);
     },
+    async seedStatefulSet(s) {
+      const ns = s.namespace ?? defaultNs;
+      createNamespace(ns);
+      const key = `${ns}/${s.name}`;
+      statefulsets.nodesFor.set(key, s.nodes ?? 3);
+      ensureNodes(s.nodes ?? 3);
+      const created = await seedWorkload<AdvancedStatefulSet>(STATEFULSETS, statefulSetObject(s, ns), key, (o) => {
+        const st = o.status as Record<string, number | undefined> | undefined;
+        return !!st && st.observedGeneration === o.metadata.generation && st.replicas === s.replicas && (st.readyReplicas ?? 0) === s.replicas && (st.updatedReplicas ?? 0) === s.replicas;
+      }, s.replicas);
+      history.reset(ns, s.name, 'StatefulSet');
+      return created;
+    },
+    async seedDaemonSet(s) {
+      const ns = s.namespace ?? defaultNs;
+      createNamespace(ns);
+      const key = `${ns}/${s.name}`;
+      ensureNodes(s.nodes ?? 3);
+      const nodeCount = sim.nodes.size;
+      const obj = daemonSetObject(s, ns);
+      const finalType = s.rollingUpdateType ?? 'Standard';
+      const gateless = s.podsWithoutGate;
+      const settled = (o: AdvancedDaemonSet, want: number) => {
+        const st = o.status as Record<string, number | undefined> | undefined;
+        return !!st && st.observedGeneration === o.metadata.generation && st.desiredNumberScheduled === want && (st.numberReady ?? 0) === want && (st.updatedNumberScheduled ?? 0) === want;
+      };
+      if (!gateless || finalType !== 'InPlaceIfPossible') {
+        const created = await seedWorkload<AdvancedDaemonSet>(DAEMONSETS, obj, key, (o) => settled(o, nodeCount), nodeCount);
+        history.reset(ns, s.name, 'DaemonSet');
+        return created;
+      }
+      // Pods first created under Standard (no gate); then the type switches to InPlaceIfPossible, which changes no
+      // template, so those pods keep running without the gate. Nodes listed in podsWithoutGate get their pod then;
+      // the others get theirs after the switch (with the gate).
+      const onlySome = Array.isArray(gateless) ? new Set(gateless) : undefined;
+      const ru = (obj.spec as AdvancedDaemonSet['spec']).updateStrategy!.rollingUpdate!;
+      ru.rollingUpdateType = 'Standard';
+      const later = onlySome ? [...sim.nodes.keys()].filter((n) => !onlySome.has(n)) : [];
+      const saved = new Map(later.map((n) => [n, sim.nodes.get(n)!]));
+      for (const n of later) sim.nodes.delete(n);
+      await seedWorkload<AdvancedDaemonSet>(DAEMONSETS, obj as unknown as KObj, key, (o) => settled(o, nodeCount - later.length), nodeCount);
+      const cur = store.raw(DAEMONSETS, ns, s.name) as unknown as AdvancedDaemonSet;
+      const next = structuredClone(cur);
+      next.spec.updateStrategy!.rollingUpdate!.rollingUpdateType = 'InPlaceIfPossible';
+      next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+      sim.instantReady.add(key);
+      store.replace(DAEMONSETS, next as unknown as KObj);
+      for (const [n, v] of saved) sim.nodes.set(n, v);
+      daemonsets.nodesChanged();
+      const done = await waitFor(() => {
+        const o = store.raw(DAEMONSETS, ns, s.name) as unknown as AdvancedDaemonSet | undefined;
+        return o && settled(o, nodeCount) ? o : undefined;
+      }, 10_000, `${key} to settle`);
+      sim.instantReady.delete(key);
+      await cluster.whenIdle();
+      history.reset(ns, s.name, 'DaemonSet');
+      return deepCopy(done);
+    },
+    setNode(name, labels) {
+      const prev = sim.nodes.get(name);
+      sim.nodes.set(name, { daemon: prev?.daemon ?? true, labels: { 'kubernetes.io/hostname': name, ...labels } });
+      daemonsets.nodesChanged();
+    },
     get: <T>(resource: ResourceName, namespace: string, name: string) => {
       const o = store.raw(STORAGE_KEYS[resource], resource === 'namespaces' ? undefined : namespace, name);
       return o ? (deepCopy(o) as T) : undefined;
@@ -326,8 +483,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       restartLog.length = 0;
     },
     restartLog,
-    unavailableHistory: (ns, name) => history.get(ns, name),
-    maxUnavailableSeen: (ns, name) => Math.max(0, ...history.get(ns, name)),
+    unavailableHistory: (ns, name, kind = 'CloneSet') => history.get(ns, name, kind),
+    maxUnavailableSeen: (ns, name, kind = 'CloneSet') => Math.max(0, ...history.get(ns, name, kind)),
     faults,
     knobs: {
       failRestart: (pod, container) => sim.knobs.failRestart.add(`${pod}/${container}`),
@@ -336,7 +493,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         kubelet.refreshKnobs(pod);
       },
       readyDelay: (pod, seconds) => sim.knobs.readyDelay.set(pod, seconds),
-      noDaemonOnNode: (node) => sim.nodes.set(node, { daemon: false }),
+      noDaemonOnNode: (node) => sim.nodes.set(node, { ...sim.nodes.get(node), daemon: false }),
       missingOnNode: (pod, container) => sim.knobs.missingOnNode.add(`${pod}/${container}`),
       noEnvBinary: (container, pod) => {
         sim.knobs.noEnvBinary.add(pod ? `${pod}/${container}` : container);
@@ -386,6 +543,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       kubelet.stop();
       clonesets.stop();
       crrs.stop();
+      statefulsets.stop();
+      daemonsets.stop();
       clock.stop();
       await server.close();
       // The kubeconfigs in it carry bearer tokens: nothing of the cluster may outlive it.
@@ -425,17 +584,18 @@ function seedObject(s: SeedCloneSet, ns: string): CloneSet {
   };
 }
 
-/** After every pod change, how many of each CloneSet's desired pods are not Running+Ready. */
+/** After every pod change, how many of each workload's desired pods are not Running+Ready. */
 class UnavailableTracker {
   private readonly available = new Map<string, Set<string>>();
   private readonly history = new Map<string, number[]>();
+  private static readonly storage: Record<WorkloadKind, string> = { CloneSet: CLONESETS, StatefulSet: STATEFULSETS, DaemonSet: DAEMONSETS };
 
   constructor(private readonly store: Store) {
     store.subscribe((e) => {
       if (e.resource === 'pods') {
-        const owner = (e.object as unknown as Pod).metadata.ownerReferences?.find((o) => o.controller && o.kind === 'CloneSet');
+        const owner = (e.object as unknown as Pod).metadata.ownerReferences?.find((o) => o.controller && o.apiVersion.startsWith('apps.kruise.io/') && o.kind in UnavailableTracker.storage);
         if (!owner) return;
-        const key = `${e.object.metadata.namespace}/${owner.name}`;
+        const key = `${owner.kind}/${e.object.metadata.namespace}/${owner.name}`;
         let set = this.available.get(key);
         if (!set) this.available.set(key, (set = new Set()));
         const pod = e.object as unknown as Pod;
@@ -443,27 +603,95 @@ class UnavailableTracker {
         if (ok) set.add(pod.metadata.uid ?? '');
         else set.delete(pod.metadata.uid ?? '');
         this.record(key);
-      } else if (e.resource === CLONESETS && e.type !== 'DELETED') this.record(`${e.object.metadata.namespace}/${e.object.metadata.name}`);
+      } else if (e.type !== 'DELETED') {
+        const kind = (Object.keys(UnavailableTracker.storage) as WorkloadKind[]).find((k) => UnavailableTracker.storage[k] === e.resource);
+        if (kind) this.record(`${kind}/${e.object.metadata.namespace}/${e.object.metadata.name}`);
+      }
     });
   }
 
+  private desired(kind: WorkloadKind, ns: string, name: string): number | undefined {
+    const o = this.store.raw(UnavailableTracker.storage[kind], ns, name) as unknown as { spec: { replicas?: number }; status?: { desiredNumberScheduled?: number } } | undefined;
+    if (!o) return undefined;
+    return kind === 'DaemonSet' ? o.status?.desiredNumberScheduled ?? 0 : o.spec.replicas ?? 1;
+  }
+
   private record(key: string): void {
-    const [ns, name] = key.split('/');
-    const cs = this.store.raw(CLONESETS, ns, name) as unknown as CloneSet | undefined;
-    if (!cs) return;
-    const value = Math.max(0, (cs.spec.replicas ?? 1) - (this.available.get(key)?.size ?? 0));
+    const [kind, ns, name] = key.split('/') as [WorkloadKind, string, string];
+    const want = this.desired(kind, ns, name);
+    if (want === undefined) return;
+    const value = Math.max(0, want - (this.available.get(key)?.size ?? 0));
     let h = this.history.get(key);
     if (!h) this.history.set(key, (h = []));
     if (h[h.length - 1] !== value) h.push(value);
   }
 
-  reset(ns: string, name: string): void {
-    const key = `${ns}/${name}`;
+  reset(ns: string, name: string, kind: WorkloadKind = 'CloneSet'): void {
+    const key = `${kind}/${ns}/${name}`;
     this.history.set(key, []);
     this.record(key);
   }
 
-  get(ns: string, name: string): number[] {
-    return [...(this.history.get(`${ns}/${name}`) ?? [])];
+  get(ns: string, name: string, kind: WorkloadKind = 'CloneSet'): number[] {
+    return [...(this.history.get(`${kind}/${ns}/${name}`) ?? [])];
   }
+}
+
+function containersFor(s: { name: string; containers?: string[]; triggerAnnotation?: string; triggerEnv?: string; wiredContainers?: string[]; image?: string }): PodTemplate['spec']['containers'] {
+  const names = s.containers ?? ['app'];
+  const wired = s.triggerAnnotation ? new Set(s.wiredContainers ?? names) : new Set<string>();
+  return names.map((n) => ({
+    name: n,
+    image: s.image ?? 'nginx:1.27',
+    ...(wired.has(n) ? { env: [{ name: s.triggerEnv ?? PLUGIN.defaultTriggerEnv, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${s.triggerAnnotation}']` } } }] } : {}),
+  }));
+}
+
+function templateMetadata(s: { name: string; triggerAnnotation?: string; triggerAnnotationInTemplate?: boolean }): PodTemplate['metadata'] {
+  return { labels: { app: s.name }, ...(s.triggerAnnotation && s.triggerAnnotationInTemplate !== false ? { annotations: { [s.triggerAnnotation]: '' } } : {}) };
+}
+
+function statefulSetObject(s: SeedStatefulSet, ns: string): KObj {
+  const inPlace = s.podUpdatePolicy === 'InPlaceIfPossible' || s.podUpdatePolicy === 'InPlaceOnly';
+  const gate = s.readinessGate ?? inPlace;
+  const ru: Record<string, unknown> = {};
+  if (s.podUpdatePolicy) ru.podUpdatePolicy = s.podUpdatePolicy;
+  if (s.maxUnavailable !== undefined) ru.maxUnavailable = s.maxUnavailable;
+  if (s.partition !== undefined) ru.partition = s.partition;
+  if (s.paused !== undefined) ru.paused = s.paused;
+  if (s.unorderedUpdate) ru.unorderedUpdate = {};
+  return {
+    apiVersion: 'apps.kruise.io/v1beta1',
+    kind: 'StatefulSet',
+    metadata: { name: s.name, namespace: ns, generation: 1 },
+    spec: {
+      replicas: s.replicas,
+      serviceName: s.name,
+      selector: { matchLabels: { app: s.name } },
+      podManagementPolicy: s.podManagementPolicy ?? 'OrderedReady',
+      template: { metadata: templateMetadata(s), spec: { containers: containersFor(s), ...(gate ? { readinessGates: [{ conditionType: KRUISE.inPlaceUpdateReady }] } : {}) } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: ru },
+      ...(s.extra as object),
+    },
+  };
+}
+
+function daemonSetObject(s: SeedDaemonSet, ns: string): KObj {
+  const ru: Record<string, unknown> = { rollingUpdateType: s.rollingUpdateType ?? 'Standard' };
+  if (s.maxUnavailable !== undefined) ru.maxUnavailable = s.maxUnavailable;
+  if (s.maxSurge !== undefined) ru.maxSurge = s.maxSurge;
+  if (s.partition !== undefined) ru.partition = s.partition;
+  if (s.paused !== undefined) ru.paused = s.paused;
+  if (s.nodeSelectorForUpdate) ru.selector = s.nodeSelectorForUpdate;
+  return {
+    apiVersion: 'apps.kruise.io/v1beta1',
+    kind: 'DaemonSet',
+    metadata: { name: s.name, namespace: ns, generation: 1 },
+    spec: {
+      selector: { matchLabels: { app: s.name } },
+      template: { metadata: templateMetadata(s), spec: { restartPolicy: 'Always', containers: containersFor(s) } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: ru },
+      ...(s.extra as object),
+    },
+  };
 }

@@ -10,11 +10,16 @@ import { selectorMatcher } from './selectors';
 import type { KObj } from './store';
 import { deepEqual } from './patch';
 import { isActive, scaledPercent, type Sim } from './sim';
+import { defaultDaemonSet, defaultStatefulSet, validateDaemonSet, validateStatefulSet } from './workload-webhooks';
+import type { AdvancedStatefulSet } from './statefulset-controller';
+import type { AdvancedDaemonSet } from './daemonset-controller';
 import { KRUISE, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
 
 const MCLONESET = 'mcloneset.kb.io';
 const VCLONESET = 'vcloneset.kb.io';
 const MCRR = 'mcontainerrecreaterequest.kb.io';
+const MSTATEFULSET = 'mstatefulset.kb.io';
+const MDAEMONSET = 'mdaemonset.kb.io';
 
 export class KruiseAdmission implements Admission {
   constructor(private readonly sim: Sim) {}
@@ -25,6 +30,14 @@ export class KruiseAdmission implements Admission {
       typedDecode(MCLONESET, def, obj);
       return defaultCloneSet(obj as unknown as CloneSet, old as unknown as CloneSet | undefined) as unknown as KObj;
     }
+    if (def.plural === 'statefulsets') {
+      typedDecode(MSTATEFULSET, def, obj);
+      return defaultStatefulSet(obj as unknown as AdvancedStatefulSet, old as unknown as AdvancedStatefulSet | undefined) as unknown as KObj;
+    }
+    if (def.plural === 'daemonsets') {
+      typedDecode(MDAEMONSET, def, obj);
+      return defaultDaemonSet(obj as unknown as AdvancedDaemonSet) as unknown as KObj;
+    }
     if (def.plural === 'containerrecreaterequests') {
       typedDecode(MCRR, def, obj);
       return op === 'CREATE' ? this.admitCrrCreate(obj as unknown as ContainerRecreateRequest) : this.admitCrrUpdate(obj as unknown as ContainerRecreateRequest, old as unknown as ContainerRecreateRequest);
@@ -33,7 +46,10 @@ export class KruiseAdmission implements Admission {
   }
 
   validate(op: AdmissionOp, def: ResourceDef, obj: KObj, old: KObj | undefined): void {
-    if (def.group === KRUISE_GROUP && def.plural === 'clonesets') validateCloneSet(obj as unknown as CloneSet, op === 'UPDATE' ? (old as unknown as CloneSet) : undefined);
+    if (def.group !== KRUISE_GROUP) return;
+    if (def.plural === 'clonesets') validateCloneSet(obj as unknown as CloneSet, op === 'UPDATE' ? (old as unknown as CloneSet) : undefined);
+    if (def.plural === 'statefulsets') validateStatefulSet(obj as unknown as AdvancedStatefulSet, op === 'UPDATE' ? (old as unknown as AdvancedStatefulSet) : undefined);
+    if (def.plural === 'daemonsets') validateDaemonSet(obj as unknown as AdvancedDaemonSet, op);
   }
 
   private admitCrrCreate(crr: ContainerRecreateRequest): KObj {

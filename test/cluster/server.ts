@@ -358,7 +358,16 @@ export class ApiServer {
     const o = this.existing(route);
     if (route.subresource === 'scale') return new HttpReply(200, this.scaleOf(route.def, o));
     if (wantsTable(accept) && !route.subresource) return new HttpReply(200, toTable(route.def, [o], this.o.now()));
-    return new HttpReply(200, o);
+    return new HttpReply(200, this.asServed(route.def, o));
+  }
+
+  /**
+   * A resource served in several versions is stored once: read through another version it comes back with that
+   * version's apiVersion (the CRDs' conversion strategy None; the Kruise workloads' versions share one schema shape).
+   */
+  private asServed(def: ResourceDef, o: KObj): KObj {
+    const apiVersion = this.apiVersion(def);
+    return !def.custom || o.apiVersion === apiVersion ? o : { ...o, apiVersion };
   }
 
   private scaleOf(def: ResourceDef, o: KObj) {
@@ -410,7 +419,7 @@ export class ApiServer {
       return new HttpReply(200, t);
     }
     const apiVersion = route.def.group ? `${route.def.group}/${route.def.version}` : 'v1';
-    return new HttpReply(200, { kind: route.def.listKind, apiVersion, metadata: meta, items });
+    return new HttpReply(200, { kind: route.def.listKind, apiVersion, metadata: meta, items: items.map((o) => this.asServed(route.def, o)) });
   }
 
   // ---- writes ------------------------------------------------------------------------------------------------
@@ -474,7 +483,7 @@ export class ApiServer {
       return new HttpReply(201, admitted, headers);
     }
     try {
-      return new HttpReply(201, this.o.store.create(def.storageKey, admitted), headers);
+      return new HttpReply(201, this.asServed(def, this.o.store.create(def.storageKey, admitted)), headers);
     } catch (e) {
       if (e instanceof StoreConflict) throw Errors.alreadyExists(def, obj.metadata.name);
       throw e;
@@ -533,7 +542,7 @@ export class ApiServer {
     if (subresource !== 'status' && subresource !== 'scale') this.o.admission.validate('UPDATE', def, next, old);
 
     const sameAsStored = deepEqual({ ...next, metadata: { ...next.metadata, resourceVersion: old.metadata.resourceVersion } }, old);
-    const reply = (o: KObj) => (subresource === 'scale' ? this.scaleOf(def, o) : o);
+    const reply = (o: KObj) => (subresource === 'scale' ? this.scaleOf(def, o) : this.asServed(def, o));
     if (sameAsStored || isTrueDry(url)) return new HttpReply(200, reply(sameAsStored ? old : next), headers);
     return new HttpReply(200, reply(this.o.store.replace(def.storageKey, next)), headers);
   }
@@ -649,7 +658,7 @@ export class ApiServer {
         first = false;
       } else if (isObject(obj) && 'metadata' in obj && type !== 'BOOKMARK') {
         const k = obj as KObj;
-        payload = encoded.get(k) ?? JSON.stringify(k);
+        payload = encoded.get(k) ?? JSON.stringify(this.asServed(def, k));
         encoded.set(k, payload);
       } else payload = JSON.stringify(obj);
       res.write(`{"type":"${type}","object":${payload}}\n`);

@@ -19,7 +19,8 @@ export interface Sim {
   store: Store;
   clock: SimClock;
   gates: { envFromMetadata: boolean };
-  nodes: Map<string, { daemon: boolean }>;
+  /** Nodes by name: whether kruise-daemon runs there, and the node's labels (Advanced DaemonSets select by them). */
+  nodes: Map<string, { daemon: boolean; labels?: Record<string, string> }>;
   restartSeconds: number;
   readySeconds: number;
   killDelaySeconds: number;
