@@ -10,7 +10,7 @@
 import { type KObj } from './store';
 import { deepEqual } from './patch';
 import { selectorMatcher } from './selectors';
-import { canonical, fnv32a, getCondition, isActive, randomId, safeEncode, scaledPercent, type Sim } from './sim';
+import { canonical, fnv32a, getCondition, isActive, randomId, safeEncode, strictScaledPercent, type Sim } from './sim';
 import { hasInPlaceGate, inPlacePlan, refreshInPlaceCondition, startInPlaceUpdate } from './inplace-update';
 import { KRUISE, type Condition, type IntOrString, type LabelSelector, type Pod, type PodTemplate } from '../../src/kruise/types';
 import { WorkQueue } from './workqueue';
@@ -147,9 +147,10 @@ export class AdvancedDaemonSetController {
   private rollingUpdate(ds: AdvancedDaemonSet, nodes: string[], byNode: Map<string, Pod[]>, hash: string): void {
     const ru = ds.spec.updateStrategy?.rollingUpdate ?? {};
     const desired = nodes.length;
-    const maxSurge = ru.maxSurge === undefined ? 0 : scaledPercent(ru.maxSurge, desired, true, 0) ?? 0;
-    if (maxSurge > 0) return;
-    let maxUnavailable = ru.maxUnavailable === undefined ? 0 : scaledPercent(ru.maxUnavailable, desired, true, 0) ?? 0;
+    // apimachinery's strict parser: "12.5%" is an error, and an error ends the pass (no pod is ever updated).
+    const maxSurge = ru.maxSurge === undefined ? 0 : strictScaledPercent(ru.maxSurge, desired, true);
+    let maxUnavailable = ru.maxUnavailable === undefined ? 0 : strictScaledPercent(ru.maxUnavailable, desired, true);
+    if (maxSurge === undefined || maxUnavailable === undefined || maxSurge > 0) return;
     if (desired > 0 && maxUnavailable === 0) maxUnavailable = 1;
     const minReady = ds.spec.minReadySeconds ?? 0;
     const isNew = (p: Pod) => p.metadata.labels?.[KRUISE.revisionLabel] === hash;
@@ -201,7 +202,8 @@ export class AdvancedDaemonSetController {
   private nodesToUpdate(ds: AdvancedDaemonSet, nodes: string[], byNode: Map<string, Pod[]>, hash: string): string[] {
     const ru = ds.spec.updateStrategy?.rollingUpdate ?? {};
     const desiredScheduled = Number(ds.status?.desiredNumberScheduled ?? 0);
-    const partition = ru.partition === undefined ? 0 : scaledPercent(ru.partition, desiredScheduled, false, 0) ?? 0;
+    const partition = ru.partition === undefined ? 0 : strictScaledPercent(ru.partition, desiredScheduled, false);
+    if (partition === undefined) return [];
     const nodeSelector = ru.selector ? selectorMatcher(ru.selector) : undefined;
     const updated: string[] = [];
     const updating: string[] = [];

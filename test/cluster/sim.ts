@@ -167,3 +167,24 @@ export function legacyIntOrPercent(v: number | string | undefined, total: number
   const x = (Number(digits) * total) / 100;
   return roundUp ? Math.ceil(x) : Math.floor(x);
 }
+
+/**
+ * apimachinery's intstr.GetScaledValueFromIntOrPercent, which the Advanced DaemonSet controller uses for maxUnavailable,
+ * maxSurge and partition: a string must end in "%" and the rest be a whole number (Atoi), so "12.5%" is an error.
+ * undefined for an error (the controller then gives up the pass).
+ */
+export function strictScaledPercent(v: number | string, total: number, roundUp: boolean): number | undefined {
+  if (typeof v === 'number') return Math.trunc(v);
+  if (!v.endsWith('%') || !/^[+-]?\d+$/.test(v.slice(0, -1))) return undefined;
+  const x = (Number(v.slice(0, -1)) * total) / 100;
+  return roundUp ? Math.ceil(x) : Math.floor(x);
+}
+
+/** The deprecated intstr.GetValueFromIntOrPercent (Advanced StatefulSet maxUnavailable): undefined for an error. */
+export function legacyScaledPercent(v: number | string, total: number, roundUp: boolean): number | undefined {
+  if (typeof v === 'number') return Math.trunc(v);
+  const digits = v.split('%').join('');
+  if (!/^[+-]?\d+$/.test(digits)) return undefined;
+  const x = (Number(digits) * total) / 100;
+  return roundUp ? Math.ceil(x) : Math.floor(x);
+}

@@ -7,7 +7,7 @@
 import { type KObj } from './store';
 import { deepEqual } from './patch';
 import { selectorString } from './selectors';
-import { canonical, fnv32a, getCondition, isActive, legacyIntOrPercent, safeEncode, type Sim } from './sim';
+import { canonical, fnv32a, getCondition, isActive, legacyScaledPercent, safeEncode, type Sim } from './sim';
 import { inPlaceDone, inPlacePlan, LIFECYCLE_TS, refreshInPlaceCondition, startInPlaceUpdate } from './inplace-update';
 import { KRUISE, type Condition, type IntOrString, type LabelSelector, type Pod, type PodTemplate } from '../../src/kruise/types';
 import { WorkQueue } from './workqueue';
@@ -170,8 +170,11 @@ export class AdvancedStatefulSetController {
   private rollingUpdate(set: AdvancedStatefulSet, replicas: Pod[], minReady: number, updateRevision: string): void {
     const ru = set.spec.updateStrategy?.rollingUpdate;
     if (ru?.paused) return;
-    // intstrutil.GetValueFromIntOrPercent(maxUnavailable, replicas, false), at least 1.
-    const maxUnavailable = Math.max(1, legacyIntOrPercent(ru?.maxUnavailable, replicas.length, false, 1));
+    // intstrutil.GetValueFromIntOrPercent(maxUnavailable, replicas, false), at least 1; a value it cannot parse ends
+    // the pass with an error, so nothing is ever updated.
+    const parsed = legacyScaledPercent(ru?.maxUnavailable ?? 1, replicas.length, false);
+    if (parsed === undefined) return;
+    const maxUnavailable = Math.max(1, parsed);
     const unavailable = new Set<string>();
     for (const p of replicas) {
       if (!this.healthy(p) || !inPlaceDone(p) || !this.available(p, minReady)) unavailable.add(p.metadata.name ?? '');
