@@ -240,6 +240,31 @@ export interface RestartRecord {
   finished?: 'completed' | 'failed';
   /** crr: renewed by the running process every few seconds (API server clock, RFC3339); see HEARTBEAT_STALE_MS. */
   heartbeatAt?: string;
-  /** crr: set when the driving process stopped on its own (timeout, Ctrl-C, error): interrupted at once, no wait. */
+  /** crr and staged inplace: set when the driving process stopped on its own (timeout, Ctrl-C, error): interrupted at once, no wait. */
   stoppedAt?: string;
+  /** A staged restart (canary, batches): the stages and the one under way. */
+  staged?: StagedRecord;
+}
+
+/**
+ * Where a staged restart stands. Stages are cumulative pod counts; the stage under way is the one whose partition is on
+ * the CloneSet (inplace) or whose pods may be started (crr). The driving process renews `heartbeatAt` of the record.
+ */
+export interface StagedRecord {
+  /** Pods restarted once each stage is done; the last is every pod of the run. */
+  through: number[];
+  /** The first stage is a canary: the run stops after it until `--continue` (or `--canary-wait`). */
+  canary: boolean;
+  /** The stage under way, from 0. */
+  stage: number;
+  /** Seconds to wait between batches. */
+  pauseSeconds: number;
+  /** The canary goes on by itself after staying healthy this long. */
+  canaryWaitSeconds?: number;
+  /** inplace: spec.replicas when planned: a stage's partition is replicas − through. */
+  replicas?: number;
+  /** inplace: spec.updateStrategy.partition before the run (null: none), put back with the last stage. */
+  partition?: IntOrString | null;
+  /** The canary is done and the run stopped on purpose, waiting for `--continue`. */
+  holding?: boolean;
 }

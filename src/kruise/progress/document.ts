@@ -47,7 +47,8 @@ export type DiagnosisKind =
   | 'update-failed'
   | 'crr-failed'
   | 'interrupted'
-  | 'terminating';
+  | 'terminating'
+  | 'stage';
 
 export type Severity = 'info' | 'warning' | 'error';
 
