@@ -73,6 +73,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'pause-on-failure', describe: 'Pause the CloneSet if a pod does not become ready again' },
       { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the restart', value: 'free', example: '10m' },
       FIELD_MANAGER,
+      { name: 'canary', describe: 'Restart this many pods first, then hold', value: 'free', example: '1' },
+      { name: 'canary-wait', describe: 'Go on once the canary stayed Ready this long', value: 'free', example: '5m' },
+      { name: 'batches', describe: 'Restart in this many batches', value: 'free', example: '3' },
+      { name: 'batch-size', describe: 'Restart in batches of this many pods', value: 'free', example: '2' },
+      { name: 'pause', describe: 'Wait this long between batches', value: 'free', example: '1m' },
+      { name: 'continue', describe: 'Go on with the staged restart on the CloneSet' },
     ],
   },
   crr: {

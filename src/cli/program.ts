@@ -91,10 +91,17 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .option('pause-on-failure', { type: 'boolean', default: false, describe: 'Pause the CloneSet if a pod does not become ready again' })
         .option('ready-timeout', { type: 'string', default: '10m', describe: 'A pod restarting longer than this fails the restart (exit 1)' })
         .option('field-manager', { type: 'string', describe: 'Name our writes carry in managedFields and audit logs (default kubectl-kruise-restart)' })
+        .option('canary', { type: 'string', describe: 'Restart this many pods (N or P%, counted as Kruise counts a partition) first, then hold until --continue' })
+        .option('canary-wait', { type: 'string', describe: 'Go on by itself once the canary stayed Ready this long, e.g. 5m' })
+        .option('batches', { type: 'string', describe: 'Restart in this many batches, each followed to the end before the next' })
+        .option('batch-size', { type: 'string', describe: 'Restart in batches of this many pods (N or P%)' })
+        .option('pause', { type: 'string', describe: 'Wait this long between batches, e.g. 1m' })
+        .option('continue', { type: 'boolean', describe: 'Go on with the staged restart recorded on the CloneSet (after the canary, or after an interruption)' })
         .example(`${PROGRAM} inplace web`, 'Restart every wired container of CloneSet web and follow it')
         .example(`${PROGRAM} inplace web -c app --reason "pick up rotated secret"`, 'Only the app container')
         .example(`${PROGRAM} inplace web --setup --yes`, 'Add the trigger wiring (one-time recreate), then restart in place')
-        .example(`${PROGRAM} inplace web --dry-run=server -o yaml`, 'Show the plan; prove permissions and webhooks'),
+        .example(`${PROGRAM} inplace web --dry-run=server -o yaml`, 'Show the plan; prove permissions and webhooks')
+        .example(`${PROGRAM} inplace web --canary 1 --batches 3 --pause 1m`, 'One pod first; then --continue restarts the rest in 3 batches'),
     handler('inplace'),
   );
 

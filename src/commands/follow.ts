@@ -7,6 +7,7 @@ import { CLONESETS, CRRS, PODS } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { track, type PodBaseline, type ProgressHistory, type RestartProgress } from '../kruise/progress';
 import { readRecord } from '../kruise/record';
+import { stageView, type StagedProgress } from '../kruise/staged-progress';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
 import { progressSink, type ProgressSink } from './sinks';
@@ -23,13 +24,16 @@ export interface FollowInput {
   baseline?: PodBaseline;
   /** A pod restarting for longer than this (on our clock) fails the restart: it is not coming back Ready. */
   readyTimeoutMs?: number;
+  /** This process drives a staged run: it is not interrupted between stages, and following ends with each stage. */
+  driving?: boolean;
 }
 
 export type Outcome = 'complete' | 'failed' | 'timeout' | 'interrupted' | 'none';
 
 export interface FollowResult {
   outcome: Outcome;
-  progress: RestartProgress;
+  /** With a staged run, the whole run's view (`stage` says which stage; `complete` of a stage that is not the last is false). */
+  progress: StagedProgress;
   /** Pods that stayed restarting past the ready timeout. */
   stuck: string[];
 }
@@ -47,7 +51,7 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
   let record = input.record ?? readRecord(input.cloneSet);
   const sink: ProgressSink = progressSink(ctx, input.output);
   let history: ProgressHistory | undefined;
-  let latest: RestartProgress | undefined;
+  let latest: StagedProgress | undefined;
   let settle!: (outcome: Outcome) => void;
   const finished = new Promise<Outcome>((resolve) => (settle = resolve));
   let scheduled = false;
@@ -77,11 +81,14 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
       serverClockOffsetMs: client.serverClockOffsetMs,
     });
     history = result.history;
-    latest = result.progress;
+    latest = stageView(result.progress, { record, serverNow: ctx.now() + (client.serverClockOffsetMs ?? 0), driving: input.driving });
     sink.update(latest);
     stuck = overdue(latest, restartingSince, ctx.now(), input.readyTimeoutMs);
+    // The driver of a staged run moves on when its stage is done; everyone else follows the whole run.
+    const stageDone = input.driving === true && latest.stage !== undefined && latest.stage.phase !== 'last' && latest.stage.done;
     if (latest.state === 'none') settle('none');
-    else if (latest.complete || latest.failed || stuck.length > 0) settle(latest.complete && !latest.failed ? 'complete' : 'failed');
+    else if (latest.failed || stuck.length > 0) settle('failed');
+    else if (latest.complete || stageDone) settle('complete');
   };
   function schedule() {
     if (scheduled) return;
@@ -104,7 +111,7 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
     pods.startFrom(input.pods, input.podsVersion);
     const outcome = await finished;
     if (scheduled || !latest) evaluate();
-    const progress = latest as RestartProgress;
+    const progress = latest as StagedProgress;
     sink.finish(progress);
     return { outcome: cloneSets.items.has(name) ? outcome : 'failed', progress, stuck };
   } finally {

@@ -24,8 +24,14 @@ import {
 import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
 import { cloneSetName, fieldManagerOf, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { buildProgress } from '../kruise/progress';
+import { parseIntOrPercent } from '../kruise/budget';
+import { stageView, continueCommand } from '../kruise/staged-progress';
+import { decideContinue, describeStages, planStages, stagePartition, stagedRecordOf, wantsStages, type StageFlags, type StagePlan } from '../kruise/stages';
+import { driveStages, RecordKeeper, serverTime, startStage, type DriveEnd } from './staged';
 import { parseDuration } from '../kube/config';
-import { followRestart, outcomeExitCode } from './follow';
+import { followRestart, outcomeExitCode, type FollowResult } from './follow';
+import type { KubeClient } from '../kube/client';
 
 interface InplaceOptions {
   name: string;
@@ -44,7 +50,44 @@ interface InplaceOptions {
   readyTimeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
   fieldManager?: string;
+  /** Canary and batches, when asked for. */
+  stages?: StageFlags;
+  /** --continue: go on with the staged restart recorded on the CloneSet. */
+  continueRun: boolean;
 }
+
+/** --canary, --batches, --batch-size, --pause, --canary-wait: checked together, before the cluster is touched. */
+export function stageFlags(args: CommandArgs, command: 'inplace' | 'crr'): StageFlags | undefined {
+  const flags: StageFlags = {};
+  const count = (flag: string): IntOrStringValue | undefined => {
+    if (args[flag] === undefined) return undefined;
+    const parsed = parseIntOrPercent(String(args[flag]));
+    if (!parsed.ok) throw new UsageError(`--${flag}: ${parsed.error}`);
+    if (parsed.value === 0 || parsed.value === '0%') throw new UsageError(`--${flag} 0 would restart nothing`, `use --${flag} 1 or more`);
+    return parsed.value;
+  };
+  flags.canary = count('canary');
+  flags.batchSize = count('batch-size');
+  if (args.batches !== undefined) {
+    const text = String(args.batches);
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 10_000) throw new UsageError(`--batches: "${text}" is not a whole number of batches from 1`, 'e.g. --batches 3');
+    flags.batches = Number(text);
+  }
+  if (flags.batches !== undefined && flags.batchSize !== undefined) throw new UsageError('--batches and --batch-size cannot be combined', 'say how many batches, or how big each is');
+  if (args.pause !== undefined) flags.pauseSeconds = parseDuration(String(args.pause), '--pause') / 1000;
+  if (args['canary-wait'] !== undefined) {
+    if (command === 'crr') throw new UsageError('--canary-wait applies to inplace only', 'crr holds after the canary until --continue');
+    flags.canaryWaitSeconds = parseDuration(String(args['canary-wait']), '--canary-wait') / 1000;
+    if (flags.canary === undefined) throw new UsageError('--canary-wait needs --canary', 'e.g. --canary 1 --canary-wait 5m');
+  }
+  if (!wantsStages(flags)) {
+    if (flags.pauseSeconds !== undefined) throw new UsageError('--pause needs --batches or --batch-size', 'e.g. --batches 3 --pause 1m');
+    return undefined;
+  }
+  return flags;
+}
+
+type IntOrStringValue = number | string;
 
 /** Everything about the flags is checked before the cluster is touched. */
 function completeOptions(args: CommandArgs): InplaceOptions {
@@ -61,6 +104,14 @@ function completeOptions(args: CommandArgs): InplaceOptions {
   if (containers?.some((c) => !c.trim())) throw new UsageError('--container needs a container name');
   if (args['dry-run'] && args['dry-run'] !== 'none' && args.wait === false) {
     throw new UsageError('--dry-run and --no-wait cannot be combined');
+  }
+  const stages = stageFlags(args, 'inplace');
+  const continueRun = Boolean(args.continue);
+  if (continueRun && (stages || args.setup || args.container !== undefined || args.reason !== undefined)) {
+    throw new UsageError('--continue takes everything from the run it continues', 'drop --canary, --batches, --batch-size, --pause, --setup, -c and --reason');
+  }
+  if ((stages || continueRun) && args.wait === false) {
+    throw new UsageError(`${continueRun ? '--continue' : 'a staged restart'} cannot be combined with --no-wait: this process starts each stage after the one before`, 'drop --no-wait');
   }
   return {
     name: cloneSetName(args),
@@ -79,6 +130,8 @@ function completeOptions(args: CommandArgs): InplaceOptions {
     readyTimeoutMs: parseDuration(String(args['ready-timeout'] ?? '10m'), '--ready-timeout'),
     output: args.output as InplaceOptions['output'],
     fieldManager: fieldManagerOf(args),
+    stages,
+    continueRun,
   };
 }
 
@@ -182,6 +235,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
   if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;
   // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
   if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
+  if (opts.continueRun) return continueInplace(ctx, client, opts, report);
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
   // Before the plan's own refusals, so the user hears which restart is in the way and how it ends.
@@ -195,6 +249,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
     throw err;
   }
 
+  let stagePlan = opts.stages ? planStagesFor(cloneSet, decision, opts.stages) : undefined;
   for (const w of decision.plan.warnings) warn(ctx, w);
   for (const w of envWarnings(decision, pods)) warn(ctx, w);
   if (decision.kind === 'restart' && decision.selection.unwired.length > 0) {
@@ -214,10 +269,18 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
     annotationKeys: d.kind === 'restart' ? d.selection.annotations : [opts.annotation],
     fromRevision: cs.status?.updateRevision,
     ...(d.kind === 'setup' ? { setup: true } : {}),
+    ...(stagePlan ? { staged: stagedRecordOf(stagePlan, { replicas: d.plan.replicas, partition: cs.spec.updateStrategy?.partition ?? null }), heartbeatAt: serverTime(ctx, client) } : {}),
   });
+  // A staged restart writes its first stage's partition with the trigger, so Kruise never sees the trigger without it.
+  const stagedPatch = (body: object, cs: CloneSet, d: Decision): object => {
+    const staged = recordFor(cs, d).staged;
+    if (!staged) return body;
+    const b = body as { spec: Record<string, unknown> };
+    return { ...b, spec: { ...b.spec, updateStrategy: { partition: stagePartition(staged, 0) } } };
+  };
   const patchFor = (cs: CloneSet, d: Decision) =>
     d.kind === 'restart'
-      ? { kind: 'merge' as const, body: triggerPatch(cs, d.selection.annotations, value, PLUGIN.lastRestartAnnotation, writeRecord(recordFor(cs, d))) }
+      ? { kind: 'merge' as const, body: stagedPatch(triggerPatch(cs, d.selection.annotations, value, PLUGIN.lastRestartAnnotation, writeRecord(recordFor(cs, d))), cs, d) }
       : {
           kind: 'json' as const,
           body: [
@@ -250,6 +313,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
       maxUnavailable: decision.plan.maxUnavailable,
       partition: decision.plan.partition,
       batches: decision.plan.batches,
+      ...(stagePlan ? { stages: stagesDocument(stagePlan, recordFor(cloneSet, decision)) } : {}),
       warnings: decision.plan.warnings,
       patchType: patch.kind === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json',
       patch: patch.body,
@@ -261,6 +325,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
       ctx.stdout.write(`${doc.plan}\n`);
       const which = decision.plan.partition > 0 && restarting.length < pods.length ? ' (Kruise picks not-ready, then the most recently ready pods first; the partition keeps the rest)' : '';
       ctx.stdout.write(`pods${which}: ${doc.pods.join(', ') || '(none)'}\n`);
+      if (stagePlan) ctx.stdout.write(`stages:\n${stageLines(stagePlan, recordFor(cloneSet, decision)).map((l) => `  ${l}\n`).join('')}`);
       ctx.stdout.write(`patch (${doc.patchType}):\n${JSON.stringify(patch.body, null, 2)}\n`);
       ctx.stdout.write(`dry run (${opts.dryRun}): nothing was changed\n`);
     }
@@ -308,6 +373,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
       override = await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
       warned = warned && override !== undefined;
       decision = decide(cloneSet, pods, opts);
+      if (opts.stages) stagePlan = planStagesFor(cloneSet, decision, opts.stages);
     }
   }
 
@@ -322,15 +388,33 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
     note(ctx, `follow it with: ${follow}`);
     return EXIT.ok;
   }
-  const result = await followRestart(ctx, client, {
-    cloneSet: patched,
-    pods,
-    podsVersion,
-    output: opts.output,
-    timeoutMs: opts.timeoutMs,
-    readyTimeoutMs: opts.readyTimeoutMs,
-    baseline: baselineOf(pods),
-  });
+  let result: FollowResult;
+  if (stagePlan) {
+    const keeper = RecordKeeper.of(ctx, client, patched);
+    if (!keeper) throw new FailedError(`the restart record of CloneSet "${opts.name}" could not be read back`, `follow it with: ${follow}`);
+    note(ctx, `stage 1 of ${stagePlan.stages.length} (${stagePlan.stages[0].name}): ${plural(stagePlan.stages[0].size, 'pod')}`);
+    const end = await driveStages(ctx, client, keeper, { output: opts.output, deadline: opts.timeoutMs > 0 ? ctx.now() + opts.timeoutMs : 0, readyTimeoutMs: opts.readyTimeoutMs, follow, baseline: baselineOf(pods) });
+    if (end.kind === 'held') return held(report, end);
+    result = end.result;
+    patched = keeper.cloneSet;
+  } else {
+    result = await followRestart(ctx, client, {
+      cloneSet: patched,
+      pods,
+      podsVersion,
+      output: opts.output,
+      timeoutMs: opts.timeoutMs,
+      readyTimeoutMs: opts.readyTimeoutMs,
+      baseline: baselineOf(pods),
+    });
+  }
+  return finishFollow(ctx, client, opts, patched, value, result, report, follow);
+}
+
+/** The end of a followed restart, staged or not: the verdict, the end Event, --pause-on-failure, the exit code. */
+async function finishFollow(ctx: CommandContext, client: KubeClient, opts: InplaceOptions, patched: CloneSet, value: string, result: FollowResult, report: Report, follow: string): Promise<number> {
+  const namespace = client.namespace;
+  const path = objectPath(CLONESETS, namespace, opts.name);
   report.doc = { ...result.progress };
   const p = result.progress;
   const s = p.summary;
@@ -368,4 +452,80 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
   }
   if (result.outcome === 'failed' && p.failed && paused) throw new FailedError(`restart failed: ${p.message}`, 'the CloneSet is paused; see the warning above to resume');
   return outcomeExitCode(ctx, result, follow);
+}
+
+function planStagesFor(cloneSet: CloneSet, d: Decision, flags: StageFlags): StagePlan {
+  if (d.kind === 'setup') {
+    throw new RefusedError('--setup recreates every pod once and cannot be staged', 'run --setup on its own first; stage the restarts after it');
+  }
+  // Kruise counts a partition against spec.replicas: so do the canary's percentages.
+  const planned = planStages(d.plan.podsToRestart, d.plan.replicas, flags);
+  if (!planned.ok) throw new RefusedError(planned.reason, planned.remedy);
+  return planned.plan;
+}
+
+function stageLines(plan: StagePlan, record: RestartRecord): string[] {
+  const staged = record.staged;
+  return describeStages(plan, staged ? (i) => stagePartition(staged, i) : undefined);
+}
+
+function stagesDocument(plan: StagePlan, record: RestartRecord) {
+  const staged = record.staged;
+  return plan.stages.map((s, i) => ({ ...s, ...(staged ? { partition: stagePartition(staged, i) } : {}) }));
+}
+
+/** The canary is done and the run holds: exit 0 with the way on, in words and in the document. */
+function held(report: Report, end: Extract<DriveEnd, { kind: 'held' }>): number {
+  report.doc = { ...end.progress, outcome: 'held', next: end.progress.stage?.next };
+  return EXIT.ok;
+}
+
+/** --continue: the next stage of the staged restart recorded on the CloneSet (or the rest of the one a killed process left). */
+async function continueInplace(ctx: CommandContext, client: KubeClient, opts: InplaceOptions, report: Report): Promise<number> {
+  const namespace = client.namespace;
+  const follow = `${PROGRAM} status ${opts.name} -n ${namespace} -w`;
+  const cloneSet = await getCloneSet(client, opts.name);
+  const { pods } = await listPods(client, cloneSet);
+  const record = readRecord(cloneSet);
+  if (record?.mode === 'crr' && record.staged) {
+    throw new RefusedError(`the staged restart of CloneSet "${opts.name}" is crr run ${record.run}`, `continue it with: ${continueCommand('crr', opts.name, namespace)}`);
+  }
+  const serverNow = ctx.now() + client.serverClockOffsetMs;
+  const progress = stageView(buildProgress({ cloneSet, pods, record, now: ctx.now(), serverClockOffsetMs: client.serverClockOffsetMs }), { record, serverNow });
+  const decision = decideContinue({ record, stageDone: progress.stage?.done ?? false, complete: progress.complete, serverNow, force: opts.force, follow });
+  if (decision.kind === 'refuse') throw new RefusedError(decision.reason, decision.remedy);
+  const keeper = RecordKeeper.of(ctx, client, cloneSet);
+  if (!keeper || !record) throw new RefusedError(`there is no staged restart to continue on CloneSet "${opts.name}"`, 'start one with --canary or --batches');
+  report.doc.run = record.run;
+  report.doc.startedAt = record.startedAt;
+  const staged = keeper.staged;
+  if (progress.failed) warn(ctx, `going on although the ${progress.stage?.name ?? 'stage'} failed: ${progress.message}`);
+  if (opts.dryRun !== 'none') {
+    const next = decision.kind === 'next' ? decision.stage : staged.stage;
+    const partition = stagePartition(staged, next);
+    const doc = { dryRun: opts.dryRun, outcome: 'dry-run', cloneSet: `${namespace}/${opts.name}`, run: record.run, stage: next + 1, of: staged.through.length, partition, through: staged.through[next] };
+    if (opts.output === 'json' || opts.output === 'yaml') {
+      report.printed = true;
+      ctx.stdout.write(formatDocument(doc, opts.output));
+    } else {
+      ctx.stdout.write(`continue restart ${record.run} of CloneSet ${namespace}/${opts.name}: stage ${next + 1} of ${staged.through.length}, ${staged.through[next]} of ${staged.through[staged.through.length - 1]} pods restarted after it, partition ${partition === null ? 'removed' : partition}\n`);
+      ctx.stdout.write(`dry run (${opts.dryRun}): nothing was changed\n`);
+    }
+    return EXIT.ok;
+  }
+  if (decision.kind === 'next') {
+    await startStage(ctx, client, keeper, decision.stage);
+  } else {
+    // Claim the run: a fresh heartbeat over exactly the record judged, so two --continue cannot both drive it.
+    const ours = await keeper.write((r) => {
+      const next: RestartRecord = { ...r, heartbeatAt: serverTime(ctx, client) };
+      delete next.stoppedAt;
+      return next;
+    });
+    if (!ours) throw new RefusedError(`the restart record of CloneSet "${opts.name}" changed meanwhile`, 'run the command again');
+    note(ctx, `following stage ${staged.stage + 1} of ${staged.through.length} to its end`);
+  }
+  const end = await driveStages(ctx, client, keeper, { output: opts.output, deadline: opts.timeoutMs > 0 ? ctx.now() + opts.timeoutMs : 0, readyTimeoutMs: opts.readyTimeoutMs, follow });
+  if (end.kind === 'held') return held(report, end);
+  return finishFollow(ctx, client, opts, keeper.cloneSet, record.run, end.result, report, follow);
 }

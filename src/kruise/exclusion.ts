@@ -4,6 +4,7 @@
 import { formatCount } from './duration';
 import { buildProgress, type RestartProgress } from './progress';
 import { crrRunAbandoned } from './record';
+import { continueCommand, stageView, type StagedProgress } from './staged-progress';
 import type { CloneSet, ContainerRecreateRequest, Pod, RestartRecord } from './types';
 
 const PROGRAM = 'kubectl kruise-restart';
@@ -38,16 +39,21 @@ export function unfinishedRestart(input: ExclusionInput): OtherRestart | undefin
   const { record } = input;
   if (!record) return undefined;
   if (record.mode === 'crr' && record.finished) return undefined;
-  const progress = buildProgress({
-    cloneSet: input.cloneSet,
-    pods: input.pods,
-    record,
-    crrs: input.crrs,
-    now: input.now,
-    serverClockOffsetMs: input.serverClockOffsetMs,
-  });
+  const serverNow = input.now + (input.serverClockOffsetMs ?? 0);
+  // A staged run is one restart from its first stage to its last: a canary holding for --continue is unfinished.
+  const progress = stageView(
+    buildProgress({
+      cloneSet: input.cloneSet,
+      pods: input.pods,
+      record,
+      crrs: input.crrs,
+      now: input.now,
+      serverClockOffsetMs: input.serverClockOffsetMs,
+    }),
+    { record, serverNow },
+  );
   const moving = progress.summary.pending + progress.summary.restarting > 0;
-  const interrupted = record.mode === 'crr' && crrRunAbandoned(record, input.now + (input.serverClockOffsetMs ?? 0));
+  const interrupted = progress.state === 'interrupted' || (record.mode === 'crr' && crrRunAbandoned(record, serverNow));
   if (record.mode === 'inplace') {
     if (progress.complete || (progress.failed && !moving)) return undefined;
     return { record, progress, interrupted: false };
@@ -57,6 +63,14 @@ export function unfinishedRestart(input: ExclusionInput): OtherRestart | undefin
 }
 
 export type Starting = 'inplace' | 'crr' | 'crr --new';
+
+/** `stage 1 of 2 (canary), holding`: where a staged run stands, when it is one. */
+function progress(other: OtherRestart): string | undefined {
+  const stage = (other.progress as StagedProgress).stage;
+  if (!stage) return undefined;
+  const where = { running: 'under way', pausing: 'pausing', holding: 'done, waiting for --continue', interrupted: 'done, interrupted', last: 'under way' }[stage.phase];
+  return `stage ${stage.number} of ${stage.of} (${stage.name}) ${where}`;
+}
 
 /** The one-line refusal and what to do, naming the other run, who started it, when, and how it ends. */
 export function describeOtherRestart(other: OtherRestart, starting: Starting, namespace: string): { message: string; hint: string } {
@@ -69,6 +83,14 @@ export function describeOtherRestart(other: OtherRestart, starting: Starting, na
   const status = `${PROGRAM} status ${cs} -n ${namespace} -w`;
   const resume = `${PROGRAM} crr ${cs} -n ${namespace} --resume ${r.run}`;
   const both = 'pass --force to start anyway (both restarts then run at once, each within its own budget: up to twice as many pods unavailable)';
+  if (r.staged && progress(other)) {
+    const stage = progress(other);
+    const next = continueCommand(r.mode, cs, namespace);
+    return {
+      message: `CloneSet "${cs}" is in the middle of a staged ${r.mode === 'inplace' ? 'in-place restart' : 'crr run'} ${r.run} (started ${r.startedAt}${by}; ${stage}; ${done}): one restart at a time`,
+      hint: `go on with it: ${next} (or follow it: ${status}), or ${both}`,
+    };
+  }
   if (r.mode === 'inplace') {
     return {
       message: `CloneSet "${cs}" is still being restarted in place (run ${r.run}, started ${r.startedAt}${by}; ${done}): one restart at a time`,
