@@ -4,6 +4,7 @@ import { PROGRAM } from '../version';
 import { CRRS, collectionPath } from '../kube/resources';
 import { track } from '../kruise/progress';
 import { readRecord } from '../kruise/record';
+import { stageView } from '../kruise/staged-progress';
 import { PLUGIN, type ContainerRecreateRequest, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
 import { cloneSetName, getCloneSet, listPods, reporting, timeoutMs, type Report } from './common';
@@ -60,7 +61,8 @@ async function status(
   }
 
   if (record?.mode === 'crr' && !crrs) crrs = await listRunCrrs(client, record.run);
-  const { progress } = track({ cloneSet, pods, record, crrs, now: ctx.now(), serverClockOffsetMs: client.serverClockOffsetMs });
+  const tracked = track({ cloneSet, pods, record, crrs, now: ctx.now(), serverClockOffsetMs: client.serverClockOffsetMs });
+  const progress = stageView(tracked.progress, { record, serverNow: ctx.now() + client.serverClockOffsetMs });
   if (output === 'json' || output === 'yaml') {
     report.printed = true;
     ctx.stdout.write(formatDocument(progress, output));

@@ -71,10 +71,13 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
   const out: StagedProgress = { ...progress, stage, complete: false, summary: { ...progress.summary } };
   if (record.mode === 'inplace') {
     // The stage's partition keeps the later stages' pods at the old revision: they are still to come, not left out.
+    // With a partition of the user's own, some of the kept pods stay kept at the end: which ones is Kruise's choice,
+    // so only as many as the later stages restart are counted pending.
     const waiting = `waiting for a later stage (${stage.name} of the run is ${stageDone ? 'done' : 'under way'})`;
+    const due = total - through;
     let moved = 0;
     out.pods = progress.pods.map((p) => {
-      if (p.state !== 'skipped' || !/partition/.test(p.reason ?? '')) return p;
+      if (moved >= due || p.state !== 'skipped' || !/partition/.test(p.reason ?? '')) return p;
       moved++;
       return { ...p, state: 'pending', reason: waiting };
     });

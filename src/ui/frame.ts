@@ -4,6 +4,7 @@
 import Table from 'cli-table3';
 import { formatCount, formatDuration } from '../kruise/duration';
 import type { Diagnosis, PodProgress, PodRestartState, RestartProgress } from '../kruise/progress';
+import type { StagedProgress } from '../kruise/staged-progress';
 import { displayWidth, padEnd, painter, truncateEnd, truncateMiddle, type Paint, type Tone } from './text';
 
 export interface FrameOptions {
@@ -76,6 +77,12 @@ function headerLine(p: RestartProgress, paint: Paint): string {
   return parts.join('  ');
 }
 
+/** `stage 1 of 2 (canary)` for a staged restart. */
+function stageOf(p: RestartProgress): string | undefined {
+  const stage = (p as StagedProgress).stage;
+  return stage ? `stage ${stage.number} of ${stage.of} (${clean(stage.name)})` : undefined;
+}
+
 function runLine(p: RestartProgress, paint: Paint, now: number): string {
   if (p.mode === 'none') return 'No restart recorded for this CloneSet.';
   const age = sinceSeconds(p.startedAt, now);
@@ -86,13 +93,16 @@ function runLine(p: RestartProgress, paint: Paint, now: number): string {
       ? paint('green', 'complete')
       : p.state === 'interrupted'
         ? paint('red', `interrupted: resume with: ${clean(p.resume)}`)
-        : p.state === 'paused'
+        : p.state === 'paused' && stageOf(p)
+          ? paint('yellow', `${stageOf(p)}: waiting for --continue`)
+          : p.state === 'paused'
           ? paint('yellow', 'paused (spec.updateStrategy.paused)')
           : stalled
             ? paint('yellow', 'stalled')
             : paint('cyan', 'in progress');
   const started = age !== undefined ? ` started ${formatDuration(age)} ago` : '';
-  return `Restart ${clean(p.run) || '?'} (${p.mode})${started}: ${status}`;
+  const stage = stageOf(p) && p.state !== 'paused' ? `, ${stageOf(p)}` : '';
+  return `Restart ${clean(p.run) || '?'} (${p.mode})${started}${stage}: ${status}`;
 }
 
 function bar(p: RestartProgress, width: number, paint: Paint, color: boolean): string {

@@ -4,6 +4,7 @@
 
 import { formatCount, formatDuration } from '../kruise/duration';
 import type { DiagnosisKind, PodRestartState, RestartProgress } from '../kruise/progress';
+import type { StagedProgress } from '../kruise/staged-progress';
 import { clean } from './frame';
 
 export interface LineWriter {
@@ -35,8 +36,17 @@ export function summaryLine(p: RestartProgress): string {
   if (s.skipped > 0) parts.push(`${formatCount(s.skipped)} skipped`);
   parts.push(`unavailable ${formatCount(s.unavailable)}/${formatCount(s.budget)}`);
   if (p.eta !== null && p.eta !== undefined) parts.push(`ETA ${formatDuration(p.eta)}`);
-  const state = p.state === 'interrupted' ? ` (interrupted: resume with: ${clean(p.resume)})` : p.state === 'paused' ? ' (paused)' : '';
-  return `cloneset ${name}: ${parts.join(', ')}${state}`;
+  const stage = (p as StagedProgress).stage;
+  const state =
+    p.state === 'interrupted'
+      ? ` (interrupted: resume with: ${clean(p.resume)})`
+      : p.state === 'paused' && stage
+        ? ` (waiting for --continue: ${clean(stage.next)})`
+        : p.state === 'paused'
+          ? ' (paused)'
+          : '';
+  const where = stage ? `, stage ${stage.number} of ${stage.of} (${clean(stage.name)})` : '';
+  return `cloneset ${name}${where}: ${parts.join(', ')}${state}`;
 }
 
 function summaryKey(p: RestartProgress): string {
