@@ -55,6 +55,7 @@ export const BUNDLE_FILE = 'kruise-restart.cjs';
 export const LAZY = {
   cli: { entry: 'src/cli/main.ts', file: 'kruise-restart.cli.cjs' },
   runtime: { entry: 'src/runtime.ts', file: 'kruise-restart.runtime.cjs' },
+  auth: { entry: 'src/kube/auth-plugins.ts', file: 'kruise-restart.auth.cjs' },
 };
 export const RUNTIME_FILE = LAZY.runtime.file;
 const codeCacheName = (file) => file.replace(/\.cjs$/, '.cache');
@@ -62,11 +63,13 @@ const codeCacheName = (file) => file.replace(/\.cjs$/, '.cache');
 /**
  * A dynamic import of one of these modules, from a source file in the folder named, becomes a load of its bundle (a sibling
  * file, or an asset of the single executable) through src/bundles.ts: the entry bundle never compiles the parser,
- * the parser never the Kubernetes client. esbuild inlines the small loader module, so no import() is left.
+ * the parser never the Kubernetes client, the client never the
+ * authentication plugins of @kubernetes/client-node unless the kubeconfig needs them. esbuild inlines the small loader module, so no import() is left.
  */
 const LAZY_IMPORTS = [
   { from: 'src', path: './cli/main', bundle: 'cli' },
   { from: 'src/cli', path: '../runtime', bundle: 'runtime' },
+  { from: 'src/kube', path: './auth-plugins', bundle: 'auth' },
 ];
 
 const lazyBundles = {

@@ -1,6 +1,6 @@
-import fetch, { type RequestInit } from 'node-fetch';
 import { ApiError } from '../errors';
 import type { Connection } from './config';
+import { readText, send } from './http';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { groupVersionPath, qualifiedName, type ResourceType } from './resources';
 
@@ -196,23 +196,21 @@ export class KubeClient {
   }
 
   private async send(method: string, url: string, opts: RequestOptions): Promise<RawResponse> {
-    const init = (await this.connection.config.applyToFetchOptions({})) as RequestInit;
-    const headers = init.headers as unknown as { set(k: string, v: string): void };
-    headers.set('Accept', 'application/json');
-    headers.set('User-Agent', 'kubectl-kruise_restart');
-    init.method = method;
-    if (opts.body !== undefined) {
-      headers.set('Content-Type', opts.contentType ?? 'application/json');
-      init.body = JSON.stringify(opts.body);
-    }
     const controller = new AbortController();
     const timeoutMs = opts.timeoutMs ?? this.connection.requestTimeoutMs;
     const timer = timeoutMs > 0 ? setTimeout(() => controller.abort(), timeoutMs) : undefined;
-    init.signal = controller.signal as RequestInit['signal'];
     try {
-      const response = await fetch(url, init);
+      const { headers, agent } = await this.connection.credentials.forRequest();
+      headers.accept = 'application/json';
+      headers['user-agent'] = 'kubectl-kruise_restart';
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        headers['content-type'] = opts.contentType ?? 'application/json';
+        body = JSON.stringify(opts.body);
+      }
+      const response = await send(url, { method, headers, agent, body, signal: controller.signal });
       // The body must arrive within the same deadline as the headers.
-      return { status: response.status, retryAfter: response.headers.get('retry-after'), date: response.headers.get('date'), text: await response.text() };
+      return { status: response.status, retryAfter: response.header('retry-after') ?? null, date: response.header('date'), text: await readText(response.body) };
     } finally {
       if (timer) clearTimeout(timer);
     }

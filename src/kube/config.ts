@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { UsageError, FailedError } from '../errors';
+import { currentClusterAndUser, lightCredentials, pluginNeed, type Credentials, type Impersonation } from './credentials';
+import { readKubeconfig, type Cluster, type Context, type KubeconfigFile, type User } from './kubeconfig';
 
 /** The connection flags every kubectl user already knows. */
 export interface ConnectionFlags {
@@ -18,7 +18,7 @@ export interface ConnectionFlags {
 }
 
 export interface Connection {
-  config: KubeConfig;
+  credentials: Credentials;
   server: string;
   context: string;
   userName: string;
@@ -42,45 +42,25 @@ export function parseDuration(text: string, flag: string): number {
   return parts.reduce((sum, p) => sum + Number(p[1]) * unitMs[p[2]], 0);
 }
 
-const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
-
-function sameTls(a: AgentOptions, b: AgentOptions): boolean {
-  return TLS_FIELDS.every((field) => {
-    const x = a[field] as unknown;
-    const y = b[field] as unknown;
-    return x === y || (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y));
-  });
+/**
+ * The client library's authenticators (exec plugins, auth-providers, proxies) live in a bundle of their own, loaded
+ * at the first request of a kubeconfig that needs them.
+ */
+function pluginCredentials(config: KubeconfigFile, as: Impersonation): Credentials {
+  let loaded: Promise<Credentials> | undefined;
+  return {
+    path: 'plugin',
+    async forRequest() {
+      loaded ??= import('./auth-plugins').then((plugins) => plugins.pluginCredentials(config, as));
+      return (await loaded).forRequest();
+    },
+  };
 }
 
-/**
- * Adds the impersonation headers of --as/--as-group to every request, watches included, and keeps connections
- * alive across requests.
- */
-class ImpersonatingKubeConfig extends KubeConfig {
-  private agent?: HttpsAgent;
-
-  constructor(
-    private readonly asUser: string | undefined,
-    private readonly asGroups: string[],
-  ) {
-    super();
-  }
-
-  override async applyToFetchOptions(opts: Parameters<KubeConfig['applyToFetchOptions']>[0]) {
-    const init = await super.applyToFetchOptions(opts);
-    // The library makes a new agent for every request, without keep-alive: each request then pays a TCP connection
-    // and a TLS handshake (~10 ms of CPU here and on the API server), which a paced crr run does hundreds of times.
-    // One agent per TLS identity keeps the connections; credentials travel in headers, set fresh on every request.
-    const fresh = init.agent;
-    if (fresh instanceof HttpsAgent && !this.getCurrentCluster()?.proxyUrl) {
-      if (!this.agent || !sameTls(this.agent.options, fresh.options)) this.agent = new HttpsAgent({ ...fresh.options, keepAlive: true });
-      init.agent = this.agent;
-    }
-    const headers = init.headers as unknown as { set(k: string, v: string): void; append(k: string, v: string): void };
-    if (this.asUser) headers.set('Impersonate-User', this.asUser);
-    for (const group of this.asGroups) headers.append('Impersonate-Group', group);
-    return init;
-  }
+/** The light path when it serves this kubeconfig's cluster and user, the client library's otherwise. */
+export function credentialsFor(config: KubeconfigFile, as: Impersonation): Credentials {
+  const { cluster, user } = currentClusterAndUser(config);
+  return pluginNeed(cluster, user) ? pluginCredentials(config, as) : lightCredentials(cluster, user, as);
 }
 
 function kubeconfigFiles(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string[] {
@@ -113,20 +93,18 @@ function firstByName<T extends { name: string }>(lists: T[][]): T[] {
 
 function loadMerged(files: string[]): { clusters: Cluster[]; users: User[]; contexts: Context[]; currentContext: string } {
   const loaded = files.map((file) => {
-    const kc = new KubeConfig();
     try {
-      kc.loadFromFile(file);
+      return readKubeconfig(file);
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       throw new UsageError(`cannot read kubeconfig "${file}": ${why}`, 'fix the file or point --kubeconfig at a valid one');
     }
-    return kc;
   });
   return {
-    clusters: firstByName(loaded.map((kc) => kc.getClusters())),
-    users: firstByName(loaded.map((kc) => kc.getUsers())),
-    contexts: firstByName(loaded.map((kc) => kc.getContexts())),
-    currentContext: loaded.map((kc) => kc.getCurrentContext()).find((c) => c) ?? '',
+    clusters: firstByName(loaded.map((kc) => kc.clusters)),
+    users: firstByName(loaded.map((kc) => kc.users)),
+    contexts: firstByName(loaded.map((kc) => kc.contexts)),
+    currentContext: loaded.map((kc) => kc.currentContext).find((c) => c) ?? '',
   };
 }
 
@@ -156,17 +134,16 @@ export function loadConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = 
   }
   context = { ...(context ?? { name: 'kruise-restart' }), cluster: clusterName, user: userName };
 
-  const config = new ImpersonatingKubeConfig(flags.as, flags.asGroup ?? []);
-  config.loadFromOptions({
+  const config: KubeconfigFile = {
     clusters: merged.clusters,
     users: merged.users,
     contexts: [context, ...merged.contexts.filter((c) => c.name !== context.name)],
     currentContext: context.name,
-  });
-  const server = config.getCurrentCluster()?.server;
+  };
+  const server = currentClusterAndUser(config).cluster?.server;
   if (!server) throw new FailedError(`cluster "${clusterName}" has no server address`, 'fix the kubeconfig');
   return {
-    config,
+    credentials: credentialsFor(config, { user: flags.as, groups: flags.asGroup ?? [] }),
     server: server.replace(/\/+$/, ''),
     context: context.name,
     userName,

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
-import fetch, { type RequestInit } from 'node-fetch';
 import type { ObjectMeta } from '../kruise/types';
 import type { KubeClient, Query } from './client';
+import { readText, send } from './http';
 import { collectionPath, type ResourceType } from './resources';
 import { nextDelay } from './retry';
 
@@ -106,10 +106,8 @@ export class LiveCollection<T extends WatchedObject> {
       resourceVersion: this.resourceVersion || undefined,
       timeoutSeconds: WATCH_SECONDS,
     });
-    const init = (await this.client.connection.config.applyToFetchOptions({})) as RequestInit;
     const controller = new AbortController();
     this.abort = controller;
-    init.signal = controller.signal as RequestInit['signal'];
     // A stream that goes silent for longer than the server's own timeout plus slack is dead: reconnect.
     const silence = (WATCH_SECONDS + 30) * 1000;
     let watchdog = setTimeout(() => controller.abort(), Math.max(this.client.connection.requestTimeoutMs, 1000));
@@ -118,16 +116,19 @@ export class LiveCollection<T extends WatchedObject> {
       watchdog = setTimeout(() => controller.abort(), silence);
     };
     try {
-      const response = await fetch(url, init);
+      const { headers, agent } = await this.client.connection.credentials.forRequest();
+      headers.accept = 'application/json';
+      headers['user-agent'] = 'kubectl-kruise_restart';
+      const response = await send(url, { method: 'GET', headers, agent, signal: controller.signal });
       this.client.requestCount++;
       this.client.debug(6, `GET ${url} ${response.status} (watch)`);
       if (response.status === 410) return 'gone';
       if (response.status !== 200) {
-        await response.text().catch(() => '');
+        await readText(response.body).catch(() => '');
         return 'failed';
       }
       feed();
-      const lines = createInterface({ input: response.body as NodeJS.ReadableStream, crlfDelay: Infinity });
+      const lines = createInterface({ input: response.body, crlfDelay: Infinity });
       for await (const line of lines) {
         feed();
         if (!line.trim()) continue;

@@ -147,6 +147,28 @@ describe('secrets never appear in any output (-v 9, every command and error path
     for (const { what, run } of runs) assertNoSecret(what, run.stdout + run.stderr, secrets);
   });
 
+  it('exec plugin (the client library\'s authenticators, loaded only for it): every command, -v 9, and a plugin that fails', async () => {
+    const token = cluster.token;
+    const plugin = file('exec-plugin.sh', `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${token}"}}'\n`);
+    const failing = file('exec-failing.sh', '#!/bin/sh\necho "login expired: run the SSO login first" >&2\nexit 1\n');
+    execFileSync('chmod', ['+x', plugin, failing]);
+    const exec = (command: string) => ({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never' } });
+    const good = file('exec', kubeconfig(cluster.url, cluster.caPem, exec(plugin)));
+    const bad = file('exec-failing', kubeconfig(cluster.url, cluster.caPem, exec(failing)));
+    const runs = [
+      ...(await everyWay(good, [['status', 'web'], ['status', 'web', '-o', 'json'], ['crr', 'web', '-c', 'app', '--max-unavailable', '2'], ['status', 'web', '-w', '--timeout', '30s']], {
+        'status web': [0],
+        'status web -o json': [0],
+        'crr web -c app --max-unavailable 2': [0],
+        'status web -w --timeout 30s': [0],
+      })),
+      ...(await everyWay(bad, [['status', 'web']], { 'status web': [1] })),
+    ];
+    assert.match(runs[0].run.stderr, /GET https:\/\/127\.0\.0\.1:\d+\/apis\/apps\.kruise\.io\S+ 200/);
+    assert.equal(runs[runs.length - 1].run.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, runs[runs.length - 1].run.stderr);
+    for (const { what, run } of runs) assertNoSecret(what, run.stdout + run.stderr, [{ name: 'token printed by the exec plugin', value: token }]);
+  });
+
   it('redact() removes every form a credential can take in a message', () => {
     const keyPem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAsecretkeymaterial\n-----END RSA PRIVATE KEY-----';
     const cases: Array<[string, string]> = [

@@ -99,10 +99,11 @@ describe('kubeconfig loading', () => {
 
   it('adds impersonation headers for --as and --as-group to every request', async () => {
     const c = loadConnection({ kubeconfig: first, as: 'deployer', asGroup: ['ops', 'sre'] }, {});
-    const init = (await c.config.applyToFetchOptions({})) as unknown as { headers: { get(k: string): string | null } };
-    assert.equal(init.headers.get('Impersonate-User'), 'deployer');
-    assert.equal(init.headers.get('Impersonate-Group'), 'ops, sre');
-    assert.equal(init.headers.get('Authorization'), 'Bearer secret-token-a');
+    const { headers } = await c.credentials.forRequest();
+    assert.equal(headers['impersonate-user'], 'deployer');
+    // One header line per group, as kubectl sends them: the API server takes each line as one group.
+    assert.deepEqual(headers['impersonate-group'], ['ops', 'sre']);
+    assert.equal(headers.authorization, 'Bearer secret-token-a');
   });
 
   it('parses --request-timeout like kubectl', () => {
