@@ -122,6 +122,14 @@ if (values.real) {
       nodes: Number(values.nodes),
     });
   }
+  const shutdown = async () => {
+    await cluster.stop();
+    process.exit(0);
+  };
+  // Before the KUBECONFIG line: whoever reads it may signal us at once (a write to a pipe is synchronous, so the
+  // reader can run before our next statement), and a default SIGTERM would leave the kubeconfig folder behind.
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   process.stdout.write(`KUBECONFIG=${cluster.kubeconfigPath}\n`);
   if (!values.quiet) {
     let seen = 0;
@@ -133,10 +141,4 @@ if (values.real) {
       }
     }, 200).unref();
   }
-  const shutdown = async () => {
-    await cluster.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }
