@@ -86,6 +86,7 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation (needed for --setup off a terminal)' })
         .option('allow-recreate', { type: 'boolean', default: false, describe: 'Under ReCreate, go ahead with a rolling recreate of every pod' })
         .option('force', { type: 'boolean', default: false, describe: 'Start even though a rollout or another restart is in progress (both run at once)' })
+        .option('ignore-owner', { type: 'boolean', default: false, describe: 'Restart a CloneSet that another controller (a UnitedDeployment) owns, although it may revert the change and restart the pods again' })
         .option('reason', { type: 'string', describe: 'Why: recorded on the CloneSet and in the Event' })
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], describe: 'Print the plan and patch without changing anything' })
         .option('pause-on-failure', { type: 'boolean', default: false, describe: 'Pause the CloneSet if a pod does not become ready again' })
@@ -113,7 +114,8 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .usage(`${PROGRAM} crr <cloneset> [flags]
 
 Creates one ContainerRecreateRequest per pod, at most --max-unavailable pods at a time (CRRs bypass maxUnavailable
-and PodDisruptionBudgets, so the plugin paces them), stops on the first failure, and can be resumed.`)
+and PodDisruptionBudgets, so the plugin paces them, within the smallest of --max-unavailable and every covering
+PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and can be resumed.`)
         .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
         .option('container', { alias: 'c', type: 'string', array: true, describe: 'Container to restart (repeatable)' })
         .option('all-containers', { type: 'boolean', describe: 'Restart every container of each pod' })
@@ -134,6 +136,7 @@ and PodDisruptionBudgets, so the plugin paces them), stops on the first failure,
         .option('resume', { type: 'string', describe: 'Finish an interrupted run (its id); takes pods, containers and strategy from the run' })
         .option('new', { type: 'boolean', describe: 'Start a new run, abandoning an interrupted one (never while another restart is being driven)' })
         .option('force', { type: 'boolean', describe: 'Start even while another restart of the CloneSet is unfinished (both run at once)' })
+        .option('ignore-pdb', { type: 'boolean', describe: 'Do not honour PodDisruptionBudgets and PodUnavailableBudgets covering the pods (said loudly)' })
         // A bare --dry-run means client, as in kubectl.
         .option('dry-run', { type: 'string', choices: ['none', 'client', 'server'], coerce: (v: string) => (v === '' ? 'client' : v), describe: 'Print the plan (pods, containers, skipped pods, batches) without creating anything' })
         .option('field-manager', { type: 'string', describe: 'Name our writes carry in managedFields and audit logs (default kubectl-kruise-restart)' })

@@ -7,7 +7,7 @@ import { PROGRAM } from '../version';
 import { parseDuration } from '../kube/config';
 import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, CRRS, PODS, collectionPath, objectPath } from '../kube/resources';
+import { CLONESETS, CRRS, PDBS, PODS, PUBS, collectionPath, objectPath } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { desiredReplicas, parseIntOrPercent, resolveIntOrPercent, resolveMaxUnavailable } from '../kruise/budget';
 import {
@@ -37,6 +37,8 @@ import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntO
 import { formatDocument } from '../ui/document';
 import { cloneSetName, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
+import { BUDGET_READS, BUDGET_WATCHES, bindingOf, ignoredBudgetsWarning, limitsOf, ownerNote, readinessWarnings, snapshotBudgets, type BudgetSnapshot } from './guards';
+import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, UnavailabilityLimit } from '../kruise/disruption-budgets';
 import { pointerEscape } from '../kruise/trigger';
 
 const INT32_MAX = 2147483647;
@@ -57,6 +59,7 @@ interface CrrOptions {
   resume?: string;
   newRun: boolean;
   force: boolean;
+  ignorePdb: boolean;
   dryRun: 'none' | 'client' | 'server';
   timeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
@@ -140,6 +143,7 @@ function completeOptions(args: CommandArgs): CrrOptions {
     resume,
     newRun: Boolean(args.new),
     force: Boolean(args.force),
+    ignorePdb: Boolean(args['ignore-pdb']),
     dryRun,
     timeoutMs: timeoutMs(args),
     output: args.output as CrrOptions['output'],
@@ -160,6 +164,9 @@ const NEEDED = [
   { verb: 'list', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
   { verb: 'watch', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
   { verb: 'create', group: '', resource: 'events' },
+  // Every PodDisruptionBudget and PodUnavailableBudget covering the pods caps the pacing, live.
+  ...BUDGET_READS,
+  ...BUDGET_WATCHES,
 ];
 
 /** The pacing knobs of a run: stored in the record, and a resume may change them (slower, more patient). */
@@ -343,7 +350,7 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   };
 }
 
-function dryRunDocument(cloneSet: CloneSet, run: Run, opts: CrrOptions, namespace: string) {
+function dryRunDocument(cloneSet: CloneSet, run: Run, opts: CrrOptions, namespace: string, guard: Guard) {
   const pods = run.record.pods ?? [];
   return {
     dryRun: opts.dryRun,
@@ -353,7 +360,11 @@ function dryRunDocument(cloneSet: CloneSet, run: Run, opts: CrrOptions, namespac
     pods,
     skipped: run.skipped,
     maxUnavailable: run.pacing.budget,
-    batches: batchCount(pods.length, run.pacing.budget),
+    // The smallest cap at the start: budgets' live status moves it during the run.
+    effectiveMaxUnavailable: guard.binding.effective,
+    limit: guard.binding.explanation,
+    budgets: guard.limits.filter((l) => l.covers).map((l) => ({ budget: l.source, rule: l.rule, allows: Math.max(0, l.limit - l.othersUnavailable), honoured: !opts.ignorePdb })),
+    batches: batchCount(pods.length, guard.binding.effective),
     minReadySeconds: run.pacing.minReadySeconds,
     readyTimeoutSeconds: run.pacing.readyTimeoutSeconds,
     maxFailures: run.pacing.maxFailures,
@@ -367,7 +378,8 @@ function printDryRun(ctx: CommandContext, doc: ReturnType<typeof dryRunDocument>
     return;
   }
   const batches = doc.batches === 1 ? '1 batch' : `about ${doc.batches} batches`;
-  ctx.stdout.write(`restart of ${plural(doc.containers.length, 'container')} ${doc.containers.join(', ')} in ${plural(doc.pods.length, 'pod')} of CloneSet ${doc.cloneSet} with ContainerRecreateRequests, ${doc.maxUnavailable} at a time (${batches})\n`);
+  ctx.stdout.write(`restart of ${plural(doc.containers.length, 'container')} ${doc.containers.join(', ')} in ${plural(doc.pods.length, 'pod')} of CloneSet ${doc.cloneSet} with ContainerRecreateRequests, ${doc.effectiveMaxUnavailable} at a time (${batches})\n`);
+  ctx.stdout.write(`limit: ${doc.limit}\n`);
   ctx.stdout.write(`pods: ${doc.pods.join(', ') || '(none)'}\n`);
   for (const s of doc.skipped) ctx.stdout.write(`skipped: ${s.pod}: ${s.reason}\n`);
   ctx.stdout.write(`request (one per pod):\n${JSON.stringify(doc.request, null, 2)}\n`);
@@ -473,7 +485,7 @@ interface LoopResult {
  * The paced loop. Every decision is taken on a watch event (or when a min-ready / ready timeout ends), so a freed
  * slot is used at once; the API sees one create per pod and two long-lived watches.
  */
-async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], podsVersion: string, opts: CrrOptions, run: Run): Promise<LoopResult> {
+async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], podsVersion: string, opts: CrrOptions, run: Run, guard: Guard): Promise<LoopResult> {
   const namespace = client.namespace;
   const sink = progressSink(ctx, opts.output);
   const order = run.record.pods ?? [];
@@ -491,6 +503,11 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
 
   const podsLive = new LiveCollection<Pod>(client, PODS, namespace, { labelSelector: podSelectorOf(cloneSet) }, () => schedule());
   const crrsLive = new LiveCollection<ContainerRecreateRequest>(client, CRRS, namespace, { labelSelector: `${PLUGIN.runLabel}=${run.id}` }, () => schedule());
+  // The budgets' status moves as pods come and go (ours and others'): every change may open or close a slot.
+  const pdbsLive = guard.honoured ? new LiveCollection<PodDisruptionBudget>(client, PDBS, namespace, {}, () => schedule()) : undefined;
+  const pubsLive = guard.honoured && guard.budgets.pubsVersion !== undefined ? new LiveCollection<PodUnavailableBudget>(client, PUBS, namespace, {}, () => schedule()) : undefined;
+  const liveLimits = (livePods: Pod[]): UnavailabilityLimit[] =>
+    pdbsLive ? limitsOf(cloneSet, livePods, { pdbs: pdbsLive.values(), pubs: pubsLive?.values() ?? [], pdbsVersion: '' }) : [];
 
   const render = () => {
     const record = withOutcomes(run.record, decision);
@@ -530,9 +547,11 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
   const evaluate = () => {
     scheduled = false;
     const now = ctx.now();
+    const livePods = ownedBy(cloneSet, podsLive.values());
     decision = nextPodsToStart({
       order,
-      pods: ownedBy(cloneSet, podsLive.values()),
+      pods: livePods,
+      limits: liveLimits(livePods),
       crrs: crrsLive.values(),
       creating: [...creating],
       budget: run.pacing.budget,
@@ -575,6 +594,8 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
 
   try {
     crrsLive.startFrom(run.crrs, run.crrsVersion);
+    pdbsLive?.startFrom(guard.budgets.pdbs, guard.budgets.pdbsVersion);
+    pubsLive?.startFrom(guard.budgets.pubs, guard.budgets.pubsVersion ?? '');
     podsLive.startFrom(pods, podsVersion);
     const end = await ended;
     stopping = true;
@@ -591,6 +612,8 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
     ctx.interrupted.removeEventListener('abort', onInterrupt);
     podsLive.stop();
     crrsLive.stop();
+    pdbsLive?.stop();
+    pubsLive?.stop();
   }
 }
 
@@ -605,6 +628,54 @@ function withOutcomes(record: RestartRecord, decision: PacingDecision | undefine
 
 function describeFailures(failures: PodFailure[]): string {
   return failures.map((f) => `${f.pod}${f.container ? `/${f.container}` : ''}: ${f.message}`).join('; ');
+}
+
+/** The limits a run paces within, besides its own budget: every covering PDB and PUB, unless --ignore-pdb. */
+interface Guard {
+  honoured: boolean;
+  budgets: BudgetSnapshot;
+  /** Its own budget first, then the covering budgets (all of them, also when ignored: the dry run lists them). */
+  limits: UnavailabilityLimit[];
+  binding: BindingLimit;
+  /** Said after the run id (the first line of a run), or before a dry run's plan. */
+  warnings: string[];
+}
+
+/**
+ * Reads the budgets once for the plan (the loop then watches them), says which limit binds, and says what the user
+ * must hear first: --ignore-pdb loudly, containers without readiness probes, an owning controller. A budget that
+ * allows no pod at all to be unavailable would stall the run forever: refused.
+ */
+async function guardRun(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions, run: Run): Promise<Guard> {
+  const budgets = await snapshotBudgets(client);
+  const raw = opts.maxUnavailable ?? (opts.resume ? run.pacing.budget : (cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%'));
+  const own: UnavailabilityLimit = {
+    source: opts.maxUnavailable !== undefined ? '--max-unavailable' : opts.resume ? "the run's budget" : 'CloneSet maxUnavailable',
+    rule: String(raw),
+    limit: run.pacing.budget,
+    othersUnavailable: 0,
+  };
+  const covering = limitsOf(cloneSet, pods, budgets);
+  const honoured = !opts.ignorePdb;
+  const warnings: string[] = [];
+  if (!honoured) {
+    const loud = ignoredBudgetsWarning(covering, run.pacing.budget);
+    if (loud) warnings.push(loud);
+  } else {
+    const closed = covering.find((l) => l.limit <= 0);
+    if (closed) {
+      throw new RefusedError(
+        `${closed.source} (${closed.rule}) allows no pod of CloneSet "${opts.name}" to be unavailable: no pod could restart`,
+        'relax the budget for the restart, or pass --ignore-pdb to restart anyway without honouring it',
+      );
+    }
+  }
+  warnings.push(...readinessWarnings(cloneSet, run.containers, { minReadySeconds: run.pacing.minReadySeconds }));
+  const owner = ownerNote(cloneSet);
+  if (owner) ctx.log(1, owner);
+  const limits = [own, ...covering];
+  const binding = bindingOf(honoured ? limits : [own]);
+  return { honoured, budgets, limits, binding, warnings };
 }
 
 export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<number> {
@@ -652,7 +723,11 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   }
   const run = planned;
   report.doc.run = run.id;
-  const warnSkipped = () => run.skipped.forEach((s) => warn(ctx, `skipping pod ${s.pod}: ${s.reason}`));
+  const guard = await guardRun(ctx, client, cloneSet, pods, opts, run);
+  const warnSkipped = () => {
+    run.skipped.forEach((s) => warn(ctx, `skipping pod ${s.pod}: ${s.reason}`));
+    guard.warnings.forEach((w) => warn(ctx, w));
+  };
 
   if (opts.dryRun !== 'none') {
     if (opts.dryRun === 'server') {
@@ -665,7 +740,7 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
     }
     warnSkipped();
     report.printed = opts.output === 'json' || opts.output === 'yaml';
-    printDryRun(ctx, dryRunDocument(cloneSet, run, opts, namespace), opts);
+    printDryRun(ctx, dryRunDocument(cloneSet, run, opts, namespace, guard), opts);
     return EXIT.ok;
   }
 
@@ -675,18 +750,18 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   warnSkipped();
   if (opts.resume) {
     await claimResume(ctx, client, opts, run);
-    note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time`);
+    note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${guard.binding.explanation}`);
   } else {
     if (run.overrideWarning) warn(ctx, run.overrideWarning);
     cloneSet = await writeNewRecord(ctx, client, cloneSet, pods, opts, run);
-    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${run.pacing.budget} at a time (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
+    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${guard.binding.explanation} (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
     await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }
 
   const heartbeat = startHeartbeat(ctx, client, opts, run);
   let loop: LoopResult;
   try {
-    loop = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run);
+    loop = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run, guard);
   } finally {
     // Before the final write: the record must not change under finishRecord's test.
     await heartbeat.stop();

@@ -31,6 +31,7 @@ import { decideContinue, describeStages, planStages, stagePartition, stagedRecor
 import { driveStages, RecordKeeper, serverTime, startStage, type DriveEnd } from './staged';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode, type FollowResult } from './follow';
+import { BUDGET_READS, ROLLOUT_READS, budgetWarnings, limitsOf, readinessWarnings, refuseForeignOwner, refuseTargetingRollout, snapshotBudgets } from './guards';
 import type { KubeClient } from '../kube/client';
 
 interface InplaceOptions {
@@ -42,6 +43,7 @@ interface InplaceOptions {
   yes: boolean;
   allowRecreate: boolean;
   force: boolean;
+  ignoreOwner: boolean;
   reason?: string;
   dryRun: 'none' | 'client' | 'server';
   wait: boolean;
@@ -122,6 +124,7 @@ function completeOptions(args: CommandArgs): InplaceOptions {
     yes: Boolean(args.yes),
     allowRecreate: Boolean(args['allow-recreate']),
     force: Boolean(args.force),
+    ignoreOwner: Boolean(args['ignore-owner']),
     reason: args.reason === undefined ? undefined : sanitizeReason(String(args.reason)),
     dryRun: (args['dry-run'] as InplaceOptions['dryRun']) ?? 'none',
     wait: args.wait !== false,
@@ -143,6 +146,9 @@ const NEEDED = [
   { verb: 'list', group: '', resource: 'pods' },
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: '', resource: 'events' },
+  // The budgets covering the pods (warned about) and a Kruise Rollout targeting the CloneSet (refused).
+  ...BUDGET_READS,
+  ...ROLLOUT_READS,
 ];
 
 type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePlan } | { kind: 'setup'; containers: string[]; plan: InplacePlan; cost: string };
@@ -211,6 +217,21 @@ function envWarnings(d: Decision, pods: Pod[]): string[] {
   return warnings;
 }
 
+/**
+ * The controllers around the CloneSet: an owner or a Kruise Rollout would each turn the trigger into something else
+ * (refused); disruption budgets tighter than maxUnavailable and containers without readiness probes are warned about,
+ * in the plan's warnings so the dry run shows them too.
+ */
+async function checkSurroundings(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], decision: Decision, opts: InplaceOptions): Promise<void> {
+  refuseForeignOwner(ctx, cloneSet, { force: opts.force, ignoreOwner: opts.ignoreOwner });
+  await refuseTargetingRollout(client, cloneSet);
+  const budgets = await snapshotBudgets(client);
+  decision.plan.warnings.push(...budgetWarnings(cloneSet, pods, budgets, decision.plan.maxUnavailable));
+  decision.plan.budgets = limitsOf(cloneSet, pods, budgets).map((l) => ({ budget: l.source, rule: l.rule, allows: Math.max(0, l.limit - l.othersUnavailable) }));
+  const targets = decision.kind === 'restart' ? decision.selection.targets : decision.containers;
+  decision.plan.warnings.push(...readinessWarnings(cloneSet, targets, undefined));
+}
+
 function describePlan(cloneSet: CloneSet, d: Decision, podCount: number): string {
   const cs = `${cloneSet.metadata.namespace}/${cloneSet.metadata.name}`;
   const p = d.plan;
@@ -249,6 +270,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
     throw err;
   }
 
+  await checkSurroundings(ctx, client, cloneSet, pods, decision, opts);
   let stagePlan = opts.stages ? planStagesFor(cloneSet, decision, opts.stages) : undefined;
   for (const w of decision.plan.warnings) warn(ctx, w);
   for (const w of envWarnings(decision, pods)) warn(ctx, w);
@@ -314,6 +336,8 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
       partition: decision.plan.partition,
       batches: decision.plan.batches,
       ...(stagePlan ? { stages: stagesDocument(stagePlan, recordFor(cloneSet, decision)) } : {}),
+      ...(decision.plan.surge ? { surge: decision.plan.surge } : {}),
+      ...(decision.plan.budgets?.length ? { budgets: decision.plan.budgets } : {}),
       warnings: decision.plan.warnings,
       patchType: patch.kind === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json',
       patch: patch.body,

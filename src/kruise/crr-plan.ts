@@ -2,6 +2,8 @@
 // which pods may start now. CRRs bypass the CloneSet's maxUnavailable and every PodDisruptionBudget
 // (kruise-semantics.md 3.4), so this pacing is the only thing standing between a restart and an outage.
 
+import { roomUnder, takeRoom, type UnavailabilityLimit } from './disruption-budgets';
+import { nativeSidecars, sidecarRefusal } from './hazards';
 import { matchesSelector, type SelectorRequirement } from './label-selector';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type PodTemplate } from './types';
 
@@ -88,6 +90,11 @@ export function chooseContainers(cloneSet: CloneSet, requested: string[] | undef
     };
   }
   const unique = [...new Set(requested)];
+  const sidecars = nativeSidecars(cloneSet.spec.template).filter((c) => unique.includes(c));
+  if (sidecars.length > 0) {
+    const { reason, remedy } = sidecarRefusal(cloneSet, sidecars);
+    return { ok: false, usage: false, message: reason, hint: remedy };
+  }
   const unknown = unique.filter((c) => !names.includes(c));
   if (unknown.length > 0) {
     return {
@@ -380,6 +387,11 @@ export interface PacingInput {
   /** Pods whose CRR is being created right now (sent, not yet seen): they already count as unavailable. */
   creating?: string[];
   budget: number;
+  /**
+   * Disruption budgets covering some of the pods (PDBs, PUBs), as live as the caller's watches: a pod that is up
+   * starts only when every cap covering it has room, on top of `budget`.
+   */
+  limits?: UnavailabilityLimit[];
   minReadySeconds: number;
   readyTimeoutSeconds: number;
   maxFailures: number;
@@ -497,6 +509,8 @@ export function nextPodsToStart(input: PacingInput): PacingDecision {
   const waiting: string[] = [];
   let capacity = input.budget - unavailable.size;
   let slots = input.budget - inFlight.length;
+  const limits = input.limits ?? [];
+  const room = roomUnder(limits, unavailable);
   let blocked = stopped;
   for (const name of candidates) {
     const pod = podsByName.get(name);
@@ -512,7 +526,7 @@ export function nextPodsToStart(input: PacingInput): PacingDecision {
     }
     // A pod that is already down costs nothing more when it restarts; one that is up spends a unit of the budget.
     const costs = !unavailable.has(name);
-    if (costs && capacity <= 0) {
+    if (costs && (capacity <= 0 || !takeRoom(limits, room, name))) {
       waiting.push(name);
       blocked = true;
       continue;

@@ -1,5 +1,6 @@
 // Decisions for `inplace`, from the CloneSet alone: may we go, what will happen, and what the user must hear first.
 import { desiredReplicas, resolveMaxSurge, resolveMaxUnavailable, resolvePartition } from './budget';
+import { describeSurge, surgeForecast, type SurgeForecast } from './hazards';
 import { KRUISE, type CloneSet, type Pod } from './types';
 
 export interface InplaceFlags {
@@ -24,6 +25,10 @@ export interface InplacePlan {
   batches: number;
   warnings: string[];
   refusal?: Refusal;
+  /** maxSurge > 0 on an in-place change: what Kruise will create, restart and delete. */
+  surge?: SurgeForecast;
+  /** PodDisruptionBudgets and PodUnavailableBudgets covering the pods, with what each allows. */
+  budgets?: { budget: string; rule: string; allows: number }[];
 }
 
 export function strategyOf(cloneSet: CloneSet): string {
@@ -95,7 +100,12 @@ export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[]
     plan.warnings.push(`partition is ${partition}: only ${podsToRestart} of ${replicas} pods will restart; ${partition} keep running untouched`);
   }
   if (resolveMaxSurge(cloneSet) > 0) {
-    plan.warnings.push('maxSurge > 0: Kruise may create surge pods and delete old ones during this change');
+    // In place, Kruise still spends the surge: say exactly how many pods it creates, restarts and deletes.
+    const surge = strategy !== 'ReCreate' && !flags.setup ? surgeForecast(cloneSet, pods.filter((p) => !p.metadata.deletionTimestamp).length || undefined) : undefined;
+    if (surge) {
+      plan.surge = surge;
+      plan.warnings.push(describeSurge(surge, resolveMaxSurge(cloneSet)));
+    } else plan.warnings.push('maxSurge > 0: Kruise may create surge pods and delete old ones during this change');
   }
   const hook = cloneSet.spec.lifecycle?.inPlaceUpdate;
   if (hook && (Object.keys(hook.labelsHandler ?? {}).length > 0 || (hook.finalizersHandler ?? []).length > 0)) {

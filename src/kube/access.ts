@@ -5,6 +5,11 @@ export interface Permission {
   verb: string;
   group: string;
   resource: string;
+  /**
+   * Set for resources of optional add-ons (Kruise's PodUnavailableBudget, Kruise Rollouts): not needed, and not
+   * asked for, where the cluster does not serve this group version.
+   */
+  optionalVersion?: string;
 }
 
 export interface ResourceRule {
@@ -71,6 +76,36 @@ async function accessReviews(client: KubeClient, namespace: string, needed: Perm
  * incomplete). A server offering neither is not pre-checked: every write still meets its own 403.
  */
 export async function requirePermissions(client: KubeClient, namespace: string, needed: Permission[]): Promise<void> {
+  const missing = await missingPermissions(client, namespace, needed);
+  const served = new Map<string, Promise<boolean>>();
+  const isNeeded = async (p: Permission) => {
+    if (!p.optionalVersion) return true;
+    const gv = `${p.group}/${p.optionalVersion}`;
+    if (!served.has(gv)) served.set(gv, groupVersionServed(client, p.group, p.optionalVersion));
+    return served.get(gv) as Promise<boolean>;
+  };
+  const reallyMissing: Permission[] = [];
+  for (const p of missing) if (await isNeeded(p)) reallyMissing.push(p);
+  if (reallyMissing.length > 0) {
+    throw new FailedError(
+      `you are not allowed to ${reallyMissing.map(describePermission).join(', ')} in namespace "${namespace}"; nothing was changed`,
+      'ask a cluster admin for the role in the README (section RBAC)',
+    );
+  }
+}
+
+/** Whether the API server serves a group version (discovery is open to every authenticated user). */
+export async function groupVersionServed(client: KubeClient, group: string, version: string): Promise<boolean> {
+  try {
+    await client.get(`/apis/${group}/${version}`);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return false;
+    throw err;
+  }
+}
+
+async function missingPermissions(client: KubeClient, namespace: string, needed: Permission[]): Promise<Permission[]> {
   const rules = await rulesFor(client, namespace);
   const granted = rules ? needed.filter((p) => grantedBy(rules.resourceRules ?? [], p)) : [];
   const unsettled = needed.filter((p) => !granted.includes(p));
@@ -79,14 +114,9 @@ export async function requirePermissions(client: KubeClient, namespace: string, 
     const denied = await accessReviews(client, namespace, unsettled);
     if (!denied) {
       client.debug(2, 'permission pre-check not available on this server; continuing');
-      return;
+      return [];
     }
     missing = denied;
   }
-  if (missing.length > 0) {
-    throw new FailedError(
-      `you are not allowed to ${missing.map(describePermission).join(', ')} in namespace "${namespace}"; nothing was changed`,
-      'ask a cluster admin for the role in the README (section RBAC)',
-    );
-  }
+  return missing;
 }

@@ -17,6 +17,11 @@ export const CRRS: ResourceType = {
 };
 export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
 export const EVENTS: ResourceType = { group: '', version: 'v1', plural: 'events', kind: 'Event' };
+export const PDBS: ResourceType = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget' };
+/** Kruise's PodUnavailableBudget: part of OpenKruise, but its CRD may be left out of an install. */
+export const PUBS: ResourceType = { group: 'policy.kruise.io', version: 'v1alpha1', plural: 'podunavailablebudgets', kind: 'PodUnavailableBudget' };
+/** Kruise Rollouts, a separate install: v1beta1 is its storage version since v0.5 (spec.workloadRef). */
+export const ROLLOUTS: ResourceType = { group: 'rollouts.kruise.io', version: 'v1beta1', plural: 'rollouts', kind: 'Rollout' };
 
 export function groupVersionPath(type: ResourceType): string {
   return type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;

@@ -47,7 +47,8 @@ describe('permissions first (restricted users, the README role)', function () {
 
   before(requireBuild);
   beforeEach(async () => {
-    cluster = await startCluster({ speed: 50, namespace: NS });
+    // Kruise Rollouts installed, so the Role's rule for them is needed (without the add-on it is not asked for).
+    cluster = await startCluster({ speed: 50, namespace: NS, rollouts: true });
     await cluster.seedCloneSet({ namespace: NS, name: 'web', replicas: 4, containers: ['app', 'sidecar'], strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: KEY, wiredContainers: ['app'] });
     cluster.clearLog();
   });
@@ -58,7 +59,7 @@ describe('permissions first (restricted users, the README role)', function () {
     for (const args of [['crr', 'web', '-c', 'app'], ['crr', 'web', '-c', 'app', '--dry-run=server']]) {
       const run = await runPlugin(args, { kubeconfig });
       assert.equal(run.code, 1, run.stderr);
-      assert.deepEqual(missingIn(assertOneLineError(run)), ['create containerrecreaterequests.apps.kruise.io', 'create events', 'patch clonesets.apps.kruise.io']);
+      assert.deepEqual(missingIn(assertOneLineError(run)), ['create containerrecreaterequests.apps.kruise.io', 'create events', 'list poddisruptionbudgets.policy', 'list podunavailablebudgets.policy.kruise.io', 'watch poddisruptionbudgets.policy', 'watch podunavailablebudgets.policy.kruise.io', 'patch clonesets.apps.kruise.io'].sort());
     }
     assert.deepEqual(cluster.allWrites(), [], 'not even an attempted write');
   });
@@ -72,7 +73,7 @@ describe('permissions first (restricted users, the README role)', function () {
     ]);
     const run = await runPlugin(['crr', 'web', '-c', 'app'], { kubeconfig });
     assert.equal(run.code, 1, run.stderr);
-    assert.deepEqual(missingIn(assertOneLineError(run)), ['patch clonesets.apps.kruise.io', 'watch pods']);
+    assert.deepEqual(missingIn(assertOneLineError(run)), ['patch clonesets.apps.kruise.io', 'watch pods', 'list poddisruptionbudgets.policy', 'list podunavailablebudgets.policy.kruise.io', 'watch poddisruptionbudgets.policy', 'watch podunavailablebudgets.policy.kruise.io'].sort());
     assert.doesNotMatch(run.stderr, /^run /m, 'no run was announced');
     assert.deepEqual(cluster.allWrites(), []);
     assert.deepEqual(cluster.list('containerrecreaterequests', NS), []);
@@ -86,8 +87,21 @@ describe('permissions first (restricted users, the README role)', function () {
     ]);
     const run = await runPlugin(['inplace', 'web'], { kubeconfig });
     assert.equal(run.code, 1, run.stderr);
-    assert.deepEqual(missingIn(assertOneLineError(run)), ['list clonesets.apps.kruise.io', 'watch clonesets.apps.kruise.io', 'watch pods']);
+    assert.deepEqual(missingIn(assertOneLineError(run)), ['list clonesets.apps.kruise.io', 'list poddisruptionbudgets.policy', 'list podunavailablebudgets.policy.kruise.io', 'list rollouts.rollouts.kruise.io', 'watch clonesets.apps.kruise.io', 'watch pods'].sort());
     assert.deepEqual(cluster.allWrites(), []);
+  });
+
+  it('permissions for add-ons the cluster does not serve (PodUnavailableBudgets, Kruise Rollouts) are not asked for', async () => {
+    await cluster.stop();
+    cluster = await startCluster({ speed: 50, namespace: NS, pubCrd: false });
+    await cluster.seedCloneSet({ namespace: NS, name: 'web', replicas: 2, containers: ['app'], strategy: 'InPlaceIfPossible', triggerAnnotation: KEY });
+    const role = readmeRole().filter((r) => !r.apiGroups.includes('policy.kruise.io') && !r.apiGroups.includes('rollouts.kruise.io'));
+    const kubeconfig = as('no-addons', role);
+    for (const args of [['inplace', 'web', '--dry-run=server'], ['crr', 'web', '--dry-run=server']]) {
+      const run = await runPlugin(args, { kubeconfig });
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    }
+    assert.deepEqual(cluster.requests.filter((r) => r.status === 403).map((r) => `${r.verb} ${r.resource}`), []);
   });
 
   it("a user with exactly the README's Role runs inplace, status, status -w and crr end to end, through cut watches and 410 Gone", async () => {
