@@ -462,6 +462,12 @@ export function nextPodsToStart(input: PacingInput): PacingDecision {
     }
     const outcome = crrOutcome(crr);
     if (outcome.state === 'failed') {
+      // Deleted under its request (scaled down, evicted): Kruise ends the request "pod has gone". A pod that is no
+      // more is no failed restart.
+      if (!pod || (crr.metadata.labels?.[KRUISE.crrPodUidLabel] && pod.metadata.uid && crr.metadata.labels[KRUISE.crrPodUidLabel] !== pod.metadata.uid)) {
+        memory.skipped[name] = 'pod gone during its restart (deleted, e.g. scaled down)';
+        continue;
+      }
       memory.failed[name] = outcome.failures;
       continue;
     }

@@ -3,8 +3,44 @@
 // manager on every write.
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster, type ClusterOptions, type RequestRecord } from '../cluster/index';
-import { PLUGIN } from '../../src/kruise/types';
-import { assertOneLineError, requireBuild, runPlugin } from './harness';
+import { compareNames } from '../../src/kruise/crr-plan';
+import type { RestartProgress } from '../../src/kruise/progress';
+import { readRecord } from '../../src/kruise/record';
+import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
+import { PluginProcess, assertOneLineError, requireBuild, runPlugin } from './harness';
+
+const NS = 'default';
+
+function podNames(cluster: Cluster): string[] {
+  return cluster
+    .list<Pod>('pods', NS)
+    .map((p) => p.metadata.name ?? '')
+    .sort(compareNames);
+}
+
+function crrsOf(cluster: Cluster): ContainerRecreateRequest[] {
+  return cluster.list<ContainerRecreateRequest>('containerrecreaterequests', NS);
+}
+
+/** Restarts per pod of one cause, from the emulator's own log (what happened on the "nodes"). */
+function restartsBy(cluster: Cluster, cause: 'inplace' | 'crr' | 'recreate'): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of cluster.restartLog) if (r.cause === cause && r.container === 'app') counts.set(r.pod, (counts.get(r.pod) ?? 0) + 1);
+  return counts;
+}
+
+const PDB = (maxUnavailable: number | string) => ({
+  apiVersion: 'policy/v1',
+  kind: 'PodDisruptionBudget',
+  metadata: { name: 'web-pdb' },
+  spec: { selector: { matchLabels: { app: 'web' } }, maxUnavailable },
+});
+const PUB = (maxUnavailable: number | string) => ({
+  apiVersion: 'policy.kruise.io/v1alpha1',
+  kind: 'PodUnavailableBudget',
+  metadata: { name: 'web-pub' },
+  spec: { targetRef: { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', name: 'web' }, maxUnavailable },
+});
 
 const ANN = PLUGIN.defaultTriggerAnnotation;
 
@@ -55,5 +91,239 @@ describe('guards around a restart (built binary, emulated cluster)', function ()
       assert.match(assertOneLineError(bad), /--field-manager must be at most 128 bytes, got 129/);
       assert.deepEqual(c.requests, []);
     });
+  });
+
+  describe('budgets beyond maxUnavailable', () => {
+    for (const kind of ['PodDisruptionBudget', 'PodUnavailableBudget'] as const) {
+      it(`crr with a ${kind} allowing 1 and a CloneSet maxUnavailable of 3 never has more than 1 pod unavailable; the plan says which limit binds`, async () => {
+        const c = await start({ speed: 30 });
+        await c.seedCloneSet({ name: 'web', replicas: 10, maxUnavailable: 3, containers: ['app'] });
+        const budget = kind === 'PodDisruptionBudget' ? c.apply('poddisruptionbudgets', PDB(1)) : c.apply('podunavailablebudgets', PUB(1));
+        assert.ok(budget);
+        await c.whenIdle();
+        const name = kind === 'PodDisruptionBudget' ? 'web-pdb' : 'web-pub';
+
+        const plan = await plugin(['crr', 'web', '--dry-run', '-o', 'json']);
+        assert.equal(plan.code, 0, plan.stderr);
+        const doc = JSON.parse(plan.stdout) as { maxUnavailable: number; effectiveMaxUnavailable: number; limit: string; batches: number; budgets: { budget: string; allows: number }[] };
+        assert.equal(doc.maxUnavailable, 3);
+        assert.equal(doc.effectiveMaxUnavailable, 1);
+        assert.match(doc.limit, new RegExp(`^1 at a time: ${kind} ${name} maxUnavailable 1 binds \\(CloneSet maxUnavailable 3 allows 3\\)$`));
+        assert.equal(doc.batches, 10);
+        assert.deepEqual(doc.budgets.map((b) => [b.budget, b.allows]), [[`${kind} ${name}`, 1]]);
+        const text = await plugin(['crr', 'web', '--dry-run']);
+        assert.match(text.stdout, /with ContainerRecreateRequests, 1 at a time \(about 10 batches\)/);
+        assert.match(text.stdout, new RegExp(`^limit: 1 at a time: ${kind} ${name}`, 'm'));
+
+        c.clearLog();
+        const run = await plugin(['crr', 'web']);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stderr, new RegExp(`1 at a time: ${kind} ${name} maxUnavailable 1 binds`));
+        assert.equal(c.maxUnavailableSeen(NS, 'web'), 1, `history ${c.unavailableHistory(NS, 'web').join(',')}`);
+        const crr = restartsBy(c, 'crr');
+        for (const pod of podNames(c)) assert.equal(crr.get(pod), 1, `${pod} restarted ${crr.get(pod) ?? 0} times`);
+      });
+    }
+
+    it('--ignore-pdb says loudly which budgets it ignores and paces by maxUnavailable alone', async () => {
+      const c = await start({ speed: 30 });
+      await c.seedCloneSet({ name: 'web', replicas: 10, maxUnavailable: 3, containers: ['app'] });
+      c.apply('poddisruptionbudgets', PDB(1));
+      await c.whenIdle();
+      const run = await plugin(['crr', 'web', '--ignore-pdb', '--dry-run', '-o', 'json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^warning: --ignore-pdb: NOT honouring PodDisruptionBudget web-pdb \(maxUnavailable 1, allows 1\): up to 3 pods may be unavailable at once, more than they allow$/m);
+      const doc = JSON.parse(run.stdout) as { effectiveMaxUnavailable: number; budgets: { honoured: boolean }[] };
+      assert.equal(doc.effectiveMaxUnavailable, 3);
+      assert.deepEqual(doc.budgets.map((b) => b.honoured), [false]);
+    });
+
+    it('crr refuses a budget that allows no pod to be unavailable (exit 2, nothing written), unless --ignore-pdb', async () => {
+      const c = await start({ speed: 30 });
+      await c.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'] });
+      c.apply('poddisruptionbudgets', PDB(0));
+      await c.whenIdle();
+      c.clearLog();
+      const run = await plugin(['crr', 'web']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(assertOneLineError(run), /PodDisruptionBudget web-pdb \(maxUnavailable 0\) allows no pod of CloneSet "web" to be unavailable.*--ignore-pdb/);
+      assert.deepEqual(c.writes(), []);
+    });
+
+    it('inplace warns, with the numbers, when a budget allows fewer unavailable pods than maxUnavailable', async () => {
+      const c = await start({ speed: 30 });
+      await c.seedCloneSet({ name: 'web', replicas: 10, strategy: 'InPlaceIfPossible', maxUnavailable: 3, triggerAnnotation: ANN });
+      c.apply('poddisruptionbudgets', PDB(1));
+      c.apply('podunavailablebudgets', PUB('20%'));
+      await c.whenIdle();
+      const run = await plugin(['inplace', 'web', '--dry-run', '-o', 'json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /^warning: PodDisruptionBudget web-pdb \(maxUnavailable 1\) allows 1 unavailable pod but maxUnavailable lets Kruise restart 3 at once, and in-place restarts do not ask it: use --batches \(smaller stages\), lower maxUnavailable to 1, or "crr", which honours it$/m);
+      assert.match(run.stderr, /^warning: PodUnavailableBudget web-pub \(maxUnavailable 20%\) allows 2 unavailable pods but maxUnavailable lets Kruise restart 3 at once/m);
+      const doc = JSON.parse(run.stdout) as { budgets: { budget: string; allows: number }[] };
+      assert.deepEqual(doc.budgets.map((b) => [b.budget, b.allows]), [['PodDisruptionBudget web-pdb', 1], ['PodUnavailableBudget web-pub', 2]]);
+    });
+
+    it('warns per target container without a readinessProbe, and suggests --min-ready-seconds for crr', async () => {
+      const c = await start({ speed: 30 });
+      await c.seedCloneSet({
+        name: 'web',
+        replicas: 2,
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'app', image: 'nginx:1.27', readinessProbe: { httpGet: { path: '/', port: 80 } } }, { name: 'log', image: 'busybox:1' }, { name: 'proxy', image: 'envoy:1' }] },
+        },
+      });
+      const run = await plugin(['crr', 'web', '--all-containers', '--dry-run']);
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stderr.split('\n').filter((l) => /readinessProbe/.test(l));
+      assert.deepEqual(
+        lines.map((l) => /container (\S+) has no readinessProbe/.exec(l)?.[1]),
+        ['log', 'proxy'],
+      );
+      assert.ok(lines.every((l) => /--min-ready-seconds S/.test(l)));
+      const patient = await plugin(['crr', 'web', '-c', 'log', '--min-ready-seconds', '10', '--dry-run']);
+      assert.doesNotMatch(patient.stderr, /--min-ready-seconds S/);
+      assert.match(patient.stderr, /container log has no readinessProbe/);
+    });
+  });
+
+  describe('the controllers around a CloneSet', () => {
+    const UD_OWNER = [{ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'UnitedDeployment', name: 'shop', uid: 'ud-uid', controller: true, blockOwnerDeletion: true }];
+
+    it('inplace refuses a UnitedDeployment subset (exit 2, zero writes) naming the owner, also with --force; --ignore-owner goes ahead', async () => {
+      const c = await start({ speed: 30 });
+      c.apply('uniteddeployments', {
+        apiVersion: 'apps.kruise.io/v1alpha1',
+        kind: 'UnitedDeployment',
+        metadata: { name: 'shop', uid: 'ud-uid' },
+        spec: { selector: { matchLabels: { app: 'web' } }, template: { cloneSetTemplate: { metadata: { labels: { app: 'web' } }, spec: {} } }, topology: { subsets: [{ name: 'zone-a' }] } },
+      });
+      await c.seedCloneSet({ name: 'web', replicas: 3, strategy: 'InPlaceIfPossible', triggerAnnotation: ANN, ownerReferences: UD_OWNER, labels: { 'apps.kruise.io/subset-name': 'zone-a' } });
+      c.clearLog();
+      for (const extra of [[], ['--force']]) {
+        const run = await plugin(['inplace', 'web', ...extra]);
+        assert.equal(run.code, 2, run.stderr);
+        const line = assertOneLineError(run);
+        assert.match(line, /CloneSet "web" is a subset \(zone-a\) of UnitedDeployment "shop".*reverted.*restart the UnitedDeployment instead .*ud\/shop.*"crr"/);
+        if (extra.length) assert.match(line, /--force does not override this, --ignore-owner does/);
+      }
+      assert.deepEqual(c.allWrites(), []);
+      // crr leaves the template alone: nothing for the owner to revert.
+      const crr = await plugin(['crr', 'web', '--dry-run']);
+      assert.equal(crr.code, 0, crr.stderr);
+      const ignored = await plugin(['inplace', 'web', '--ignore-owner', '--dry-run']);
+      assert.equal(ignored.code, 0, ignored.stderr);
+      assert.match(ignored.stderr, /^warning: --ignore-owner: CloneSet "web" is a subset/m);
+      assert.deepEqual(c.writes(), []);
+    });
+
+    it('inplace refuses a CloneSet a Kruise Rollout targets (exit 2, zero writes), saying why and what to do', async () => {
+      const c = await start({ speed: 30, rollouts: true });
+      await c.seedCloneSet({ name: 'web', replicas: 3, strategy: 'InPlaceIfPossible', triggerAnnotation: ANN });
+      c.apply('rollouts', {
+        apiVersion: 'rollouts.kruise.io/v1beta1',
+        kind: 'Rollout',
+        metadata: { name: 'web-rollout' },
+        spec: { workloadRef: { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', name: 'web' }, strategy: { canary: { steps: [{ replicas: 1 }, { replicas: '100%' }] } } },
+      });
+      c.clearLog();
+      const run = await plugin(['inplace', 'web']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(assertOneLineError(run), /Rollout "web-rollout" \(rollouts\.kruise\.io\) targets CloneSet "web": its webhook turns any template change.*staged canary release.*use "crr"/);
+      assert.deepEqual(c.allWrites(), []);
+      // A Rollout for another workload changes nothing.
+      c.apply('rollouts', { apiVersion: 'rollouts.kruise.io/v1beta1', kind: 'Rollout', metadata: { name: 'web-rollout' }, spec: { workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, strategy: { canary: {} } } });
+      const other = await plugin(['inplace', 'web', '--dry-run']);
+      assert.equal(other.code, 0, other.stderr);
+    });
+
+    it('crr refuses a native sidecar by name (exit 2, nothing created)', async () => {
+      const c = await start({ speed: 30 });
+      await c.seedCloneSet({
+        name: 'web',
+        replicas: 2,
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { initContainers: [{ name: 'mesh', image: 'envoy:1', restartPolicy: 'Always' }], containers: [{ name: 'app', image: 'nginx:1.27' }] },
+        },
+      });
+      c.clearLog();
+      const run = await plugin(['crr', 'web', '-c', 'mesh']);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(assertOneLineError(run), /container "mesh" of CloneSet "web" is a native sidecar \(an init container with restartPolicy: Always\), which a ContainerRecreateRequest cannot restart/);
+      assert.deepEqual(c.writes(), []);
+      assert.deepEqual(crrsOf(c), []);
+    });
+
+    it('maxSurge > 0 on an in-place restart: the plan and dry run say how many pods Kruise creates, restarts in place and deletes, and it happens so', async () => {
+      const c = await start({ speed: 30 });
+      await c.seedCloneSet({ name: 'web', replicas: 10, strategy: 'InPlaceIfPossible', maxSurge: 2, triggerAnnotation: ANN });
+      const dry = await plugin(['inplace', 'web', '--dry-run', '-o', 'json']);
+      assert.equal(dry.code, 0, dry.stderr);
+      const doc = JSON.parse(dry.stdout) as { surge: { created: number; restartedInPlace: number; deletedOld: number } };
+      assert.deepEqual({ created: doc.surge.created, inPlace: doc.surge.restartedInPlace, deleted: doc.surge.deletedOld }, { created: 2, inPlace: 8, deleted: 2 });
+      assert.match(dry.stderr, /Kruise first creates 2 new pods \(new names and IPs, up to 12 pods at once\), restarts 8 in place, then deletes 2 old pods that are replaced, not restarted/);
+      const before = new Set(podNames(c));
+      const run = await plugin(['inplace', 'web']);
+      assert.equal(run.code, 0, run.stderr);
+      const after = podNames(c);
+      assert.equal(after.length, 10);
+      assert.equal(after.filter((p) => before.has(p)).length, 8);
+      assert.equal(restartsBy(c, 'inplace').size, 8);
+    });
+  });
+
+  describe('scaling in the middle of a restart', () => {
+    for (const target of [14, 6]) {
+      it(`inplace, 10 -> ${target} pods midway: exit 0, no pod restarted twice, every remaining original pod restarted, counts add up`, async () => {
+        const c = await start({ speed: 10 });
+        await c.seedCloneSet({ name: 'web', replicas: 10, strategy: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: ANN });
+        const original = podNames(c);
+        const p = new PluginProcess(['inplace', 'web', '-o', 'json'], { kubeconfig: c.kubeconfigPath, timeoutMs: 120_000 });
+        await c.waitFor(() => restartsBy(c, 'inplace').size >= 2, 60_000, 'two pods restarted');
+        c.scale(NS, 'web', target);
+        const run = await p.done;
+        assert.equal(run.code, 0, run.stderr);
+        const restarted = restartsBy(c, 'inplace');
+        assert.deepEqual([...restarted.values()].filter((n) => n !== 1), [], 'no pod restarted twice');
+        const now = podNames(c);
+        assert.equal(now.length, target);
+        for (const pod of now.filter((n) => original.includes(n))) assert.equal(restarted.get(pod), 1, `${pod} was left out`);
+        const doc = JSON.parse(run.stdout) as RestartProgress;
+        assert.equal(doc.complete, true);
+        const s = doc.summary;
+        assert.equal(s.total, target);
+        assert.equal(s.restarted + s.recreated + s.skipped + s.failed + s.pending + s.restarting, s.total);
+        const fresh = doc.pods.filter((x) => !original.includes(x.name));
+        assert.equal(fresh.length, Math.max(0, target - 10));
+        for (const f of fresh) assert.match(f.reason ?? '', /new pod, created during the restart/);
+      });
+
+      it(`crr, 10 -> ${target} pods midway: exit 0, only the run's own pods restarted, each once, gone pods not failures`, async () => {
+        const c = await start({ speed: 10 });
+        await c.seedCloneSet({ name: 'web', replicas: 10, maxUnavailable: 2, containers: ['app'] });
+        const original = podNames(c);
+        const p = new PluginProcess(['crr', 'web', '-o', 'json'], { kubeconfig: c.kubeconfigPath, timeoutMs: 120_000 });
+        await c.waitFor(() => restartsBy(c, 'crr').size >= 2, 60_000, 'two pods restarted');
+        c.scale(NS, 'web', target);
+        const run = await p.done;
+        assert.equal(run.code, 0, run.stderr);
+        const restarted = restartsBy(c, 'crr');
+        assert.deepEqual([...restarted.values()].filter((n) => n !== 1), [], 'no pod restarted twice');
+        for (const pod of restarted.keys()) assert.ok(original.includes(pod), `${pod} was not in the run`);
+        assert.ok(crrsOf(c).every((x) => original.includes(x.spec.podName)), 'a request for a pod outside the run');
+        const now = podNames(c);
+        for (const pod of now.filter((n) => original.includes(n))) assert.equal(restarted.get(pod), 1, `${pod} was left out`);
+        const record = readRecord(c.get<CloneSet>('clonesets', NS, 'web') as CloneSet);
+        assert.equal(record?.finished, 'completed');
+        assert.deepEqual(record?.pods, original);
+        const doc = JSON.parse(run.stdout) as RestartProgress;
+        const s = doc.summary;
+        assert.equal(s.restarted + s.skipped + s.failed + s.pending + s.restarting + s.recreated, s.total);
+        assert.equal(s.failed, 0);
+        assert.equal(s.restarted + s.skipped, 10);
+      });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { bindingLimit, budgetLimits, labelSelectorMatches, ownLimit, roomUnder, takeRoom, tighterBudgets, type PodDisruptionBudget, type PodUnavailableBudget } from '../../src/kruise/disruption-budgets';
 import { containersWithoutReadiness, describeSurge, foreignOwner, nativeSidecars, surgeForecast, targetingRollout, type KruiseRollout } from '../../src/kruise/hazards';
-import { cloneSet, oldPod } from './fixtures';
+import { emptyMemory, nextPodsToStart } from '../../src/kruise/crr-plan';
+import { cloneSet, crr, ms, oldPod } from './fixtures';
 
 const pods = (n: number, labels: Record<string, string> = {}) => Array.from({ length: n }, (_, i) => oldPod(`web-${i}`, { labels }));
 
@@ -157,5 +158,26 @@ describe('hazards: maxSurge with an in-place change, replayed as Kruise v1.9 cou
   it('a partition keeps its pods out of it, and maxSurge 0 has no forecast', () => {
     assert.deepEqual(surgeForecast(cloneSet({ replicas: 10, maxSurge: 1, partition: 6 })), { created: 1, restartedInPlace: 3, deletedOld: 1, deletedNew: 0, peakPods: 11 });
     assert.equal(surgeForecast(cloneSet({ replicas: 10 })), undefined);
+  });
+});
+
+describe('crr pacing within disruption budgets', () => {
+  const order = ['web-0', 'web-1', 'web-2', 'web-3'];
+  const base = { order, crrs: [], budget: 3, minReadySeconds: 0, readyTimeoutSeconds: 300, maxFailures: 0, now: ms(10), memory: emptyMemory() };
+
+  it('starts no more pods than the tightest budget covering them allows', () => {
+    const pdb = { source: 'PodDisruptionBudget web', rule: 'maxUnavailable 1', limit: 1, covers: new Set(order), othersUnavailable: 0 };
+    assert.deepEqual(nextPodsToStart({ ...base, pods: pods(4), limits: [pdb] }).start, ['web-0']);
+    assert.deepEqual(nextPodsToStart({ ...base, pods: pods(4) }).start, ['web-0', 'web-1', 'web-2']);
+    // Pods of the budget unavailable elsewhere use it up: nothing starts.
+    assert.deepEqual(nextPodsToStart({ ...base, pods: pods(4), limits: [{ ...pdb, othersUnavailable: 1 }] }).start, []);
+  });
+
+  it('a pod deleted under its request (Kruise: "pod has gone") is skipped, not failed', () => {
+    const gone = crr({ pod: 'web-0', completed: 5, message: 'pod has gone' });
+    const d = nextPodsToStart({ ...base, pods: pods(4).slice(1), crrs: [gone], budget: 1 });
+    assert.deepEqual(d.failed, []);
+    assert.deepEqual(d.skipped.map((x) => x.pod), ['web-0']);
+    assert.deepEqual(d.start, ['web-1']);
   });
 });

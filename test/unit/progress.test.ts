@@ -539,11 +539,12 @@ describe('progress: CRR runs', () => {
     assert.ok(kinds(p).includes('daemon-not-acting'));
   });
 
-  it('pod has gone: failed with Kruise\'s message; gone without a CRR: skipped', () => {
+  it('pod has gone (deleted under its CRR, e.g. scaled down): skipped, not failed; gone without a CRR: skipped', () => {
     const crrs = [crr({ pod: 'web-a', completed: 12, message: 'pod has gone' })];
     const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-c')], record: crrRecord(['web-a', 'web-b', 'web-c']), crrs, now: ms(30) });
-    assert.equal(states(p)['web-a'], 'failed');
-    assert.equal(p.pods[0].reason, 'pod has gone');
+    assert.equal(states(p)['web-a'], 'skipped');
+    assert.match(p.pods[0].reason ?? '', /^pod gone during its restart/);
+    assert.equal(p.failed, false);
     assert.equal(states(p)['web-b'], 'skipped');
     assert.equal(p.pods[1].reason, 'pod gone');
     assert.equal(states(p)['web-c'], 'pending');

@@ -65,7 +65,7 @@ export function crrVerdict(record: RestartRecord, podName: string, pod: Pod | un
   if (outcome?.state === 'failed') {
     return { state: 'failed', reason: String(outcome.reason), concerns: [{ kind: 'crr-failed', whenStuck: false }], crrPhase: str(crr?.status?.phase), crr: str(crr?.metadata?.name) };
   }
-  if (outcome?.state === 'skipped' && !crr) return { state: 'skipped', reason: String(outcome.reason), concerns: [] };
+  if (outcome?.state === 'skipped' && (!crr || !pod)) return { state: 'skipped', reason: String(outcome.reason), concerns: [], crrPhase: str(crr?.status?.phase), crr: str(crr?.metadata?.name) };
   if (!crr) {
     if (!pod) return { state: 'skipped', reason: 'pod gone', concerns: [] };
     if (isTerminating(pod) || !isActive(pod)) return { state: 'skipped', reason: isTerminating(pod) ? 'pod terminating' : `pod inactive (phase ${pod.status?.phase})`, concerns: [] };
@@ -106,6 +106,8 @@ export function crrVerdict(record: RestartRecord, podName: string, pod: Pod | un
   }
   const completedAt = parseTime(crr.status?.completionTime);
   const failure = crrFailure(crr);
+  // Deleted under its request (scaled down, evicted): Kruise ends it "pod has gone"; a pod that is no more did not fail.
+  if (failure && !pod) return { state: 'skipped', reason: 'pod gone during its restart (deleted, e.g. scaled down)', evidenceSince: completedAt, concerns: [], crrPhase: phase, crr: name };
   if (failure) {
     const concerns: Concern[] = [{ kind: 'crr-failed', whenStuck: false }];
     let reason = failure;

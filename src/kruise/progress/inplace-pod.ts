@@ -158,7 +158,9 @@ export function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[],
 
   if (recreated) {
     const recreatedConcern: Concern = { kind: 'recreated', whenStuck: false };
-    if (ready) return { state: 'recreated', evidenceSince: readySince ?? created, concerns: [recreatedConcern] };
+    // Not among the pods read before the restart: scaled up (or a surge pod), born at the new revision.
+    const fresh = ctx.baseline && !before ? 'new pod, created during the restart at the new revision: nothing to restart' : undefined;
+    if (ready) return { state: 'recreated', ...(fresh ? { reason: fresh } : {}), evidenceSince: readySince ?? created, concerns: [recreatedConcern] };
     const waiting = waitingContainer(pod, targets);
     return {
       state: 'restarting',
