@@ -5,7 +5,7 @@
 // line (`--namespace=shop`), so its own guessing never matters.
 import { UsageError } from '../errors';
 import { COMMANDS, findFlag, flagsOf, GLOBAL_FLAGS, ROOT_FLAGS, type FlagSpec } from './options';
-import { cloneSetTarget } from './target';
+import { canonicalTarget, kindArgument, parseTarget } from './target';
 
 const PROGRAM = 'kubectl kruise-restart';
 const COMMAND_LIST = 'inplace, crr, status, version or completion';
@@ -187,25 +187,49 @@ export function checkCommandLine(argv: string[]): CheckedLine {
   }
 
   const spec = command ? COMMANDS[command] : undefined;
+  let targets = positionals;
+  if (spec?.many) {
+    // kubectl's forms: several TYPE/NAME (or NAME) words, or one TYPE word with -l/--selector or --all.
+    const selecting = out.some((w) => w.startsWith('--selector=') || w === '--all' || w === '--all-namespaces');
+    const kindFlag = out.findIndex((w) => w.startsWith('--kind='));
+    if (out.includes('--all-namespaces') && !out.some((w) => w.startsWith('--selector=') || w === '--all')) {
+      throw new UsageError('-A/--all-namespaces needs -l/--selector or --all', `e.g. ${PROGRAM} ${command} -A -l tier=web`);
+    }
+    if (out.some((w) => w.startsWith('--selector=')) && out.includes('--all')) throw new UsageError('-l/--selector and --all cannot be combined', 'use one of them');
+    if (selecting) {
+      if (positionals.length > 1) throw new UsageError(`with -l/--selector or --all, give at most one TYPE (e.g. asts), got ${positionals.join(' ')}`, `e.g. ${PROGRAM} ${command} asts -l tier=db`);
+      const typed = positionals[0] ?? (kindFlag >= 0 ? out[kindFlag].slice('--kind='.length) : 'cloneset');
+      if (positionals.length === 1 && kindFlag >= 0) throw new UsageError(`the kind is given twice (${positionals[0]} and ${out[kindFlag]})`, 'give it once');
+      if (typed.includes('/')) throw new UsageError(`"${typed}" names one workload: with -l/--selector or --all give only its TYPE`, `e.g. ${PROGRAM} ${command} asts -l tier=db`);
+      const kind = kindArgument(typed);
+      if (kindFlag >= 0) out.splice(kindFlag, 1);
+      out.push(`--kind=${kind}`);
+      targets = [];
+    } else if (kindFlag >= 0) {
+      throw new UsageError('--kind only applies with -l/--selector or --all', 'give each workload as TYPE/NAME, e.g. asts/db');
+    }
+  }
   if (!help && !version) {
     if (!spec) throw new UsageError('a command is required', `use ${COMMAND_LIST}, e.g. ${PROGRAM} status web (see ${PROGRAM} --help)`);
-    if (spec.positional && positionals.length === 0) {
+    const selected = spec.many && out.some((w) => w.startsWith('--kind='));
+    if (spec.positional && targets.length === 0 && !selected) {
       throw spec.positional === 'clonesets'
-        ? new UsageError(`${command} needs the name of a CloneSet`, `e.g. ${PROGRAM} ${command} web (or cloneset/web)`)
+        ? new UsageError(`${command} needs the name of a CloneSet`, `e.g. ${PROGRAM} ${command} web (or cloneset/web, asts/db, ads/agent${spec.many ? ', or -l tier=web' : ''})`)
         : new UsageError(`${command} needs one of ${spec.positional.join(', ')}`, `e.g. ${PROGRAM} ${command} ${spec.positional[0]}`);
     }
   }
-  if (spec && positionals.length > (spec.positional ? 1 : 0)) {
-    const extra = positionals[spec.positional ? 1 : 0];
+  const most = spec?.many ? Infinity : spec?.positional ? 1 : 0;
+  if (spec && targets.length > most) {
+    const extra = targets[most];
     const takes = spec.positional === 'clonesets' ? 'one CloneSet' : spec.positional ? 'one argument' : 'no argument';
     throw new UsageError(`unexpected argument "${extra}": ${command} takes ${takes}`, `see ${describeCommand(command)} --help`);
   }
-  if (spec && positionals.length) {
-    const word = spec.positional === 'clonesets' ? cloneSetTarget(positionals[0]) : positionals[0];
-    if (Array.isArray(spec.positional) && !spec.positional.includes(word)) throw new UsageError(`unknown shell "${word}"`, `use one of ${spec.positional.join(', ')}`);
-    // Right after the command: after an array flag (--container=app web), yargs would take it as one more value.
-    if (word.startsWith('-')) out.push('--', word);
-    else out.splice(out.indexOf(command as string) + 1, 0, word);
+  if (spec && targets.length) {
+    const words = targets.map((t) => (spec.positional === 'clonesets' ? canonicalTarget(parseTarget(t)) : t));
+    if (Array.isArray(spec.positional) && !spec.positional.includes(words[0])) throw new UsageError(`unknown shell "${words[0]}"`, `use one of ${spec.positional.join(', ')}`);
+    // Right after the command: after an array flag (--container=app web), yargs would take them as more values.
+    if (words.some((w) => w.startsWith('-'))) out.push('--', ...words);
+    else out.splice(out.indexOf(command as string) + 1, 0, ...words);
   }
   return { argv: out, command };
 }

@@ -45,11 +45,15 @@ const output = (choices: string[]): FlagSpec => ({ name: 'output', short: 'o', d
 const DRY_RUN: FlagSpec = { name: 'dry-run', describe: 'Print the plan, change nothing', value: ['none', 'client', 'server'], bare: 'client' };
 const FIELD_MANAGER: FlagSpec = { name: 'field-manager', describe: 'Name our writes carry in managedFields and audit logs', value: 'free', example: 'kubectl-kruise-restart' };
 const TIMEOUT: FlagSpec = { name: 'timeout', describe: 'Stop waiting after this long', value: 'free', example: '10m' };
+const KIND: FlagSpec = { name: 'kind', describe: 'Kind for -l/--all: cloneset, asts or ads (default cloneset)', value: 'free', example: 'asts' };
+const ALL: FlagSpec = { name: 'all', describe: 'Every workload of the kind in the namespace' };
 
 export interface CommandSpec {
   describe: string;
-  /** What the one positional argument is. */
+  /** What the positional argument is. */
   positional?: 'clonesets' | readonly string[];
+  /** Several workloads: more than one target, or -l/--selector, --all (with the kind as --kind or a TYPE word). */
+  many?: boolean;
   flags: FlagSpec[];
 }
 
@@ -57,8 +61,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   inplace: {
     describe: 'Restart the containers of every pod in place',
     positional: 'clonesets',
+    many: true,
     flags: [
-      output(['json', 'yaml', 'wide']),
+      output(['json', 'yaml', 'wide', 'name']),
+      { name: 'selector', short: 'l', describe: 'Restart every workload of the kind matching this label selector', value: 'free', example: 'tier=web' },
+      KIND,
+      ALL,
+      { name: 'skip-refused', describe: 'With several workloads: go on with the others when some are refused' },
+      { name: 'parallel', describe: 'With several workloads: restart this many at once (default 1)', value: 'number', example: '2' },
       TIMEOUT,
       { name: 'wait', describe: 'Follow the restart to the end', negatable: true },
       { name: 'container', short: 'c', describe: 'Restart only these wired containers', value: 'containers', example: 'app', repeatable: true },
@@ -115,8 +125,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   status: {
     describe: 'Show where the latest restart of a CloneSet stands',
     positional: 'clonesets',
+    many: true,
     flags: [
-      output(['json', 'yaml', 'wide']),
+      output(['json', 'yaml', 'wide', 'name']),
+      { name: 'selector', short: 'l', describe: 'Every workload of the kind matching this label selector', value: 'free', example: 'tier=web' },
+      KIND,
+      ALL,
+      { name: 'all-namespaces', short: 'A', describe: 'With -l or --all: in every namespace' },
       { name: 'watch', short: 'w', describe: 'Follow until the restart completes or fails' },
       TIMEOUT,
       { name: 'run', describe: 'Show this CRR run instead of the latest restart', value: 'runs', example: '20261126-101500-abcd' },

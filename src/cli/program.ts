@@ -68,17 +68,25 @@ Usage:
 
   globalFlags(y);
 
+  const manyFlags = (c: Argv, verb: string): Argv =>
+    c
+      .option('selector', { alias: 'l', type: 'string', describe: `${verb} every workload of the kind (--kind or a TYPE word; default CloneSets) matching this label selector` })
+      .option('kind', { type: 'string', describe: 'The kind for -l/--all: cloneset, asts (Advanced StatefulSet) or ads (Advanced DaemonSet)' })
+      .option('all', { type: 'boolean', describe: `${verb} every workload of the kind in the namespace` });
+
   y.command(
-    'inplace <cloneset>',
+    'inplace [cloneset..]',
     'Restart the containers of every pod in place (Kruise rolls it within maxUnavailable)',
     (c) =>
-      outputFlag(waitFlags(c), ['json', 'yaml', 'wide'])
-        .usage(`${PROGRAM} inplace <cloneset> [flags]
+      outputFlag(manyFlags(waitFlags(c), 'Restart'), ['json', 'yaml', 'wide', 'name'])
+        .option('skip-refused', { type: 'boolean', describe: 'With several workloads: go on with the others when some are refused (default: refuse the whole command)' })
+        .option('parallel', { type: 'number', describe: 'With several workloads: restart this many at once (default 1: one after another)' })
+        .usage(`${PROGRAM} inplace <cloneset>... [flags]
 
 Bumps a pod-template annotation that the containers read as an env var through the Downward API. Under
 InPlaceIfPossible/InPlaceOnly, OpenKruise then restarts those containers in place, batch by batch within
 maxUnavailable: pods keep their name, IP, node and volumes.`)
-        .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
+        .positional('cloneset', { type: 'string', array: true, describe: 'The workloads: NAME (a CloneSet), cloneset/NAME, asts/NAME, ads/NAME; or a TYPE with -l/--all' })
         .option('container', { alias: 'c', type: 'string', array: true, describe: 'Restart only these wired containers (repeatable)' })
         .option('setup', { type: 'boolean', default: false, describe: 'Add the trigger env var first (one-time: recreates every pod under InPlaceIfPossible)' })
         .option('env-name', { type: 'string', describe: 'Env var name for --setup (default KRUISE_RESTARTED_AT)' })
@@ -102,7 +110,9 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
         .example(`${PROGRAM} inplace web -c app --reason "pick up rotated secret"`, 'Only the app container')
         .example(`${PROGRAM} inplace web --setup --yes`, 'Add the trigger wiring (one-time recreate), then restart in place')
         .example(`${PROGRAM} inplace web --dry-run=server -o yaml`, 'Show the plan; prove permissions and webhooks')
-        .example(`${PROGRAM} inplace web --canary 1 --batches 3 --pause 1m`, 'One pod first; then --continue restarts the rest in 3 batches'),
+        .example(`${PROGRAM} inplace web --canary 1 --batches 3 --pause 1m`, 'One pod first; then --continue restarts the rest in 3 batches')
+        .example(`${PROGRAM} inplace asts/db ads/agent`, 'An Advanced StatefulSet, then an Advanced DaemonSet')
+        .example(`${PROGRAM} inplace -l tier=web`, 'Every CloneSet labelled tier=web, one after another'),
     handler('inplace'),
   );
 
@@ -147,15 +157,16 @@ PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and c
   );
 
   y.command(
-    'status <cloneset>',
+    'status [cloneset..]',
     'Show where the latest restart of a CloneSet stands',
     (c) =>
-      outputFlag(c, ['json', 'yaml', 'wide'])
-        .usage(`${PROGRAM} status <cloneset> [flags]
+      outputFlag(manyFlags(c, 'Show'), ['json', 'yaml', 'wide', 'name'])
+        .option('all-namespaces', { alias: 'A', type: 'boolean', describe: 'With -l or --all: in every namespace' })
+        .usage(`${PROGRAM} status <cloneset>... [flags]
 
 Shows the latest restart made by this plugin: per pod state, counts, budget, ETA and diagnoses. On a terminal with
 --watch it is a live table; otherwise one line per change, like kubectl rollout status.`)
-        .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
+        .positional('cloneset', { type: 'string', array: true, describe: 'The workloads: NAME (a CloneSet), cloneset/NAME, asts/NAME, ads/NAME; or a TYPE with -l/--all' })
         .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'Follow until the restart completes or fails' })
         .option('timeout', { type: 'string', default: '0', describe: 'With --watch: stop after this long (exit 3)' })
         .option('run', { type: 'string', describe: 'Show this CRR run instead of the latest restart' })

@@ -14,11 +14,62 @@ import { printable, readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../kruise/types';
 
-export function cloneSetName(args: CommandArgs): string {
-  const name = String(args.cloneset ?? '');
-  const problem = validateObjectName(name, 'CloneSet');
+/** The kinds of workload the plugin restarts, by their API kind in apps.kruise.io. */
+export type WorkloadKind = 'CloneSet' | 'StatefulSet' | 'DaemonSet';
+
+/** A workload named on the command line. */
+export interface Target {
+  kind: WorkloadKind;
+  name: string;
+}
+
+/** How messages name each kind. */
+export const KIND_WORDS: Record<WorkloadKind, string> = { CloneSet: 'CloneSet', StatefulSet: 'Advanced StatefulSet', DaemonSet: 'Advanced DaemonSet' };
+
+const BY_RESOURCE: Record<string, WorkloadKind> = {
+  'clonesets.apps.kruise.io': 'CloneSet',
+  'statefulsets.apps.kruise.io': 'StatefulSet',
+  'daemonsets.apps.kruise.io': 'DaemonSet',
+};
+
+/** The targets as the parser hands them on: NAME (a CloneSet) or `statefulsets.apps.kruise.io/NAME`. */
+export function targetsOf(args: CommandArgs): Target[] {
+  const raw = Array.isArray(args.cloneset) ? args.cloneset : args.cloneset === undefined ? [] : [args.cloneset];
+  return raw.map((word) => parseTargetWord(String(word)));
+}
+
+/** Several workloads: more than one target, or a kind to select them by (-l/--selector, --all). */
+export function manyTargets(args: CommandArgs): boolean {
+  // -o name prints kubectl's per-workload lines, which the several-workload path writes for one workload too.
+  return targetsOf(args).length > 1 || typeof args.kind === 'string' || args.output === 'name';
+}
+
+/** The one target of a single-workload command line. */
+export function targetOf(args: CommandArgs): Target {
+  return targetsOf(args)[0] ?? parseTargetWord('');
+}
+
+/** kubectl's name for a kind's resource, as `-o name` prints it: `statefulset.apps.kruise.io`. */
+export function resourceWord(kind: WorkloadKind): string {
+  return `${kind.toLowerCase()}.apps.kruise.io`;
+}
+
+function parseTargetWord(raw: string): Target {
+  const slash = raw.indexOf('/');
+  const kind = slash < 0 ? 'CloneSet' : BY_RESOURCE[raw.slice(0, slash)];
+  const name = slash < 0 ? raw : raw.slice(slash + 1);
+  if (!kind) throw new UsageError(`unknown kind in "${raw}"`, 'give the workload as web, cloneset/web, asts/db or ads/agent');
+  const problem = validateObjectName(name, KIND_WORDS[kind]);
   if (problem) throw new UsageError(problem);
-  return name;
+  return { kind, name };
+}
+
+export function cloneSetName(args: CommandArgs): string {
+  const target = targetOf(args);
+  if (target.kind !== 'CloneSet') {
+    throw new UsageError(`this command does not restart ${KIND_WORDS[target.kind]}s yet`, 'give a CloneSet (NAME or cloneset/NAME)');
+  }
+  return target.name;
 }
 
 /**
@@ -108,7 +159,7 @@ export interface Report {
   printed: boolean;
 }
 
-const OUTCOMES: Record<number, string> = { [EXIT.ok]: 'complete', [EXIT.failed]: 'failed', [EXIT.usage]: 'refused', [EXIT.timeout]: 'timeout', [EXIT.interrupted]: 'interrupted' };
+export const OUTCOMES: Record<number, string> = { [EXIT.ok]: 'complete', [EXIT.failed]: 'failed', [EXIT.usage]: 'refused', [EXIT.timeout]: 'timeout', [EXIT.interrupted]: 'interrupted' };
 
 export function outputOf(args: CommandArgs): string | undefined {
   return typeof args.output === 'string' ? args.output : undefined;

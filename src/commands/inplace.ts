@@ -34,7 +34,7 @@ import { followRestart, outcomeExitCode, type FollowResult } from './follow';
 import { BUDGET_READS, ROLLOUT_READS, budgetWarnings, limitsOf, readinessWarnings, refuseForeignOwner, refuseTargetingRollout, snapshotBudgets } from './guards';
 import type { KubeClient } from '../kube/client';
 
-interface InplaceOptions {
+export interface InplaceOptions {
   name: string;
   containers?: string[];
   setup: boolean;
@@ -92,7 +92,7 @@ export function stageFlags(args: CommandArgs, command: 'inplace' | 'crr'): Stage
 type IntOrStringValue = number | string;
 
 /** Everything about the flags is checked before the cluster is touched. */
-function completeOptions(args: CommandArgs): InplaceOptions {
+export function completeOptions(args: CommandArgs, name = cloneSetName(args)): InplaceOptions {
   const annotation = String(args.annotation ?? PLUGIN.defaultTriggerAnnotation);
   const envName = String(args['env-name'] ?? PLUGIN.defaultTriggerEnv);
   const keyProblem = validateAnnotationKey(annotation);
@@ -116,7 +116,7 @@ function completeOptions(args: CommandArgs): InplaceOptions {
     throw new UsageError(`${continueRun ? '--continue' : 'a staged restart'} cannot be combined with --no-wait: this process starts each stage after the one before`, 'drop --no-wait');
   }
   return {
-    name: cloneSetName(args),
+    name,
     containers,
     setup: Boolean(args.setup),
     envName,
@@ -139,7 +139,7 @@ function completeOptions(args: CommandArgs): InplaceOptions {
 }
 
 // Read (lists), trigger (patch), follow (watch, and a relist after 410 Gone), and the audit Event.
-const NEEDED = [
+export const NEEDED = [
   { verb: 'list', group: 'apps.kruise.io', resource: 'clonesets' },
   { verb: 'watch', group: 'apps.kruise.io', resource: 'clonesets' },
   { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
@@ -247,7 +247,7 @@ export async function runInplace(ctx: CommandContext, args: CommandArgs): Promis
   return reporting(ctx, outputOf(args), (report) => inplace(ctx, completeOptions(args), report));
 }
 
-async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report): Promise<number> {
+export async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report): Promise<number> {
   const client = await ctx.connect();
   if (opts.fieldManager) client.fieldManager = opts.fieldManager;
   const namespace = client.namespace;
@@ -344,6 +344,7 @@ async function inplace(ctx: CommandContext, opts: InplaceOptions, report: Report
     };
     if (opts.output === 'json' || opts.output === 'yaml') {
       report.printed = true;
+      report.doc = { ...doc };
       ctx.stdout.write(formatDocument(doc, opts.output));
     } else {
       ctx.stdout.write(`${doc.plan}\n`);

@@ -35,13 +35,14 @@ export async function runStatus(ctx: CommandContext, args: CommandArgs): Promise
   return reporting(ctx, output, (report) => status(ctx, args, report, { name: cloneSetName(args), wait: timeoutMs(args), output, run }));
 }
 
-async function status(
+export async function status(
   ctx: CommandContext,
   args: CommandArgs,
   report: Report,
   { name, wait, output, run }: { name: string; wait: number; output: 'json' | 'yaml' | 'wide' | undefined; run: string | undefined },
+  connected?: KubeClient,
 ): Promise<number> {
-  const client = await ctx.connect();
+  const client = connected ?? (await ctx.connect());
   report.doc.cloneSet = `${client.namespace}/${name}`;
   const cloneSet = await getCloneSet(client, name);
   let record = readRecord(cloneSet);
@@ -65,6 +66,7 @@ async function status(
   const progress = stageView(tracked.progress, { record, serverNow: ctx.now() + client.serverClockOffsetMs });
   if (output === 'json' || output === 'yaml') {
     report.printed = true;
+    report.doc = { ...progress };
     ctx.stdout.write(formatDocument(progress, output));
   } else renderOnce(ctx, progress, output);
   // An interrupted run will not finish on its own: a script checking status must hear it.

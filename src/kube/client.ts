@@ -126,6 +126,14 @@ export class KubeClient {
     return this.connection.namespace;
   }
 
+  /** The same connection aimed at another namespace (`status -A` reads workloads wherever they are). */
+  inNamespace(namespace: string): KubeClient {
+    const other = new KubeClient({ ...this.connection, namespace }, this.options);
+    other.fieldManager = this.fieldManager;
+    other.serverClockOffsetMs = this.serverClockOffsetMs;
+    return other;
+  }
+
   url(path: string, query?: Query): string {
     const url = new URL(this.connection.server + path);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));

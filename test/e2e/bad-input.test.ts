@@ -89,12 +89,12 @@ const cases: Case[] = [
   { args: ['status', 'web', '--requst-timeout', '5s'], code: 2, says: /unknown flag --requst-timeout for status: did you mean --request-timeout\?/ },
   { args: ['crr', 'web', '-c', 'app', '--min-ready-seconds', 'abc'], code: 2, says: /--min-ready-seconds needs a number, got "abc"/ },
   { args: ['status'], code: 2, says: /status needs the name of a CloneSet: e\.g\. kubectl kruise-restart status web/ },
-  { args: ['status', 'web', 'api'], code: 2, says: /unexpected argument "api": status takes one CloneSet/ },
-  { args: ['status', 'web', '-o', 'name'], code: 2, says: /invalid -o "name"/ },
+  { args: ['crr', 'web', 'api'], code: 2, says: /unexpected argument "api": crr takes one CloneSet/ },
+  { args: ['status', 'web', '-o', 'table'], code: 2, says: /invalid -o "table"/ },
   // TYPE/NAME: CloneSets only, and the refusal names the supported kind.
   { args: ['inplace', 'deploy/web'], code: 2, says: /Deployments are not supported: use kubectl rollout restart deployment\/web; supported: CloneSet/ },
-  { args: ['crr', 'asts/web', '-c', 'app'], code: 2, says: /Advanced StatefulSets are not supported yet: supported: CloneSet/ },
-  { args: ['status', 'ads/web'], code: 2, says: /Advanced DaemonSets are not supported yet/ },
+  { args: ['crr', 'statefulset/web', '-c', 'app'], code: 2, says: /for an Advanced StatefulSet type asts\/web/ },
+  { args: ['status', 'daemonset/web'], code: 2, says: /for an Advanced DaemonSet type ads\/web/ },
   { args: ['status', 'pods/web'], code: 2, says: /unknown kind "pods"/ },
   { args: ['inplace', 'web', '--annotation', 'x/y'], code: 2, says: /only apply with --setup/ },
   // Annotation keys and env names that Kubernetes would reject.

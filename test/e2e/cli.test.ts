@@ -122,7 +122,7 @@ describe('the built binary (no cluster needed)', function () {
       [['inplace', 'web', '--context='], /^error: flag needs an argument: --context is empty/],
       [['status'], /^error: status needs the name of a CloneSet: e\.g\. kubectl kruise-restart status web/],
       [[], /^error: a command is required: use inplace, crr, status, version or completion/],
-      [['status', 'web', '-o', 'name'], /^error: invalid -o "name": use one of json, yaml, wide$/],
+      [['status', 'web', '-o', 'table'], /^error: invalid -o "table": use one of json, yaml, wide, name$/],
       [['status', 'web', '--requst-timeout', '5s'], /^error: unknown flag --requst-timeout for status: did you mean --request-timeout\?$/],
       [['crr', 'web', '--min-ready-seconds', 'abc'], /^error: --min-ready-seconds needs a number, got "abc"/],
       [['completion', 'tcsh'], /^error: unknown shell "tcsh": use one of bash, zsh, fish, kubectl$/],

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { checkCommandLine, closest, editDistance, requestedDocument } from '../../src/cli/argv';
 import { COMMANDS, GLOBAL_FLAGS, type FlagSpec } from '../../src/cli/options';
-import { cloneSetTarget } from '../../src/cli/target';
+import { cloneSetTarget, parseTarget } from '../../src/cli/target';
 
 const refuses = (argv: string[], message: RegExp) =>
   assert.throws(() => checkCommandLine(argv), (err: Error & { exitCode?: number }) => {
@@ -68,7 +68,7 @@ describe('command line: everything else a user can get wrong', () => {
   it('numbers and choices quote what was typed', () => {
     refuses(['crr', 'web', '--min-ready-seconds', 'abc'], /--min-ready-seconds needs a number, got "abc"/);
     refuses(['status', 'web', '-v', 'lots'], /-v needs a number, got "lots"/);
-    refuses(['status', 'web', '-o', 'name'], /invalid -o "name": use one of json, yaml, wide/);
+    refuses(['status', 'web', '-o', 'table'], /invalid -o "table": use one of json, yaml, wide, name/);
     refuses(['version', '--output=wide'], /invalid --output "wide": use one of json, yaml$/);
     refuses(['crr', 'web', '--failure-policy', 'Sometimes'], /use one of Fail, Ignore/);
     refuses(['completion', 'tcsh'], /unknown shell "tcsh": use one of bash, zsh, fish, kubectl/);
@@ -95,7 +95,7 @@ describe('command line: everything else a user can get wrong', () => {
     refuses(['status'], /status needs the name of a CloneSet: e.g. kubectl kruise-restart status web/);
     refuses(['crr', '-c', 'app'], /crr needs the name of a CloneSet/);
     refuses(['completion'], /completion needs one of bash, zsh, fish, kubectl/);
-    refuses(['inplace', 'web', 'api'], /unexpected argument "api": inplace takes one CloneSet/);
+    refuses(['crr', 'web', 'api'], /unexpected argument "api": crr takes one CloneSet/);
     refuses(['version', 'extra'], /unexpected argument "extra": version takes no argument/);
   });
 
@@ -115,7 +115,38 @@ describe('command line: everything else a user can get wrong', () => {
   });
 });
 
+describe('several workloads on one line', () => {
+  it('passes each TYPE/NAME on canonically: NAME for a CloneSet, the qualified resource otherwise', () => {
+    assert.deepEqual(canonical(['inplace', 'web', 'asts/db', 'statefulset.apps.kruise.io/db2', 'ads/agent', 'daemonsets.apps.kruise.io/a2']), [
+      'inplace',
+      'web',
+      'statefulsets.apps.kruise.io/db',
+      'statefulsets.apps.kruise.io/db2',
+      'daemonsets.apps.kruise.io/agent',
+      'daemonsets.apps.kruise.io/a2',
+    ]);
+  });
+
+  it('reads a TYPE word with -l/--all as the kind (CloneSets by default), and refuses what cannot mean one thing', () => {
+    assert.deepEqual(canonical(['inplace', '-l', 'tier=web']), ['inplace', '--selector=tier=web', '--kind=CloneSet']);
+    assert.deepEqual(canonical(['inplace', 'asts', '-l', 'tier=db']), ['inplace', '--selector=tier=db', '--kind=StatefulSet']);
+    assert.deepEqual(canonical(['status', '--all', '--kind', 'ads', '-A']), ['status', '--all', '--all-namespaces', '--kind=DaemonSet']);
+    refuses(['inplace', 'asts', 'ads', '-l', 'a=b'], /with -l\/--selector or --all, give at most one TYPE/);
+    refuses(['inplace', 'asts/db', '-l', 'a=b'], /"asts\/db" names one workload/);
+    refuses(['inplace', 'web', '--kind', 'asts'], /--kind only applies with -l\/--selector or --all/);
+    refuses(['inplace', 'deploy', '-l', 'a=b'], /--kind "deploy" is not a kind this plugin restarts/);
+    refuses(['status', '-A'], /-A\/--all-namespaces needs -l\/--selector or --all/);
+    refuses(['inplace', '-l', 'a=b', '--all'], /-l\/--selector and --all cannot be combined/);
+  });
+});
+
 describe('TYPE/NAME', () => {
+  it('accepts Advanced StatefulSets and DaemonSets as kubectl names them', () => {
+    for (const word of ['asts/db', 'statefulset.apps.kruise.io/db', 'statefulsets.apps.kruise.io/db', 'statefulset.v1beta1.apps.kruise.io/db']) assert.deepEqual(parseTarget(word), { kind: 'StatefulSet', name: 'db' }, word);
+    for (const word of ['ads/agent', 'daemon/agent', 'daemonset.apps.kruise.io/agent', 'daemonsets.apps.kruise.io/agent']) assert.deepEqual(parseTarget(word), { kind: 'DaemonSet', name: 'agent' }, word);
+    assert.deepEqual(parseTarget('web'), { kind: 'CloneSet', name: 'web' });
+  });
+
   it('accepts CloneSets as kubectl names them', () => {
     for (const word of ['web', 'cloneset/web', 'clonesets/web', 'CloneSet/web', 'clone/web', 'cs/web', 'cloneset.apps.kruise.io/web', 'clonesets.apps.kruise.io/web', 'cloneset.v1alpha1.apps.kruise.io/web']) {
       assert.equal(cloneSetTarget(word), 'web', word);
@@ -132,12 +163,8 @@ describe('TYPE/NAME', () => {
   it('refuses every other kind in one line that names the supported one', () => {
     refused('deploy/web', /Deployment "web": Deployments are not supported: use kubectl rollout restart deployment\/web/);
     refused('deployments.apps/web', /Deployments are not supported/);
-    refused('statefulset/x', /StatefulSets are not supported: for an apps\/v1 StatefulSet use kubectl rollout restart statefulset\/x \(Advanced StatefulSets are not supported yet\)/);
+    refused('statefulset/x', /StatefulSets are not supported: for an apps\/v1 StatefulSet use kubectl rollout restart statefulset\/x; for an Advanced StatefulSet type asts\/x/);
     refused('sts/x', /rollout restart statefulset\/x/);
-    refused('asts/x', /Advanced StatefulSet "x": Advanced StatefulSets are not supported yet/);
-    refused('statefulsets.apps.kruise.io/x', /Advanced StatefulSets are not supported yet/);
-    refused('ads/x', /Advanced DaemonSets are not supported yet/);
-    refused('daemon/x', /Advanced DaemonSets are not supported yet/);
     refused('ds/x', /rollout restart daemonset\/x/);
     refused('pods/web', /unknown kind "pods" in "pods\/web"/);
     refused('clonesets.apps/web', /unknown kind "clonesets.apps"/);
