@@ -9,7 +9,8 @@ import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, CRRS, PDBS, PODS, PUBS, collectionPath, objectPath } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
-import { desiredReplicas, parseIntOrPercent, resolveIntOrPercent, resolveMaxUnavailable } from '../kruise/budget';
+import { parseIntOrPercent, resolveIntOrPercent } from '../kruise/budget';
+import { CLONESET } from '../kruise/workload';
 import {
   batchCount,
   buildCrr,
@@ -199,8 +200,9 @@ function resumeCommand(opts: CrrOptions, namespace: string, run: string): string
 
 /** The budget as an absolute number of pods: a percentage scales with spec.replicas and rounds up, as Kruise does. */
 function resolveBudget(cloneSet: CloneSet, opts: CrrOptions): number {
-  if (opts.maxUnavailable !== undefined) return resolveIntOrPercent(opts.maxUnavailable, desiredReplicas(cloneSet), true);
-  return resolveMaxUnavailable(cloneSet);
+  const rollout = CLONESET.rollout(cloneSet);
+  if (opts.maxUnavailable !== undefined) return resolveIntOrPercent(opts.maxUnavailable, rollout.desired, true);
+  return rollout.maxUnavailable;
 }
 
 function pacingOf(opts: CrrOptions, budget: number, stored?: Record<string, unknown>): Pacing {
@@ -216,7 +218,7 @@ function pacingOf(opts: CrrOptions, budget: number, stored?: Record<string, unkn
 function refuseZeroBudget(budget: number, cloneSet: CloneSet): void {
   if (budget >= 1) return;
   throw new RefusedError(
-    `the unavailability budget of CloneSet "${cloneSet.metadata.name}" resolves to 0 pods (maxUnavailable ${String(cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%')} of ${desiredReplicas(cloneSet)}): no pod could restart`,
+    `the unavailability budget of CloneSet "${cloneSet.metadata.name}" resolves to 0 pods (maxUnavailable ${String(cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%')} of ${CLONESET.rollout(cloneSet).desired}): no pod could restart`,
     'pass --max-unavailable N (e.g. 1 for one pod at a time)',
   );
 }
@@ -334,7 +336,7 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
       'check the pods, then start a --new run for the rest (with --pod or -l)',
     );
   }
-  const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? resolveMaxUnavailable(cloneSet));
+  const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? CLONESET.rollout(cloneSet).maxUnavailable);
   refuseZeroBudget(budget, cloneSet);
   const crrs = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
   return {

@@ -1,7 +1,8 @@
-// Decisions for `inplace`, from the CloneSet alone: may we go, what will happen, and what the user must hear first.
-import { desiredReplicas, resolveMaxSurge, resolveMaxUnavailable, resolvePartition } from './budget';
+// Decisions for `inplace`, from the workload alone: may we go, what will happen, and what the user must hear first.
+// What differs between kinds (strategy, budget, partition, status) comes from the workload's kind (workload/).
 import { describeSurge, surgeForecast, type SurgeForecast } from './hazards';
 import { KRUISE, type CloneSet, type Pod } from './types';
+import { CLONESET, type InPlaceWorkload } from './workload';
 
 export interface InplaceFlags {
   allowRecreate: boolean;
@@ -31,21 +32,14 @@ export interface InplacePlan {
   budgets?: { budget: string; rule: string; allows: number }[];
 }
 
-export function strategyOf(cloneSet: CloneSet): string {
-  // The webhook defaults a missing type to ReCreate.
-  return cloneSet.spec.updateStrategy?.type ?? 'ReCreate';
+export function strategyOf(cloneSet: CloneSet, kind: InPlaceWorkload = CLONESET): string {
+  return kind.rollout(cloneSet).strategy;
 }
 
 /** True while the controller has not finished the previous template change. */
-export function rolloutInProgress(cloneSet: CloneSet, pods: Pod[] = []): string | undefined {
-  const s = cloneSet.status ?? {};
-  const generation = cloneSet.metadata.generation ?? 0;
-  if ((s.observedGeneration ?? 0) < generation) return `the controller has not yet observed generation ${generation}`;
-  if (s.updateRevision && s.currentRevision && s.updateRevision !== s.currentRevision) {
-    const updated = s.updatedReplicas ?? 0;
-    const expected = s.expectedUpdatedReplicas ?? desiredReplicas(cloneSet) - resolvePartition(cloneSet);
-    if (updated < expected) return `revision ${s.updateRevision} is still rolling out (${updated}/${expected} pods updated)`;
-  }
+export function rolloutInProgress(cloneSet: CloneSet, pods: Pod[] = [], kind: InPlaceWorkload = CLONESET): string | undefined {
+  const unfinished = kind.rolloutUnfinished(cloneSet);
+  if (unfinished) return unfinished;
   // Merely unready pods are no rollout (restarting crash-looping pods may be the point); pods Kruise is still updating
   // in place are.
   const updating = pods.filter(
@@ -57,40 +51,36 @@ export function rolloutInProgress(cloneSet: CloneSet, pods: Pod[] = []): string 
   return undefined;
 }
 
-function unpauseCommand(cloneSet: CloneSet): string {
-  return `kubectl patch clone ${cloneSet.metadata.name} -n ${cloneSet.metadata.namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`;
-}
-
-export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[] = []): InplacePlan {
-  const strategy = strategyOf(cloneSet);
-  const replicas = desiredReplicas(cloneSet);
-  const partition = resolvePartition(cloneSet);
-  const maxUnavailable = resolveMaxUnavailable(cloneSet);
-  const podsToRestart = Math.max(0, replicas - partition);
+export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[] = [], kind: InPlaceWorkload = CLONESET): InplacePlan {
+  const rollout = kind.rollout(cloneSet);
+  const { strategy, partition, maxUnavailable } = rollout;
+  const replicas = rollout.desired;
+  const podsToRestart = rollout.podsToUpdate;
   const batches = podsToRestart === 0 ? 0 : Math.ceil(podsToRestart / Math.max(1, maxUnavailable));
   const plan: InplacePlan = { strategy, replicas, partition, podsToRestart, maxUnavailable, batches, warnings: [] };
   const name = cloneSet.metadata.name;
+  const what = kind.resource.kind;
 
-  if (strategy === 'OnDelete') {
+  if (rollout.handling === 'on-delete') {
     plan.refusal = {
-      reason: `CloneSet ${name} uses updateStrategy OnDelete: Kruise never restarts or replaces its pods by itself`,
+      reason: `${what} ${name} uses updateStrategy ${strategy}: Kruise never restarts or replaces its pods by itself`,
       remedy: 'use "crr" to restart containers, or switch the strategy to InPlaceIfPossible',
     };
-  } else if (strategy === 'ReCreate' && !flags.allowRecreate) {
+  } else if (rollout.handling === 'recreate' && !flags.allowRecreate) {
     plan.refusal = {
-      reason: `CloneSet ${name} uses updateStrategy ReCreate, so a restart would delete and recreate every pod`,
+      reason: `${what} ${name} uses updateStrategy ${strategy}, so a restart would delete and recreate every pod`,
       remedy: 'switch to InPlaceIfPossible for in-place restarts, use "crr", or pass --allow-recreate for a rolling recreate',
     };
-  } else if (cloneSet.spec.updateStrategy?.paused) {
+  } else if (rollout.paused) {
     plan.refusal = {
-      reason: `CloneSet ${name} is paused: Kruise would not restart any pod`,
-      remedy: `unpause it first (${unpauseCommand(cloneSet)})`,
+      reason: `${what} ${name} is paused: Kruise would not restart any pod`,
+      remedy: `unpause it first (${kind.unpauseCommand(cloneSet)})`,
     };
   } else if (!flags.force) {
-    const busy = rolloutInProgress(cloneSet, pods);
+    const busy = rolloutInProgress(cloneSet, pods, kind);
     if (busy) {
       plan.refusal = {
-        reason: `a rollout is already in progress on CloneSet ${name}: ${busy}`,
+        reason: `a rollout is already in progress on ${what} ${name}: ${busy}`,
         remedy: `wait for it (kubectl kruise-restart status ${name} -w) or pass --force`,
       };
     }
@@ -99,12 +89,12 @@ export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[]
   if (partition > 0) {
     plan.warnings.push(`partition is ${partition}: only ${podsToRestart} of ${replicas} pods will restart; ${partition} keep running untouched`);
   }
-  if (resolveMaxSurge(cloneSet) > 0) {
+  if (rollout.maxSurge > 0) {
     // In place, Kruise still spends the surge: say exactly how many pods it creates, restarts and deletes.
-    const surge = strategy !== 'ReCreate' && !flags.setup ? surgeForecast(cloneSet, pods.filter((p) => !p.metadata.deletionTimestamp).length || undefined) : undefined;
+    const surge = rollout.handling !== 'recreate' && !flags.setup ? surgeForecast(cloneSet, pods.filter((p) => !p.metadata.deletionTimestamp).length || undefined) : undefined;
     if (surge) {
       plan.surge = surge;
-      plan.warnings.push(describeSurge(surge, resolveMaxSurge(cloneSet)));
+      plan.warnings.push(describeSurge(surge, rollout.maxSurge));
     } else plan.warnings.push('maxSurge > 0: Kruise may create surge pods and delete old ones during this change');
   }
   const hook = cloneSet.spec.lifecycle?.inPlaceUpdate;
@@ -112,39 +102,27 @@ export function planInplace(cloneSet: CloneSet, flags: InplaceFlags, pods: Pod[]
     plan.warnings.push('an inPlaceUpdate lifecycle hook is set: pods wait in PreparingUpdate/Updated until its owner releases them');
   }
   if (replicas === 0) plan.warnings.push('replicas is 0: there is no pod to restart');
-  if (maxUnavailable === 0 && resolveMaxSurge(cloneSet) === 0 && podsToRestart > 0 && !plan.refusal) {
-    plan.refusal = { reason: zeroBudgetStall(cloneSet), remedy: 'set a maxUnavailable of at least one pod (a whole number, or a whole percentage such as "13%"), or use "crr" with --max-unavailable' };
+  const stall = kind.budgetStall(cloneSet);
+  if (stall && podsToRestart > 0 && !plan.refusal) {
+    plan.refusal = { reason: stall, remedy: 'set a maxUnavailable of at least one pod (a whole number, or a whole percentage such as "13%"), or use "crr" with --max-unavailable' };
   } else if (maxUnavailable === 0) plan.warnings.push('maxUnavailable resolves to 0: Kruise moves pods only through surge pods');
   return plan;
 }
 
-/**
- * maxUnavailable and maxSurge both 0 in the controller: no pod is ever updated. The webhook reads percentages as
- * floats and rounds up, the controller as whole numbers (cloneset_sync_utils.go), so a fractional "12.5%" passes
- * validation and still resolves to 0 here.
- */
-export function zeroBudgetStall(cloneSet: CloneSet): string {
-  const raw = cloneSet.spec.updateStrategy?.maxUnavailable;
-  const fractional = typeof raw === 'string' && /\./.test(raw);
-  return `maxUnavailable ${JSON.stringify(raw ?? '20%')} resolves to 0 pods in the CloneSet controller${fractional ? ' (it reads percentages as whole numbers, although the webhook accepted this one)' : ''} and maxSurge is 0: Kruise would never update a pod`;
-}
-
 /** What --setup costs, said before it happens (semantics 0: adding an env var is not an in-place change). */
-export function setupCost(cloneSet: CloneSet): Refusal | string {
-  const strategy = strategyOf(cloneSet);
-  const replicas = desiredReplicas(cloneSet);
-  const maxUnavailable = resolveMaxUnavailable(cloneSet);
-  if (strategy === 'InPlaceOnly') {
+export function setupCost(cloneSet: CloneSet, kind: InPlaceWorkload = CLONESET): Refusal | string {
+  const rollout = kind.rollout(cloneSet);
+  if (rollout.handling === 'in-place-only') {
     return {
-      reason: `CloneSet ${cloneSet.metadata.name} uses InPlaceOnly, and Kruise rejects adding an env var in place (only image changes are allowed)`,
+      reason: `${kind.resource.kind} ${cloneSet.metadata.name} uses ${rollout.strategy}, and Kruise rejects adding an env var in place (only image changes are allowed)`,
       remedy:
         'switch updateStrategy.type to InPlaceIfPossible for the one-time setup (every pod is recreated once), add the env var in your manifests, or use "crr" instead',
     };
   }
-  if (strategy === 'OnDelete') {
-    return { reason: 'OnDelete CloneSets apply template changes only when pods are deleted by hand', remedy: 'use "crr" instead' };
+  if (rollout.handling === 'on-delete') {
+    return { reason: `${rollout.strategy} ${kind.resource.kind}s apply template changes only when pods are deleted by hand`, remedy: 'use "crr" instead' };
   }
-  return `adding the trigger env var changes the pod spec, so Kruise recreates all ${replicas} pods once (new names and IPs), at most ${Math.max(1, maxUnavailable)} at a time; later restarts are in place`;
+  return `adding the trigger env var changes the pod spec, so Kruise recreates all ${rollout.desired} pods once (new names and IPs), at most ${Math.max(1, rollout.maxUnavailable)} at a time; later restarts are in place`;
 }
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

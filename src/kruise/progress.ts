@@ -9,10 +9,10 @@
 // - progress/pace.ts, progress/history.ts: ETA and stall threshold, and what one evaluation remembers for the next;
 // - progress/document.ts: the document's types (a public contract); progress/readers.ts: tolerant readers.
 
-import { expectedUpdatedReplicas as computeExpectedUpdated } from './budget';
 import { formatCount } from './duration';
 import type { Pod } from './types';
-import { cloneSetProgress, completion, inPlaceStatusGap, omitemptyCount, resumeCommand, runState } from './progress/completion';
+import { CLONESET, subjectOf } from './workload';
+import { cloneSetProgress, completion, inPlaceStatusGap, resumeCommand, runState } from './progress/completion';
 import { crrVerdicts } from './progress/crr-pod';
 import { diagnose } from './progress/diagnoses';
 import type { ProgressHistory, ProgressInput, RestartProgress } from './progress/document';
@@ -47,8 +47,9 @@ export { sameRevision, shortHash } from './progress/readers';
 /** Evaluate a restart. See `RestartProgress` for the document it returns. */
 export function buildProgress(input: ProgressInput): RestartProgress {
   const { cloneSet, record, now } = input;
+  const kind = input.kind ?? CLONESET;
   const pods = (Array.isArray(input.pods) ? input.pods : []).filter((p): p is Pod => Boolean(p && p.metadata));
-  const cs = cloneSetProgress(cloneSet);
+  const cs = cloneSetProgress(cloneSet, kind);
   const observedAt = isoSeconds(now);
   const unavailable = countUnavailable(cs.replicas, pods);
   let byNameCache: Map<string, Pod> | undefined;
@@ -82,7 +83,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       pods: podList,
       diagnoses: [],
       eta: null,
-      message: `cloneset ${cs.name}: no restart recorded (${formatCount(podList.length)} ${podList.length === 1 ? 'pod' : 'pods'})`,
+      message: `${subjectOf(kind, cs.name)}: no restart recorded (${formatCount(podList.length)} ${podList.length === 1 ? 'pod' : 'pods'})`,
     };
   }
 
@@ -94,25 +95,22 @@ export function buildProgress(input: ProgressInput): RestartProgress {
 
   if (record.mode === 'inplace') {
     const revisionChanged = Boolean(cs.updateRevision) && (record.fromRevision === undefined || cs.updateRevision !== record.fromRevision);
-    const expected = omitemptyCount(cloneSet.status ?? {}, 'expectedUpdatedReplicas') ?? computeExpectedUpdated(cloneSet);
-    const newActive = revisionChanged
-      ? pods.filter((p) => {
-          const f = factsOf(p);
-          return !f.terminating && sameRevision(f.revisionHash, cs.updateRevision);
-        }).length
-      : 0;
+    const onNewRevision = (p: Pod) => {
+      const f = factsOf(p);
+      return !f.terminating && sameRevision(f.revisionHash, cs.updateRevision);
+    };
     const ctx: InPlaceContext = {
       record,
       baseline: input.baseline,
       updateRevision: cs.updateRevision,
       revisionChanged,
       startedAt,
-      partitionReached: cs.partition > 0 && revisionChanged && newActive >= expected,
+      partitionReached: revisionChanged && kind.partitionReached(cloneSet, pods, onNewRevision),
       paused: cs.paused,
       inPlaceHook: hasInPlaceUpdateHook(cloneSet),
     };
     evaluated = inPlaceVerdicts(ctx, inNameOrder(pods, byNameMap));
-    statusGap = inPlaceStatusGap(cloneSet, record);
+    statusGap = inPlaceStatusGap(cloneSet, record, kind);
   } else {
     evaluated = crrVerdicts(record, input.crrs, byNameMap(), cs.updateRevision);
   }
@@ -125,15 +123,16 @@ export function buildProgress(input: ProgressInput): RestartProgress {
   const state = runState(input, record, cs, summary, complete, anyFailed);
 
   const done = summary.restarted + summary.recreated;
+  const rollout = kind.rollout(cloneSet);
   const remaining =
     record.mode === 'inplace'
-      ? Math.max(0, Math.min(summary.pending + summary.restarting, Math.max(0, cs.replicas - cs.partition) - done))
+      ? Math.max(0, Math.min(summary.pending + summary.restarting, rollout.podsToUpdate - done))
       : summary.pending + summary.restarting;
   const eta = complete ? null : etaSeconds({ done, remaining, startedAt, now, moving: state !== 'paused' && state !== 'interrupted' });
   const lastProgressAt = lastProgress(evaluated, sameRunHistory, statesChanged, startedAt, now);
   const stallAfterMs = stallThreshold({ stallAfterSeconds: num(input.stallAfterSeconds), done, budget, startedAt, lastProgressAt });
 
-  const diagnoses = diagnose({ input, cs, record, evaluated, summary, complete, anyFailed, statusGap, stallAfterMs, lastProgressAt, pods });
+  const diagnoses = diagnose({ input, kind, cs, record, evaluated, summary, complete, anyFailed, statusGap, stallAfterMs, lastProgressAt, pods });
   const resume = state === 'interrupted' ? resumeCommand(cs, run ?? '') : undefined;
   if (state === 'interrupted') {
     // The stall is explained by the run itself: nobody drives it.
@@ -165,7 +164,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
     ...(resume ? { resume } : {}),
     message: '',
   };
-  progress.message = summarize(progress, statusGap);
+  progress.message = summarize(progress, statusGap, { subject: subjectOf(kind, cs.name), unpause: kind.unpauseCommand(cloneSet), pausedField: kind.fields.paused });
   rememberComparison(progress, input.history, statesChanged);
   return progress;
 }

@@ -1,4 +1,5 @@
 import type { CloneSet, LabelSelector, Pod } from './types';
+import { CLONESET, type InPlaceWorkload } from './workload';
 
 /** The label selector as the API's `labelSelector` query parameter spells it. */
 export function selectorString(selector: LabelSelector): string {
@@ -21,12 +22,12 @@ export function podSelectorOf(cloneSet: CloneSet): string {
  * Pods the CloneSet controls: a selector match alone could include another controller's pods. Pods with no
  * controller at all are orphans the CloneSet controller adopts, so they count too.
  */
-export function ownedBy(cloneSet: CloneSet, pods: Pod[]): Pod[] {
+export function ownedBy(cloneSet: CloneSet, pods: Pod[], kind: InPlaceWorkload = CLONESET): Pod[] {
   const uid = cloneSet.metadata.uid;
   return pods.filter((p) => {
     const controller = (p.metadata.ownerReferences ?? []).find((o) => o.controller);
     if (!controller) return true;
-    return controller.kind === 'CloneSet' && (!uid || controller.uid === uid) && (!controller.name || controller.name === cloneSet.metadata.name);
+    return controller.kind === kind.resource.kind && (!uid || controller.uid === uid) && (!controller.name || controller.name === cloneSet.metadata.name);
   });
 }
 

@@ -1,6 +1,8 @@
 // Where each resource lives on the API server. CloneSet and CRR are pinned to apps.kruise.io/v1alpha1: in Kruise v1.9
 // the group's preferred version is v1beta1, which does not serve them.
 
+import { CLONESET, type InPlaceWorkload } from '../kruise/workload';
+
 export interface ResourceType {
   group: string;
   version: string;
@@ -8,7 +10,13 @@ export interface ResourceType {
   kind: string;
 }
 
-export const CLONESETS: ResourceType = { group: 'apps.kruise.io', version: 'v1alpha1', plural: 'clonesets', kind: 'CloneSet' };
+/** Where an in-place workload kind lives, from the kind's own description. */
+export function workloadResourceType(kind: InPlaceWorkload): ResourceType {
+  const { group, version, plural, kind: name } = kind.resource;
+  return { group, version, plural, kind: name };
+}
+
+export const CLONESETS: ResourceType = workloadResourceType(CLONESET);
 export const CRRS: ResourceType = {
   group: 'apps.kruise.io',
   version: 'v1alpha1',

@@ -4,6 +4,7 @@ import { diagnose, type DiagnoseArgs } from '../../src/kruise/progress/diagnoses
 import type { PodRestartState } from '../../src/kruise/progress/document';
 import { tally } from '../../src/kruise/progress/summary';
 import type { Concern, Evaluated } from '../../src/kruise/progress/verdict';
+import { CLONESET } from '../../src/kruise/workload';
 import { cloneSet, inplaceRecord, ms, oldPod, restartingPod } from './fixtures';
 
 function evaluated(name: string, state: PodRestartState, concerns: Concern[], sinceMs = ms(0)): Evaluated {
@@ -14,6 +15,7 @@ function args(list: Evaluated[], o: Partial<DiagnoseArgs> = {}): DiagnoseArgs {
   const cs = cloneSet({ replicas: list.length });
   return {
     input: { cloneSet: cs, pods: [], now: ms(30) },
+    kind: CLONESET,
     cs: cloneSetProgress(cs),
     record: inplaceRecord(),
     evaluated: list,

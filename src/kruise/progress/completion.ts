@@ -1,66 +1,37 @@
 // When a restart is over, and how it stands in one word: the workload-level completion rule (the workload's own
-// status must agree with the pods: section 0 of kruise-semantics.md), the run's state, and what resumes it.
+// status must agree with the pods: section 0 of kruise-semantics.md), the run's state, and what resumes it. What the
+// status must say is the workload kind's business (workload/).
 
-import { desiredReplicas, expectedUpdatedReplicas as computeExpectedUpdated, resolveMaxUnavailable, resolvePartition } from '../budget';
 import { crrRunAbandoned } from '../record';
-import type { CloneSet, CloneSetStatus, RestartRecord } from '../types';
+import type { CloneSet, RestartRecord } from '../types';
+import { CLONESET, type InPlaceWorkload } from '../workload';
 import type { CloneSetProgress, PodRestartState, ProgressInput, ProgressSummary, RestartState } from './document';
 import { num, str } from './readers';
 
-/**
- * A CloneSet status count Kruise declares `omitempty` (cloneset_types.go: updatedAvailableReplicas,
- * expectedUpdatedReplicas): Go leaves it out when it is 0, so once the controller has written a status (it always
- * sets observedGeneration) an absent field is 0. Before that, undefined: nothing is known yet.
- */
-export function omitemptyCount(status: CloneSetStatus, field: 'updatedAvailableReplicas' | 'expectedUpdatedReplicas'): number | undefined {
-  const value = num(status[field]);
-  if (value !== undefined) return value;
-  return num(status.observedGeneration) !== undefined ? 0 : undefined;
-}
-
-/** The CloneSet as the document shows it: the strategy, budget and partition resolved as the controller does. */
-export function cloneSetProgress(cloneSet: CloneSet): CloneSetProgress {
-  const status = cloneSet.status ?? {};
+/** The workload as the document shows it: the strategy, budget and partition resolved as its controller does. */
+export function cloneSetProgress(cloneSet: CloneSet, kind: InPlaceWorkload = CLONESET): CloneSetProgress {
+  const rollout = kind.rollout(cloneSet);
   return {
     namespace: str(cloneSet.metadata?.namespace) ?? '',
     name: str(cloneSet.metadata?.name) ?? '',
-    strategy: str(cloneSet.spec?.updateStrategy?.type) ?? 'ReCreate',
-    replicas: desiredReplicas(cloneSet),
-    currentRevision: str(status.currentRevision),
-    updateRevision: str(status.updateRevision),
-    maxUnavailable: resolveMaxUnavailable(cloneSet),
-    partition: resolvePartition(cloneSet),
-    paused: cloneSet.spec?.updateStrategy?.paused === true,
-    observedGeneration: num(status.observedGeneration),
-    generation: num(cloneSet.metadata?.generation),
+    strategy: rollout.strategy,
+    replicas: rollout.desired,
+    currentRevision: rollout.currentRevision,
+    updateRevision: rollout.updateRevision,
+    maxUnavailable: rollout.maxUnavailable,
+    partition: rollout.partition,
+    paused: rollout.paused,
+    observedGeneration: rollout.observedGeneration,
+    generation: rollout.generation,
   };
 }
 
 /**
- * Section 0's five-point rule on the CloneSet status alone. Necessary, not sufficient: per-pod evidence decides the
- * rest. Returns the first unmet point, in words, or undefined when all hold.
+ * The workload's status alone against the restart (for a CloneSet, section 0's five-point rule). Necessary, not
+ * sufficient: per-pod evidence decides the rest. Returns the first unmet point, in words, or undefined when all hold.
  */
-export function inPlaceStatusGap(cloneSet: CloneSet, record: RestartRecord): string | undefined {
-  const status = cloneSet.status ?? {};
-  const replicas = desiredReplicas(cloneSet);
-  const generation = num(cloneSet.metadata?.generation) ?? 0;
-  const observed = num(status.observedGeneration);
-  if (observed === undefined || observed < generation) return `the controller has not observed generation ${generation} yet`;
-  const updateRevision = str(status.updateRevision);
-  if (!updateRevision || (record.fromRevision !== undefined && updateRevision === record.fromRevision)) {
-    return 'the controller has not produced the new revision yet';
-  }
-  if (num(status.replicas) !== replicas) return `${num(status.replicas) ?? 0} of ${replicas} replicas exist`;
-  const updated = num(status.updatedReplicas) ?? 0;
-  const partition = resolvePartition(cloneSet);
-  const expected = omitemptyCount(status, 'expectedUpdatedReplicas') ?? computeExpectedUpdated(cloneSet);
-  if (!(updated === replicas || (partition > 0 && updated >= expected))) {
-    return `${updated} of ${partition > 0 ? expected : replicas} replicas updated`;
-  }
-  // Absent is 0 here, never "unknown": falling back to updatedReadyReplicas said "done" before minReadySeconds passed.
-  const available = omitemptyCount(status, 'updatedAvailableReplicas') ?? 0;
-  if (available !== updated) return `${available} of ${updated} updated replicas available`;
-  return undefined;
+export function inPlaceStatusGap(cloneSet: CloneSet, record: RestartRecord, kind: InPlaceWorkload = CLONESET): string | undefined {
+  return kind.statusGap(cloneSet, record.fromRevision);
 }
 
 export function resumeCommand(cs: CloneSetProgress, run: string): string {

@@ -1,10 +1,9 @@
 // Diagnoses: what is wrong or worth knowing about a restart, each one line naming the pods concerned and, for a
 // stall, its most likely cause.
 
-import { resolveMaxSurge } from '../budget';
 import { formatCount, formatDuration, listNames } from '../duration';
-import { zeroBudgetStall } from '../inplace-plan';
 import type { Pod, RestartRecord } from '../types';
+import type { InPlaceWorkload } from '../workload';
 import type { CloneSetProgress, Diagnosis, DiagnosisKind, ProgressInput, ProgressSummary, Severity } from './document';
 import { NO_RESTART_PLANNED } from './inplace-pod';
 import { compareNames, factsOf, parseTime, podName } from './readers';
@@ -12,6 +11,7 @@ import type { Evaluated } from './verdict';
 
 export interface DiagnoseArgs {
   input: ProgressInput;
+  kind: InPlaceWorkload;
   cs: CloneSetProgress;
   record: RestartRecord;
   evaluated: Evaluated[];
@@ -58,7 +58,7 @@ export function diagnose(a: DiagnoseArgs): Diagnosis[] {
 
   // CRRs bypass the CloneSet controller, so pausing it does not hold a CRR run.
   if (record.mode === 'inplace' && cs.paused && !complete && summary.pending > 0) {
-    add('paused', 'warning', `CloneSet ${cs.name} is paused (spec.updateStrategy.paused): no new pod will restart until it is unpaused`);
+    add('paused', 'warning', `${a.kind.resource.kind} ${cs.name} is paused (${a.kind.fields.paused}): no new pod will restart until it is unpaused`);
   }
 
   if (record.mode === 'inplace' && a.statusGap && !complete) {
@@ -79,9 +79,8 @@ export function diagnose(a: DiagnoseArgs): Diagnosis[] {
   }
 
   // Nothing would ever move: Kruise updates no pod with a budget of 0 and no surge.
-  if (record.mode === 'inplace' && !complete && summary.pending > 0 && cs.maxUnavailable === 0 && resolveMaxSurge(input.cloneSet) === 0) {
-    add('budget-exhausted', 'error', zeroBudgetStall(input.cloneSet));
-  }
+  const budgetStall = record.mode === 'inplace' && !complete && summary.pending > 0 ? a.kind.budgetStall(input.cloneSet) : undefined;
+  if (budgetStall) add('budget-exhausted', 'error', budgetStall);
 
   const missing = concerned('container-missing');
   if (missing.length > 0) {

@@ -2,6 +2,7 @@
 // `-o json|yaml` prints. Types only.
 
 import type { CloneSet, ContainerRecreateRequest, Pod, RestartRecord } from '../types';
+import type { InPlaceWorkload } from '../workload';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The document. Field names are a public contract (`-o json|yaml`, README): add fields, never rename or remove.
@@ -173,6 +174,8 @@ export type PodBaseline = Record<string, { uid?: string; containers: Record<stri
 
 export interface ProgressInput {
   cloneSet: CloneSet;
+  /** The kind of workload `cloneSet` is (default: the CloneSet): where its settings live and its completion rule. */
+  kind?: InPlaceWorkload;
   /** The CloneSet's pods (owned, any phase). */
   pods: Pod[];
   /** The latest restart (from the CloneSet's last-restart annotation); absent: no restart ever made. */

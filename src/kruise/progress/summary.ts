@@ -43,9 +43,9 @@ export function countUnavailable(desired: number, pods: Pod[]): number {
 }
 
 /** The one-line human summary, like `kubectl rollout status`. */
-export function summarize(p: RestartProgress, statusGap: string | undefined): string {
+export function summarize(p: RestartProgress, statusGap: string | undefined, workload: { subject: string; unpause: string; pausedField: string }): string {
   const s = p.summary;
-  const subject = `cloneset ${p.cloneSet.name}`;
+  const subject = workload.subject;
   const target = s.total - s.skipped;
   const done = s.restarted + s.recreated;
   const doneText =
@@ -61,7 +61,7 @@ export function summarize(p: RestartProgress, statusGap: string | undefined): st
   if (p.complete) return `${subject}: restart complete: ${doneText}${skipped}`;
   if (p.state === 'paused') {
     const moving = s.restarting > 0 ? `, ${formatCount(s.restarting)} finishing` : '';
-    return `${subject}: restart paused (spec.updateStrategy.paused): ${doneText}${moving}, ${formatCount(s.pending)} waiting${skipped}; unpause with: kubectl patch clone ${p.cloneSet.name} -n ${p.cloneSet.namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`;
+    return `${subject}: restart paused (${workload.pausedField}): ${doneText}${moving}, ${formatCount(s.pending)} waiting${skipped}; unpause with: ${workload.unpause}`;
   }
   if (p.state === 'interrupted') {
     return `${subject}: crr run ${p.run ?? '?'} interrupted (no process drives it): ${doneText}${s.pending > 0 ? `, ${formatCount(s.pending)} not started` : ''}${skipped}; resume with: ${p.resume}`;
