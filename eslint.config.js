@@ -34,7 +34,13 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'scripts/**/*.{ts,mjs}', 'test/**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mjs', '.js', '.cjs', '.json', '.node'] })] },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mjs', '.js', '.cjs', '.json', '.node'] })],
+      // Without these import-x resolves a .ts import but never parses the file it lands on, so no-cycle sees no
+      // dependencies past the first file and passes every cycle (test/unit/layers.test.ts proves it catches one).
+      'import-x/extensions': ['.ts', '.mjs', '.js', '.cjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+    },
     rules: {
       // Whatever is imported is declared in package.json (a package that only arrives under another goes with it).
       'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }],
