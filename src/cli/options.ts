@@ -114,7 +114,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'min-started-seconds', describe: 'A new container must run this long to count', value: 'number', example: '5' },
       { name: 'active-deadline', describe: 'Seconds before Kruise gives up on one request', value: 'number', example: '300' },
       { name: 'ttl', describe: 'Seconds Kruise keeps finished requests', value: 'number', example: '86400' },
-      { name: 'resume', describe: 'Finish an interrupted run', value: 'resumableRuns', example: '20261126-101500-abcd' },
+      { name: 'resume', describe: 'Finish an interrupted or failed run', value: 'resumableRuns', example: '20261126-101500-abcd' },
       { name: 'new', describe: 'Start a new run, abandoning an interrupted one' },
       { name: 'force', describe: 'Start while another restart is unfinished (both run at once)' },
       { name: 'ignore-pdb', describe: 'Do not honour PodDisruptionBudgets and PodUnavailableBudgets (loudly)' },

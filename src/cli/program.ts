@@ -143,7 +143,7 @@ PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and c
         .option('min-started-seconds', { type: 'number', describe: 'A new container must run this long to count (default 0)' })
         .option('active-deadline', { type: 'number', describe: 'Seconds before Kruise gives up on one request (>= 3)' })
         .option('ttl', { type: 'number', describe: 'Seconds Kruise keeps finished requests (default 86400); a run can be resumed within this time' })
-        .option('resume', { type: 'string', describe: 'Finish an interrupted run (its id); takes pods, containers and strategy from the run' })
+        .option('resume', { type: 'string', describe: 'Finish an interrupted or failed run (its id; a failed run retries its failed pods); takes pods, containers and strategy from the run' })
         .option('new', { type: 'boolean', describe: 'Start a new run, abandoning an interrupted one (never while another restart is being driven)' })
         .option('force', { type: 'boolean', describe: 'Start even while another restart of the CloneSet is unfinished (both run at once)' })
         .option('ignore-pdb', { type: 'boolean', describe: 'Do not honour PodDisruptionBudgets and PodUnavailableBudgets covering the pods (said loudly)' })

@@ -5,28 +5,13 @@ import { KubeClient } from '../kube/client';
 import { kubeconfigNames, loadConnection } from '../kube/config';
 import { CLONESETS, CRRS, PODS, collectionPath, objectPath } from '../kube/resources';
 import { labelValue } from '../kruise/crr-plan';
-import { crrRunAbandoned, readRecord } from '../kruise/record';
+import { resumableRun } from '../kruise/crr-run';
+import { readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
-import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
+import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../kruise/types';
 
 /** A shell waits for us on every Tab: a slow or dead cluster must not freeze it. */
 const COMPLETION_REQUEST_TIMEOUT = '2s';
-
-/** Kruise's default ttlSecondsAfterFinished, which crr also uses when the record carries none. */
-const DEFAULT_TTL_SECONDS = 86400;
-
-/**
- * The run `crr --resume` would accept without --force, as crr.ts decides it: only the run of the CloneSet's record (a
- * run without a record never started), a crr run that no process drives any more (stopped, or its heartbeat stale),
- * younger than its requests' TTL (past it, Kruise may have deleted finished requests and a resume could restart pods
- * twice). `serverNow`: the API server's clock, on which heartbeats are written.
- */
-export function resumableRun(record: RestartRecord | undefined, serverNow: number): RestartRecord | undefined {
-  if (!record || !crrRunAbandoned(record, serverNow)) return undefined;
-  const ttl = typeof record.crr?.ttlSecondsAfterFinished === 'number' ? record.crr.ttlSecondsAfterFinished : DEFAULT_TTL_SECONDS;
-  const age = (serverNow - Date.parse(record.startedAt)) / 1000;
-  return Number.isFinite(age) && age <= ttl ? record : undefined;
-}
 
 interface Named {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
@@ -64,7 +49,7 @@ export async function completionCandidates(lookup: CompletionLookup): Promise<st
   const record = readRecord(cloneSet);
   if (lookup.kind === 'resumableRuns') {
     const run = resumableRun(record, Date.now() + client.serverClockOffsetMs);
-    return run ? [`${run.run}\tinterrupted crr run started ${run.startedAt}`] : [];
+    return run ? [`${run.run}\t${run.finished === 'failed' ? 'failed' : 'interrupted'} crr run started ${run.startedAt}`] : [];
   }
   // Runs: the latest from the CloneSet's record, then older CRR runs still in the cluster, newest first.
   const started = new Map<string, string>();

@@ -30,7 +30,21 @@ import {
 } from '../kruise/crr-plan';
 import { parseLabelSelector, type SelectorRequirement } from '../kruise/label-selector';
 import { track, type ProgressHistory, type RestartProgress } from '../kruise/progress';
-import { crrRunAbandoned, HEARTBEAT_EVERY_MS, HEARTBEAT_STALE_MS, readRecord, writeRecord } from '../kruise/record';
+import { HEARTBEAT_EVERY_MS, HEARTBEAT_STALE_MS, readRecord, writeRecord } from '../kruise/record';
+import {
+  DEFAULT_TTL_SECONDS,
+  claimedRecord,
+  currentRequests,
+  finishedRecord,
+  judgeResume,
+  newRunRecord,
+  pacingOf,
+  requestName,
+  retryRecord,
+  stoppedRecord,
+  withOutcomes,
+  type Pacing,
+} from '../kruise/crr-run';
 import { lostRace } from '../kruise/exclusion';
 import { plural } from '../kruise/duration';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
@@ -43,7 +57,7 @@ import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, Unavailab
 import { pointerEscape } from '../kruise/trigger';
 
 const INT32_MAX = 2147483647;
-const DEFAULTS = { readyTimeout: '5m', ttl: 86400, failurePolicy: 'Fail' as const };
+const DEFAULTS = { readyTimeout: '5m', ttl: DEFAULT_TTL_SECONDS, failurePolicy: 'Fail' as const };
 
 interface CrrOptions {
   name: string;
@@ -170,14 +184,6 @@ const NEEDED = [
   ...BUDGET_WATCHES,
 ];
 
-/** The pacing knobs of a run: stored in the record, and a resume may change them (slower, more patient). */
-interface Pacing {
-  budget: number;
-  minReadySeconds: number;
-  readyTimeoutSeconds: number;
-  maxFailures: number;
-}
-
 /** Everything the loop needs, whether the run is new or resumed. */
 interface Run {
   id: string;
@@ -205,14 +211,8 @@ function resolveBudget(cloneSet: CloneSet, opts: CrrOptions): number {
   return rollout.maxUnavailable;
 }
 
-function pacingOf(opts: CrrOptions, budget: number, stored?: Record<string, unknown>): Pacing {
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  return {
-    budget,
-    minReadySeconds: opts.minReadySeconds ?? num(stored?.minReadySeconds) ?? 0,
-    readyTimeoutSeconds: opts.readyTimeoutSeconds ?? num(stored?.readyTimeoutSeconds) ?? parseDuration(DEFAULTS.readyTimeout, '--ready-timeout') / 1000,
-    maxFailures: opts.maxFailures ?? num(stored?.maxFailures) ?? 0,
-  };
+function pacing(opts: CrrOptions, budget: number, stored?: Record<string, unknown>): Pacing {
+  return pacingOf(opts, budget, stored, parseDuration(DEFAULTS.readyTimeout, '--ready-timeout') / 1000);
 }
 
 function refuseZeroBudget(budget: number, cloneSet: CloneSet): void {
@@ -243,28 +243,27 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   }
   const budget = resolveBudget(cloneSet, opts);
   refuseZeroBudget(budget, cloneSet);
-  const pacing = pacingOf(opts, budget);
+  const runPacing = pacing(opts, budget);
   // Fixed in the record before the first request, so a resume creates identical requests.
   const strategy = withDeadline(opts.strategy, cloneSet.spec.template, choice.containers);
   const id = newRunId(ctx.now(), ctx.random);
-  const record: RestartRecord = {
-    mode: 'crr',
-    run: id,
+  const record = newRunRecord({
+    id,
     startedAt: new Date(ctx.now()).toISOString(),
     by: whoAmI(client),
     containers: choice.containers,
     pods: selection.pods,
-    maxUnavailable: budget,
-    crr: { ...strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
+    strategy,
+    pacing: runPacing,
     heartbeatAt: serverTime(ctx, client),
-  };
+  });
   return {
     id,
     record,
     recordText: writeRecord(record),
     containers: choice.containers,
     strategy,
-    pacing,
+    pacing: runPacing,
     crrs: [],
     // Any resourceVersion of the collection starts a watch; the run's own CRRs cannot be older than this list.
     crrsVersion: active.resourceVersion,
@@ -276,21 +275,6 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
 /** Quoted for a POSIX shell when it needs to be (a selector with spaces, parentheses or '!'), so it can be pasted. */
 function shellWord(text: string): string {
   return /^[A-Za-z0-9=,./_:-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-function strategyFromRecord(stored: Record<string, unknown> | undefined): CrrStrategy {
-  const s = stored ?? {};
-  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
-  return {
-    failurePolicy: s.failurePolicy === 'Ignore' ? 'Ignore' : 'Fail',
-    orderedRecreate: s.orderedRecreate === true,
-    forceRecreate: s.forceRecreate === true,
-    terminationGracePeriodSeconds: int(s.terminationGracePeriodSeconds),
-    unreadyGracePeriodSeconds: int(s.unreadyGracePeriodSeconds),
-    minStartedSeconds: int(s.minStartedSeconds) ?? 0,
-    activeDeadlineSeconds: int(s.activeDeadlineSeconds),
-    ttlSecondsAfterFinished: int(s.ttlSecondsAfterFinished) ?? DEFAULTS.ttl,
-  };
 }
 
 async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, opts: CrrOptions, id: string): Promise<Run | 'completed'> {
@@ -316,37 +300,39 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
       `check the pods (${PROGRAM} status ${opts.name} -n ${client.namespace} --run ${id}) and start a --new crr run for those not restarted (--pod or -l) once the other restart is over`,
     );
   }
-  if (record.finished === 'completed') return 'completed';
-  // Two drivers of one run would each pace against the budget: resume only what nobody drives.
-  if (!crrRunAbandoned(record, ctx.now() + client.serverClockOffsetMs)) {
-    if (!opts.force) {
-      throw new RefusedError(
-        `crr run ${id} of CloneSet "${opts.name}" is being driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''})`,
-        `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone (killed), resume once status shows the run interrupted (no heartbeat for ${HEARTBEAT_STALE_MS / 1000}s), or now with --force`,
-      );
-    }
-    warn(ctx, `--force: taking over run ${id} although its heartbeat is fresh; if its process is still alive, both drive the run and up to twice the budget may be unavailable`);
-  }
-  const strategy = strategyFromRecord(record.crr);
-  // Kruise deletes finished CRRs after their TTL: past it, a pod's restart may have left no trace and would run again.
-  const ageSeconds = (ctx.now() - Date.parse(record.startedAt)) / 1000;
-  if (ageSeconds > strategy.ttlSecondsAfterFinished) {
+  const judged = judgeResume(record, { now: ctx.now(), serverNow: ctx.now() + client.serverClockOffsetMs }, opts.force);
+  if (judged.verdict === 'completed') return 'completed';
+  if (judged.verdict === 'driven') {
     throw new RefusedError(
-      `run ${id} started ${Math.round(ageSeconds)}s ago, longer than its requests' TTL (${strategy.ttlSecondsAfterFinished}s): Kruise may have deleted finished requests, so resuming could restart pods twice`,
+      `crr run ${id} of CloneSet "${opts.name}" is being driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''})`,
+      `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone (killed), resume once status shows the run interrupted (no heartbeat for ${HEARTBEAT_STALE_MS / 1000}s), or now with --force`,
+    );
+  }
+  if (judged.verdict === 'expired') {
+    throw new RefusedError(
+      `run ${id} started ${Math.round(judged.ageSeconds)}s ago, longer than its requests' TTL (${judged.ttlSeconds}s): Kruise may have deleted finished requests, so resuming could restart pods twice`,
       'check the pods, then start a --new run for the rest (with --pod or -l)',
     );
   }
+  if (judged.takeover) warn(ctx, `--force: taking over run ${id} although its heartbeat is fresh; if its process is still alive, both drive the run and up to twice the budget may be unavailable`);
+  const { strategy } = judged;
   const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? CLONESET.rollout(cloneSet).maxUnavailable);
   refuseZeroBudget(budget, cloneSet);
   const crrs = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
+  // A failed run goes on from where it failed: the pods that failed get a new request, the others their first.
+  const resumed = judged.retry ? retryRecord(record, crrs.items) : record;
+  if (judged.retry) {
+    const retried = Object.keys(resumed.attempts ?? {}).filter((pod) => resumed.attempts?.[pod] !== record.attempts?.[pod]);
+    note(ctx, `run ${id} failed before; retrying ${retried.length > 0 ? `${plural(retried.length, 'failed pod')} (${retried.join(', ')}) with new requests` : 'no failed pod'} and starting the pods it never reached`);
+  }
   return {
     id,
-    record,
+    record: resumed,
     recordText,
     containers: record.containers,
     strategy,
-    pacing: pacingOf(opts, budget, record.crr),
-    crrs: crrs.items,
+    pacing: pacing(opts, budget, record.crr),
+    crrs: currentRequests(resumed, crrs.items),
     crrsVersion: crrs.resourceVersion,
     skipped: [],
   };
@@ -467,12 +453,13 @@ function startHeartbeat(ctx: CommandContext, client: KubeClient, opts: CrrOption
 }
 
 /** Marks the run finished, only if the record is still ours: a newer restart's record must not be overwritten. */
-async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, finished: 'completed' | 'failed', decision: PacingDecision): Promise<void> {
+async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, decision: PacingDecision): Promise<void> {
+  const next = finishedRecord(run.record, decision, serverTime(ctx, client));
   try {
-    const ours = await swapRecord(client, opts, run, { ...withOutcomes(run.record, decision), finished, heartbeatAt: serverTime(ctx, client) });
+    const ours = await swapRecord(client, opts, run, next);
     if (!ours) warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (a newer restart replaced it); left it as is`);
   } catch (err) {
-    warn(ctx, `could not mark run ${run.id} ${finished} on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
+    warn(ctx, `could not mark run ${run.id} ${next.finished} on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -521,7 +508,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
 
   const create = async (pod: string) => {
     creating.add(pod);
-    const body = buildCrr({ namespace, cloneSet: opts.name, run: run.id, pod, containers: run.containers, strategy: run.strategy });
+    const body = buildCrr({ namespace, cloneSet: opts.name, run: run.id, pod, containers: run.containers, strategy: run.strategy, name: requestName(run.record, pod) });
     const name = body.metadata.name as string;
     try {
       let crr: ContainerRecreateRequest;
@@ -554,7 +541,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
       order,
       pods: livePods,
       limits: liveLimits(livePods),
-      crrs: crrsLive.values(),
+      crrs: currentRequests(run.record, crrsLive.values()),
       creating: [...creating],
       budget: run.pacing.budget,
       minReadySeconds: run.pacing.minReadySeconds,
@@ -617,15 +604,6 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
     pdbsLive?.stop();
     pubsLive?.stop();
   }
-}
-
-/** The run's own verdicts, carried in the record so the progress view (and a later `status`) agrees with the exit code. */
-function withOutcomes(record: RestartRecord, decision: PacingDecision | undefined): RestartRecord {
-  if (!decision || (decision.failed.length === 0 && decision.skipped.length === 0)) return record;
-  const outcomes: NonNullable<RestartRecord['outcomes']> = { ...record.outcomes };
-  for (const s of decision.skipped) outcomes[s.pod] = { state: 'skipped', reason: s.reason };
-  for (const f of decision.failed) outcomes[f.pod] = { state: 'failed', reason: `${f.container ? `${f.container}: ` : ''}${f.message}` };
-  return { ...record, outcomes };
 }
 
 function describeFailures(failures: PodFailure[]): string {
@@ -691,8 +669,7 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
  */
 async function claimResume(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run): Promise<void> {
   const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
-  const { stoppedAt: _stopped, ...rest } = run.record;
-  const next = { ...rest, heartbeatAt: serverTime(ctx, client), by: whoAmI(client) };
+  const next = claimedRecord(run.record, serverTime(ctx, client), whoAmI(client));
   const text = writeRecord(next);
   try {
     await client.patch(objectPath(CLONESETS, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: CLONESETS });
@@ -772,7 +749,7 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   if (progress) report.doc = { ...progress };
   if (end.kind !== 'finished') {
     // Said before exiting, so status and a --resume elsewhere need not wait for the heartbeat to go stale.
-    await swapRecord(client, opts, run, { ...withOutcomes(run.record, end.kind === 'error' ? undefined : end.decision), stoppedAt: serverTime(ctx, client) }).catch((err: unknown) =>
+    await swapRecord(client, opts, run, stoppedRecord(run.record, end.kind === 'error' ? undefined : end.decision, serverTime(ctx, client))).catch((err: unknown) =>
       ctx.log(2, `could not mark run ${run.id} stopped: ${err instanceof Error ? err.message : String(err)}`),
     );
   }
@@ -793,12 +770,12 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
     case 'finished': {
       const d = end.decision;
       if (d.failed.length > 0) {
-        await finishRecord(ctx, client, opts, run, 'failed', d);
+        await finishRecord(ctx, client, opts, run, d);
         const untouched = d.waiting.length > 0 ? `; ${plural(d.waiting.length, 'pod')} ${d.waiting.length === 1 ? 'was' : 'were'} not restarted` : '';
         await recordEvent(ctx, client, cloneSet, 'RestartFailed', `Container restart failed (run ${run.id}): ${d.done.length} of ${plural(total, 'pod')} restarted, ${d.failedPods.length} failed`, 'Warning');
         throw new FailedError(`${plural(d.failedPods.length, 'pod')} failed to restart: ${describeFailures(d.failed)}${untouched}`);
       }
-      await finishRecord(ctx, client, opts, run, 'completed', d);
+      await finishRecord(ctx, client, opts, run, d);
       const skipped = d.skipped.length > 0 ? ` (${d.skipped.length} skipped: ${d.skipped.map((s) => `${s.pod} ${s.reason}`).join(', ')})` : '';
       await recordEvent(ctx, client, cloneSet, 'RestartCompleted', `Container restart completed (run ${run.id}): ${d.done.length} of ${plural(total, 'pod')} restarted`);
       note(ctx, `run ${run.id} completed: ${d.done.length} of ${plural(total, 'pod')} restarted${skipped}`);

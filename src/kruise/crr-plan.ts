@@ -263,6 +263,8 @@ export interface CrrRequest {
   pod: string;
   containers: string[];
   strategy: CrrStrategy;
+  /** The request's name (requestName: a retried pod's names its attempt); default: the run's own for the pod. */
+  name?: string;
 }
 
 /**
@@ -290,7 +292,7 @@ export function buildCrr(r: CrrRequest): ContainerRecreateRequest {
     apiVersion: 'apps.kruise.io/v1alpha1',
     kind: 'ContainerRecreateRequest',
     metadata: {
-      name: crrName(r.pod, r.run),
+      name: r.name ?? crrName(r.pod, r.run),
       namespace: r.namespace,
       labels: { [PLUGIN.runLabel]: r.run, [PLUGIN.cloneSetLabel]: labelValue(r.cloneSet) },
     },

@@ -236,6 +236,11 @@ export interface RestartRecord {
    * successful request, a pod skipped when its turn came, a request the webhook refused), by pod name.
    */
   outcomes?: Record<string, { state: 'failed' | 'skipped'; reason: string }>;
+  /**
+   * crr: pods a resume of the failed run retried, with their current attempt (2, 3…): a pod's current request is
+   * named for its attempt, and the failed requests before it no longer count.
+   */
+  attempts?: Record<string, number>;
   /** crr: set when the run ended ('completed' | 'failed'); absent while unfinished. */
   finished?: 'completed' | 'failed';
   /** crr: renewed by the running process every few seconds (API server clock, RFC3339); see HEARTBEAT_STALE_MS. */

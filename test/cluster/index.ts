@@ -171,6 +171,8 @@ export interface SeedDaemonSet {
 export interface Knobs {
   /** CRI kill of this container fails (CRR container Failed `kill container error: ...`; in-place kills never happen). */
   failRestart(pod: string, container: string): void;
+  /** The runtime can stop that container again (undoes failRestart). */
+  repairRestart(pod: string, container: string): void;
   /** The pod's containers turn and stay unready. */
   neverReady(pod: string): void;
   /** Readiness delay (simulated seconds) for this pod's next container starts. */
@@ -488,6 +490,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     faults,
     knobs: {
       failRestart: (pod, container) => sim.knobs.failRestart.add(`${pod}/${container}`),
+      repairRestart: (pod, container) => sim.knobs.failRestart.delete(`${pod}/${container}`),
       neverReady: (pod) => {
         sim.knobs.neverReady.add(pod);
         kubelet.refreshKnobs(pod);

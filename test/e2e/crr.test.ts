@@ -108,6 +108,36 @@ describe('crr (built binary, emulated cluster)', function () {
     assert.equal(readRecord(cluster.get<CloneSet>('clonesets', NS, 'web') as CloneSet)?.finished, 'failed');
   });
 
+  it('--resume of a failed run, without --force, retries the failed pod with a new request and restarts the pods never reached', async () => {
+    const cluster = await start({ speed: 20 });
+    await cluster.seedCloneSet({ name: 'web', replicas: 5, containers: ['app', 'sidecar'] });
+    const pods = podNames(cluster);
+    cluster.knobs.failRestart(pods[1], 'app');
+    cluster.clearLog();
+    const failed = await crr(['web', '-c', 'app', '--max-unavailable', '1']);
+    assert.equal(failed.code, 1, failed.stderr);
+    const id = runIdOf(failed.stderr);
+    assert.equal(readRecord(cluster.get<CloneSet>('clonesets', NS, 'web') as CloneSet)?.finished, 'failed');
+    cluster.knobs.repairRestart(pods[1], 'app');
+
+    const resumed = await crr(['web', '--resume', id]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`retrying 1 failed pod \\(${pods[1]}\\) with new requests`));
+    await cluster.whenIdle();
+    const app = restartsBy(cluster, 'app');
+    for (const pod of pods) assert.equal(app.get(pod), 1, `app of ${pod} restarted ${app.get(pod) ?? 0} times`);
+    const requests = crrsOf(cluster).filter((c) => c.spec.podName === pods[1]).map((c) => c.metadata.name ?? '').sort();
+    assert.equal(requests.length, 2, `${pods[1]}: the failed request and its retry`);
+    assert.ok(requests.includes(`${pods[1]}-${id}-r2`), requests.join(', '));
+    assert.equal(readRecord(cluster.get<CloneSet>('clonesets', NS, 'web') as CloneSet)?.finished, 'completed');
+
+    // A completed run is never resumed.
+    const again = await crr(['web', '--resume', id]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /already completed: nothing to do/);
+    assert.equal(restartsBy(cluster, 'app').get(pods[0]), 1);
+  });
+
   for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     it(`finishes a run stopped by ${signal} with --resume, every pod restarted exactly once`, async () => {
       const cluster = await start({ speed: 2 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { complete, DIRECTIVE, formatCompletion, planCompletion } from '../../src/cli/complete';
 import { describeFailure } from '../../src/ui/failure';
-import { resumableRun } from '../../src/commands/complete';
+import { resumableRun } from '../../src/kruise/crr-run';
 import { at, crrRecord, inplaceRecord, ms, RUN } from './fixtures';
 
 const values = (words: string[]) => {
@@ -55,7 +55,7 @@ describe('completion planning (no cluster)', () => {
   });
 });
 
-describe('which run crr --resume would accept', () => {
+describe('which run crr --resume would accept (completion)', () => {
   const interrupted = (o: Parameters<typeof crrRecord>[1] = {}) => crrRecord(['web-0'], { heartbeatAt: at(0), ...o });
 
   it('the record\'s crr run once no process drives it (stopped, or no heartbeat for 30 s), within its TTL', () => {
@@ -63,6 +63,7 @@ describe('which run crr --resume would accept', () => {
     assert.equal(resumableRun(interrupted({ stoppedAt: at(1) }), ms(2))?.run, RUN, 'said it stopped: at once');
     assert.equal(resumableRun(crrRecord(['web-0']), ms(60))?.run, RUN, 'no heartbeat: judged by its start');
     assert.ok(resumableRun(interrupted({ crr: { ttlSecondsAfterFinished: 600 } }), ms(600)));
+    assert.equal(resumableRun(interrupted({ finished: 'failed' }), ms(2))?.run, RUN, 'a failed run: no process drives it any more');
   });
 
   it('not a run still driven, a finished run, an inplace restart, no record, or a run older than its TTL', () => {

@@ -2,6 +2,7 @@
 // recreating, restarted and Ready again, or failed, from the pod, its newest request of the run and what the run
 // itself recorded.
 
+import { currentRequests } from '../crr-run';
 import { KRUISE, PLUGIN, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../types';
 import type { PodProgress } from './document';
 import {
@@ -154,7 +155,8 @@ export function crrsByPod(crrs: ContainerRecreateRequest[] | undefined, run: str
  * adds pods); a run recorded without one takes the workload's pods.
  */
 export function crrVerdicts(record: RestartRecord, crrs: ContainerRecreateRequest[] | undefined, byName: Map<string, Pod>, updateRevision: string | undefined): Evaluated[] {
-  const byPod = crrsByPod(crrs, str(record.run) ?? '');
+  // A pod retried by a resume of a failed run is judged by its current attempt's request alone.
+  const byPod = crrsByPod(Array.isArray(crrs) ? currentRequests(record, crrs) : crrs, str(record.run) ?? '');
   const selected = Array.isArray(record.pods) ? record.pods.filter((p) => typeof p === 'string') : sortedNames(byName);
   const evaluated: Evaluated[] = [];
   for (const name of [...new Set(selected)].sort(compareNames)) {

@@ -1,0 +1,183 @@
+// The life of a crr run as its record on the CloneSet tells it: what a new run records, whether and how a run may be
+// resumed, which request of each pod is current, and the run's own verdicts folded back into the record. Pure: the
+// command reads, writes and paces; the decisions are here, tested with plain objects.
+
+import { crrName, crrOutcome, type CrrStrategy, type PacingDecision } from './crr-plan';
+import { crrRunAbandoned } from './record';
+import { PLUGIN, type ContainerRecreateRequest, type RestartRecord } from './types';
+
+/** Kruise's default ttlSecondsAfterFinished, which crr uses too when the user sets none. */
+export const DEFAULT_TTL_SECONDS = 86400;
+
+/** The pacing knobs of a run: stored in the record, and a resume may change them (slower, more patient). */
+export interface Pacing {
+  budget: number;
+  minReadySeconds: number;
+  readyTimeoutSeconds: number;
+  maxFailures: number;
+}
+
+/** Pacing from the flags typed now, else what the run stored, else the defaults. */
+export function pacingOf(
+  flags: { minReadySeconds?: number; readyTimeoutSeconds?: number; maxFailures?: number },
+  budget: number,
+  stored: Record<string, unknown> | undefined,
+  defaultReadyTimeoutSeconds: number,
+): Pacing {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return {
+    budget,
+    minReadySeconds: flags.minReadySeconds ?? num(stored?.minReadySeconds) ?? 0,
+    readyTimeoutSeconds: flags.readyTimeoutSeconds ?? num(stored?.readyTimeoutSeconds) ?? defaultReadyTimeoutSeconds,
+    maxFailures: flags.maxFailures ?? num(stored?.maxFailures) ?? 0,
+  };
+}
+
+/** The request strategy a run fixed in its record, so a resume creates identical requests. */
+export function strategyFromRecord(stored: Record<string, unknown> | undefined): CrrStrategy {
+  const s = stored ?? {};
+  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  return {
+    failurePolicy: s.failurePolicy === 'Ignore' ? 'Ignore' : 'Fail',
+    orderedRecreate: s.orderedRecreate === true,
+    forceRecreate: s.forceRecreate === true,
+    terminationGracePeriodSeconds: int(s.terminationGracePeriodSeconds),
+    unreadyGracePeriodSeconds: int(s.unreadyGracePeriodSeconds),
+    minStartedSeconds: int(s.minStartedSeconds) ?? 0,
+    activeDeadlineSeconds: int(s.activeDeadlineSeconds),
+    ttlSecondsAfterFinished: int(s.ttlSecondsAfterFinished) ?? DEFAULT_TTL_SECONDS,
+  };
+}
+
+export interface NewRun {
+  id: string;
+  /** The plugin's clock, RFC3339. */
+  startedAt: string;
+  by?: string;
+  containers: string[];
+  pods: string[];
+  strategy: CrrStrategy;
+  pacing: Pacing;
+  /** The API server's clock, RFC3339. */
+  heartbeatAt: string;
+}
+
+/** The record a new run writes before its first request: everything a resume in another process needs. */
+export function newRunRecord(r: NewRun): RestartRecord {
+  const { pacing } = r;
+  return {
+    mode: 'crr',
+    run: r.id,
+    startedAt: r.startedAt,
+    by: r.by,
+    containers: r.containers,
+    pods: r.pods,
+    maxUnavailable: pacing.budget,
+    crr: { ...r.strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
+    heartbeatAt: r.heartbeatAt,
+  };
+}
+
+/**
+ * What `crr --resume` may do with the run of the CloneSet's record:
+ * - `completed`: nothing left to do;
+ * - `driven`: a live process drives it (fresh heartbeat): two drivers would each pace against the budget, so only
+ *   --force takes it over;
+ * - `expired`: older than its requests' TTL: Kruise may have deleted finished requests, and a pod whose request is
+ *   gone would restart a second time;
+ * - `resume`: go on. An interrupted run starts the pods never started; a failed run also retries the pods that
+ *   failed (`retry`), each with a new request.
+ */
+export type ResumeVerdict =
+  | { verdict: 'completed' }
+  | { verdict: 'driven' }
+  | { verdict: 'expired'; ageSeconds: number; ttlSeconds: number }
+  | { verdict: 'resume'; strategy: CrrStrategy; retry: boolean; takeover: boolean };
+
+/** `now`: the plugin's clock (the record's startedAt is on it); `serverNow`: the API server's (heartbeats are). */
+export function judgeResume(record: RestartRecord, clocks: { now: number; serverNow: number }, force: boolean): ResumeVerdict {
+  if (record.finished === 'completed') return { verdict: 'completed' };
+  const failed = record.finished === 'failed';
+  // A run marked finished has no driver left: its process wrote that as its last act.
+  const driven = !failed && !crrRunAbandoned(record, clocks.serverNow);
+  if (driven && !force) return { verdict: 'driven' };
+  const strategy = strategyFromRecord(record.crr);
+  const ageSeconds = (clocks.now - Date.parse(record.startedAt)) / 1000;
+  if (ageSeconds > strategy.ttlSecondsAfterFinished) return { verdict: 'expired', ageSeconds, ttlSeconds: strategy.ttlSecondsAfterFinished };
+  return { verdict: 'resume', strategy, retry: failed, takeover: driven };
+}
+
+/** The crr run `crr --resume` would accept without --force (for completion): the record's, when resumable. */
+export function resumableRun(record: RestartRecord | undefined, serverNow: number): RestartRecord | undefined {
+  if (!record || record.mode !== 'crr') return undefined;
+  return judgeResume(record, { now: serverNow, serverNow }, false).verdict === 'resume' ? record : undefined;
+}
+
+/** A pod's request for its current attempt: the first has the run's own name, a retry adds `-r<attempt>`. */
+export function requestName(record: RestartRecord, pod: string): string {
+  const attempt = record.attempts?.[pod] ?? 1;
+  return crrName(pod, attempt > 1 ? `${record.run}-r${attempt}` : record.run);
+}
+
+/**
+ * The run's requests that count: of a pod retried by a resume, only the request of its current attempt (the failed
+ * one before it is history). Other pods' requests are all kept (the newest wins where it matters).
+ */
+export function currentRequests(record: RestartRecord, crrs: readonly ContainerRecreateRequest[]): ContainerRecreateRequest[] {
+  const attempts = record.attempts;
+  if (!attempts || Object.keys(attempts).length === 0) return [...crrs];
+  return crrs.filter((crr) => {
+    const pod = crr?.spec?.podName;
+    if (!pod || (attempts[pod] ?? 1) <= 1) return true;
+    return crr.metadata?.name === requestName(record, pod);
+  });
+}
+
+/**
+ * The record a failed run is resumed with: every pod whose current request failed gets a new attempt (so a new
+ * request), the run's earlier verdicts are dropped to be reached again, and it is no longer finished.
+ */
+export function retryRecord(record: RestartRecord, crrs: readonly ContainerRecreateRequest[]): RestartRecord {
+  const current = new Map<string, ContainerRecreateRequest>();
+  for (const crr of currentRequests(record, crrs)) {
+    const pod = crr?.spec?.podName;
+    if (!pod || crr.metadata?.labels?.[PLUGIN.runLabel] !== record.run) continue;
+    const seen = current.get(pod);
+    if (!seen || (crr.metadata.creationTimestamp ?? '') >= (seen.metadata.creationTimestamp ?? '')) current.set(pod, crr);
+  }
+  const attempts: Record<string, number> = { ...record.attempts };
+  for (const pod of record.pods ?? []) {
+    const request = current.get(pod);
+    if (!request) continue; // never started, or refused by the webhook: its first request is still to be created
+    // A request that failed, or one that succeeded on a pod the run then judged failed (not Ready in time).
+    const failed = crrOutcome(request).state === 'failed' || record.outcomes?.[pod]?.state === 'failed';
+    if (failed) attempts[pod] = (attempts[pod] ?? 1) + 1;
+  }
+  const { finished: _finished, stoppedAt: _stopped, outcomes: _outcomes, attempts: _attempts, ...rest } = record;
+  return Object.keys(attempts).length > 0 ? { ...rest, attempts } : rest;
+}
+
+/** The record a resume claims the run with: written over exactly the record it judged, so of two resumes one wins. */
+export function claimedRecord(record: RestartRecord, heartbeatAt: string, by: string | undefined): RestartRecord {
+  const { stoppedAt: _stopped, finished: _finished, ...rest } = record;
+  return { ...rest, heartbeatAt, by };
+}
+
+/** The run's own verdicts, carried in the record so the progress view (and a later `status`) agrees with the exit code. */
+export function withOutcomes(record: RestartRecord, decision: PacingDecision | undefined): RestartRecord {
+  if (!decision || (decision.failed.length === 0 && decision.skipped.length === 0)) return record;
+  const outcomes: NonNullable<RestartRecord['outcomes']> = { ...record.outcomes };
+  for (const s of decision.skipped) outcomes[s.pod] = { state: 'skipped', reason: s.reason };
+  for (const f of decision.failed) outcomes[f.pod] = { state: 'failed', reason: `${f.container ? `${f.container}: ` : ''}${f.message}` };
+  return { ...record, outcomes };
+}
+
+/** How a run that reached its end is recorded: failed if any pod failed, else completed. */
+export function finishedRecord(record: RestartRecord, decision: PacingDecision, heartbeatAt: string): RestartRecord {
+  return { ...withOutcomes(record, decision), finished: decision.failed.length > 0 ? 'failed' : 'completed', heartbeatAt };
+}
+
+/** A run whose process stops before its end says so, so it shows as interrupted at once rather than 30 s later. */
+export function stoppedRecord(record: RestartRecord, decision: PacingDecision | undefined, stoppedAt: string): RestartRecord {
+  return { ...withOutcomes(record, decision), stoppedAt };
+}

@@ -1,0 +1,134 @@
+// A crr run's record and resume decisions, without a cluster.
+import assert from 'node:assert/strict';
+import { crrName, emptyMemory, nextPodsToStart, type PacingDecision } from '../../src/kruise/crr-plan';
+import {
+  claimedRecord,
+  currentRequests,
+  finishedRecord,
+  judgeResume,
+  newRunRecord,
+  pacingOf,
+  requestName,
+  retryRecord,
+  stoppedRecord,
+  strategyFromRecord,
+} from '../../src/kruise/crr-run';
+import { buildProgress } from '../../src/kruise/progress';
+import type { RestartRecord } from '../../src/kruise/types';
+import { RUN, at, cloneSet, crr, crrRecord, ms, oldPod, succeededCrr } from './fixtures';
+
+const clocks = (seconds: number) => ({ now: ms(seconds), serverNow: ms(seconds) });
+const failedCrr = (pod: string, o: Parameters<typeof crr>[0] extends infer T ? Partial<T> : never = {}) =>
+  crr({ pod, name: crrName(pod, RUN), completed: 20, states: [{ phase: 'Failed', message: 'kill failed' }], ...o });
+
+function decision(o: Partial<PacingDecision> = {}): PacingDecision {
+  return { start: [], done: [], inFlight: [], failed: [], failedPods: [], skipped: [], waiting: [], unavailable: [], stopped: false, finished: true, memory: emptyMemory(), ...o };
+}
+
+describe('crr run: may a run be resumed', () => {
+  const beating = crrRecord(['web-a', 'web-b'], { heartbeatAt: at(55) });
+
+  it('a completed run has nothing left to do', () => {
+    assert.deepEqual(judgeResume({ ...beating, finished: 'completed' }, clocks(60), true), { verdict: 'completed' });
+  });
+
+  it('a run with a fresh heartbeat is driven by a live process: refused, unless --force takes it over', () => {
+    assert.deepEqual(judgeResume(beating, clocks(60), false), { verdict: 'driven' });
+    const forced = judgeResume(beating, clocks(60), true);
+    assert.equal(forced.verdict, 'resume');
+    assert.equal(forced.verdict === 'resume' && forced.takeover, true);
+  });
+
+  it('an interrupted run (stale heartbeat, or stopped) is resumed as it is', () => {
+    const judged = judgeResume(beating, clocks(90), false);
+    assert.equal(judged.verdict, 'resume');
+    assert.deepEqual(judged.verdict === 'resume' && [judged.retry, judged.takeover], [false, false]);
+    assert.equal(judgeResume({ ...beating, stoppedAt: at(56) }, clocks(57), false).verdict, 'resume');
+  });
+
+  it('a failed run is resumable at once without --force (nobody drives a finished run), retrying what failed', () => {
+    // Its final write renewed the heartbeat: the old rule read that as a live driver and demanded --force.
+    const judged = judgeResume({ ...beating, finished: 'failed' }, clocks(56), false);
+    assert.equal(judged.verdict, 'resume');
+    assert.deepEqual(judged.verdict === 'resume' && [judged.retry, judged.takeover], [true, false]);
+  });
+
+  it("a run older than its requests' TTL is refused: Kruise may have deleted finished requests", () => {
+    const old = crrRecord(['web-a'], { crr: { ttlSecondsAfterFinished: 600 } });
+    assert.deepEqual(judgeResume(old, clocks(601), false), { verdict: 'expired', ageSeconds: 601, ttlSeconds: 600 });
+    assert.equal(judgeResume(old, clocks(600), false).verdict, 'resume');
+  });
+});
+
+describe('crr run: retrying a failed run', () => {
+  const failedRun = crrRecord(['web-a', 'web-b', 'web-c', 'web-d'], {
+    finished: 'failed',
+    stoppedAt: at(30),
+    outcomes: { 'web-a': { state: 'failed', reason: 'app: kill failed' }, 'web-b': { state: 'failed', reason: 'not Ready within 300s after its containers restarted' } },
+  });
+  const crrs = [failedCrr('web-a'), succeededCrr('web-b', 20, { name: crrName('web-b', RUN) }), succeededCrr('web-c', 20, { name: crrName('web-c', RUN) })];
+
+  it('the pods that failed get a new attempt; the rest keep theirs; the run is unfinished again and judged afresh', () => {
+    const retried = retryRecord(failedRun, crrs);
+    assert.deepEqual(retried.attempts, { 'web-a': 2, 'web-b': 2 });
+    assert.equal(retried.finished, undefined);
+    assert.equal(retried.stoppedAt, undefined);
+    assert.equal(retried.outcomes, undefined);
+    assert.deepEqual(retried.pods, failedRun.pods);
+  });
+
+  it("a retried pod's request has a name of its own, and its failed request before no longer counts", () => {
+    const retried = retryRecord(failedRun, crrs);
+    assert.equal(requestName(retried, 'web-a'), `web-a-${RUN}-r2`);
+    assert.equal(requestName(retried, 'web-c'), crrName('web-c', RUN));
+    assert.deepEqual(currentRequests(retried, crrs).map((c) => c.spec.podName), ['web-c']);
+    const again = retryRecord({ ...retried, finished: 'failed' }, [...crrs, failedCrr('web-a', { name: requestName(retried, 'web-a') })]);
+    assert.equal(again.attempts?.['web-a'], 3, 'failed again: a third attempt');
+    assert.equal(again.attempts?.['web-b'], 2, 'its retry never started: still the second attempt');
+  });
+
+  it('pacing starts the retried pods again, and progress shows them pending rather than failed', () => {
+    const retried = retryRecord(failedRun, crrs);
+    const pods = ['web-a', 'web-b', 'web-c', 'web-d'].map((n) => oldPod(n));
+    const next = nextPodsToStart({ order: retried.pods ?? [], pods, crrs: currentRequests(retried, crrs), budget: 4, minReadySeconds: 0, readyTimeoutSeconds: 300, maxFailures: 0, now: ms(100), memory: emptyMemory() });
+    assert.deepEqual(next.start, ['web-a', 'web-b', 'web-d']);
+    assert.deepEqual(next.failed, []);
+    const progress = buildProgress({ cloneSet: cloneSet({ pods }), pods, record: retried, crrs, now: ms(100), driving: true });
+    assert.deepEqual(progress.pods.map((p) => p.state), ['pending', 'pending', 'restarted', 'pending']);
+    assert.equal(progress.failed, false);
+  });
+});
+
+describe('crr run: the record', () => {
+  const pacing = { budget: 2, minReadySeconds: 5, readyTimeoutSeconds: 300, maxFailures: 1 };
+  const strategy = strategyFromRecord(undefined);
+
+  it('a new run records the pods, budget, strategy and pacing a resume needs', () => {
+    const record = newRunRecord({ id: RUN, startedAt: at(0), by: 'alice', containers: ['app'], pods: ['web-a'], strategy, pacing, heartbeatAt: at(1) });
+    assert.equal(record.mode, 'crr');
+    assert.equal(record.maxUnavailable, 2);
+    assert.deepEqual(record.crr, { ...strategy, minReadySeconds: 5, readyTimeoutSeconds: 300, maxFailures: 1 });
+    assert.deepEqual(strategyFromRecord(record.crr), strategy, 'the strategy survives the record');
+  });
+
+  it('pacing: the flags typed now, else what the run stored, else the defaults', () => {
+    assert.deepEqual(pacingOf({}, 3, undefined, 300), { budget: 3, minReadySeconds: 0, readyTimeoutSeconds: 300, maxFailures: 0 });
+    assert.deepEqual(pacingOf({ maxFailures: 4 }, 3, { minReadySeconds: 10, maxFailures: 1 }, 300), { budget: 3, minReadySeconds: 10, readyTimeoutSeconds: 300, maxFailures: 4 });
+  });
+
+  it('finishing records the run failed when any pod failed, with the verdicts, else completed', () => {
+    const record: RestartRecord = crrRecord(['web-a', 'web-b']);
+    const failed = finishedRecord(record, decision({ failed: [{ pod: 'web-a', container: 'app', message: 'kill failed' }] }), at(40));
+    assert.equal(failed.finished, 'failed');
+    assert.deepEqual(failed.outcomes, { 'web-a': { state: 'failed', reason: 'app: kill failed' } });
+    assert.equal(finishedRecord(record, decision({ done: ['web-a', 'web-b'] }), at(40)).finished, 'completed');
+  });
+
+  it('a stopped run says when; a claimed run is neither stopped nor finished, and names its new driver', () => {
+    const stopped = stoppedRecord(crrRecord(['web-a']), decision({ skipped: [{ pod: 'web-a', reason: 'pod gone' }] }), at(9));
+    assert.equal(stopped.stoppedAt, at(9));
+    assert.deepEqual(stopped.outcomes, { 'web-a': { state: 'skipped', reason: 'pod gone' } });
+    const claimed = claimedRecord({ ...stopped, finished: 'failed' }, at(20), 'bob');
+    assert.deepEqual([claimed.stoppedAt, claimed.finished, claimed.heartbeatAt, claimed.by], [undefined, undefined, at(20), 'bob']);
+  });
+});
