@@ -90,6 +90,13 @@ const lazyBundles = {
 };
 
 /**
+ * V8 options the executable starts with (the SEA config's execArgv). A young generation of 4 MB semi-spaces instead of
+ * 16: a status of 5,000 pods peaks ~30 MB lower (it allocates a lot that dies young) for no measurable time. V8 takes
+ * a code cache only from a process with the same flags, so the caches and the blob are made with them too.
+ */
+export const V8_FLAGS = ['--max-semi-space-size=4'];
+
+/**
  * Makes V8's code cache for a bundle with `node` (the executable's own base binary: V8 accepts a cache only from the
  * same version and flags). The bundle runs once first, so the functions its loading compiles are in the cache too.
  * The wrapper must match src/bundles.ts byte for byte.
@@ -105,9 +112,13 @@ function codeCache(node, bundleFile, cacheFile) {
     const script = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: basename(file) });
     const module = { exports: {} };
     script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-    writeFileSync(out, script.createCachedData());
+    const cache = script.createCachedData();
+    writeFileSync(out, cache);
+    // The check the executable makes at every start: a rejected cache would compile everything again, silently.
+    const again = new Script('(function (exports, require, module, __filename, __dirname) {' + code + '\\n})', { filename: basename(file), cachedData: cache });
+    if (again.cachedDataRejected) throw new Error('V8 rejected the code cache it just made for ' + file);
   `;
-  execFileSync(node, ['-e', program, bundleFile, cacheFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(node, [...V8_FLAGS, '-e', program, bundleFile, cacheFile], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /**
@@ -218,8 +229,8 @@ export function singleExecutable(bundleFile, outfile = join(dist, 'kubectl-kruis
       codeCache(base, assets[file], assets[codeCacheName(file)]);
     }
   }
-  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache, assets }));
-  execFileSync(blobNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(seaConfig, JSON.stringify({ main: bundleFile, output: blob, disableExperimentalSEAWarning: true, useCodeCache, execArgv: V8_FLAGS, assets }));
+  execFileSync(blobNode, [...V8_FLAGS, '--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
   mkdirSync(dirname(outfile), { recursive: true });
   rmSync(outfile, { force: true });
   copyFileSync(base, outfile);

@@ -326,7 +326,9 @@ export class KubeClient {
         ...opts,
         query: { limit: 500, ...query, continue: cont },
       });
-      items.push(...(page.items ?? []));
+      // Each object is cut down as its page arrives: the page's full objects go when the next page is read.
+      const trim = opts.type?.trim as ((item: T) => T) | undefined;
+      for (const item of page.items ?? []) items.push(trim ? trim(item) : item);
       // The first page's version: a watch from there replays whatever changed while later pages were read, even from
       // a server whose later pages are newer than the first (a watch from the last page's version would miss those).
       resourceVersion ||= page.metadata?.resourceVersion ?? '';

@@ -1,5 +1,7 @@
 // Where each resource lives on the API server. CloneSet and CRR are pinned to apps.kruise.io/v1alpha1: in Kruise v1.9
 // the group's preferred version is v1beta1, which does not serve them.
+import { trimPod } from '../kruise/pod-fields';
+import type { Pod } from '../kruise/types';
 
 import { CLONESET, type InPlaceWorkload } from '../kruise/workload';
 
@@ -8,6 +10,8 @@ export interface ResourceType {
   version: string;
   plural: string;
   kind: string;
+  /** What of each object is kept when a list page or a watch event is parsed (default: all of it). */
+  trim?: (object: never) => unknown;
 }
 
 /** Where an in-place workload kind lives, from the kind's own description. */
@@ -23,7 +27,7 @@ export const CRRS: ResourceType = {
   plural: 'containerrecreaterequests',
   kind: 'ContainerRecreateRequest',
 };
-export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod' };
+export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', trim: (pod: Pod) => trimPod(pod) };
 export const EVENTS: ResourceType = { group: '', version: 'v1', plural: 'events', kind: 'Event' };
 export const PDBS: ResourceType = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', kind: 'PodDisruptionBudget' };
 /** Kruise's PodUnavailableBudget: part of OpenKruise, but its CRD may be left out of an install. */

@@ -148,7 +148,11 @@ export class LiveCollection<T extends WatchedObject> {
     if (meta?.resourceVersion) this.resourceVersion = meta.resourceVersion;
     if (event.type === 'BOOKMARK' || !meta?.name) return;
     if (event.type === 'DELETED') this.items.delete(meta.name);
-    else this.items.set(meta.name, event.object as unknown as T);
+    else {
+      const trim = this.type.trim as ((item: T) => T) | undefined;
+      const object = event.object as unknown as T;
+      this.items.set(meta.name, trim ? trim(object) : object);
+    }
     this.onChange(this);
   }
 }
