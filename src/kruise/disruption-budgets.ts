@@ -88,8 +88,13 @@ function allowedFromSpec(spec: { minAvailable?: IntOrString; maxUnavailable?: In
   return undefined;
 }
 
-function statusIsCurrent(meta: ObjectMeta, observed: number | undefined): boolean {
-  return observed === undefined || meta.generation === undefined || observed >= meta.generation;
+/**
+ * A status its controller wrote for this generation. The API server returns a PDB status of zeros before any
+ * disruption controller ran (its count fields are not omitempty), and so without kube-controller-manager forever:
+ * only observedGeneration, which the controllers set, tells a real status from that.
+ */
+function statusIsCurrent(meta: ObjectMeta, observed: number | undefined, expected: number | undefined): boolean {
+  return observed !== undefined && (meta.generation === undefined || observed >= meta.generation) && typeof expected === 'number' && expected > 0;
 }
 
 export interface BudgetInput {
@@ -121,7 +126,7 @@ export function budgetLimits(input: BudgetInput): UnavailabilityLimit[] {
     const covers = names((p) => labelSelectorMatches(selector, p.metadata.labels));
     if (covers.size === 0) continue;
     const s = pdb.status;
-    const current = s && statusIsCurrent(pdb.metadata, s.observedGeneration) && typeof s.expectedPods === 'number' && typeof s.desiredHealthy === 'number';
+    const current = s && statusIsCurrent(pdb.metadata, s.observedGeneration, s.expectedPods) && typeof s.desiredHealthy === 'number';
     let limit: number | undefined;
     let others = 0;
     if (current) {
@@ -149,7 +154,7 @@ export function budgetLimits(input: BudgetInput): UnavailabilityLimit[] {
     } else covers = new Set();
     if (covers.size === 0) continue;
     const s = pub.status;
-    const current = s && statusIsCurrent(pub.metadata, s.observedGeneration) && typeof s.totalReplicas === 'number' && typeof s.desiredAvailable === 'number';
+    const current = s && statusIsCurrent(pub.metadata, s.observedGeneration, s.totalReplicas) && typeof s.desiredAvailable === 'number';
     let limit: number | undefined;
     let others = 0;
     if (current) {

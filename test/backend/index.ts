@@ -20,6 +20,8 @@ export interface PluginWrite {
   namespace?: string;
   name?: string;
   user: string;
+  /** The `fieldManager` the write was sent with. */
+  fieldManager?: string;
 }
 
 export interface TestCluster {
@@ -120,7 +122,7 @@ export async function startEmulated(namespace: string, opts: ClusterOptions = {}
         .allWrites()
         .filter((r) => r.status >= 200 && r.status < 300 && r.dryRun === !!o.dryRun)
         .filter((r) => pluginUsers.has(r.user) && (r.namespace === namespace || r.namespace === undefined))
-        .map((r) => ({ verb: r.verb, resource: r.resource ?? '', subresource: r.subresource, namespace: r.namespace, name: r.name, user: r.user })),
+        .map((r) => ({ verb: r.verb, resource: r.resource ?? '', subresource: r.subresource, namespace: r.namespace, name: r.name, user: r.user, fieldManager: r.fieldManager })),
     waitFor: (predicate, timeoutMs = 30_000, what = 'condition') => poll(predicate, timeoutMs, what, 5),
     startAnother: (o) => startEmulated(o.namespace, { envFromMetadataGate: o.envFromMetadataGate }),
     stop: () => c.stop(),
@@ -220,7 +222,15 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
               (e.responseStatus?.code ?? 0) < 300 &&
               (e.objectRef?.namespace === namespace || e.objectRef?.namespace === undefined),
           )
-          .map((e) => ({ verb: e.verb, resource: e.objectRef?.resource ?? '', subresource: e.objectRef?.subresource, namespace: e.objectRef?.namespace, name: e.objectRef?.name, user: e.user.username }));
+          .map((e) => ({
+            verb: e.verb,
+            resource: e.objectRef?.resource ?? '',
+            subresource: e.objectRef?.subresource,
+            namespace: e.objectRef?.namespace,
+            name: e.objectRef?.name,
+            user: e.user.username,
+            fieldManager: new URL(e.requestURI, 'https://x').searchParams.get('fieldManager') ?? undefined,
+          }));
       },
       waitFor: (predicate, timeoutMs = 30_000, what = 'condition') => poll(predicate, timeoutMs, what, 200),
       async startAnother(o) {

@@ -18,7 +18,11 @@ export class BudgetController {
   private stopped = false;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly sim: Sim) {
+  /** `disruptionController: false`: no kube-controller-manager, as on the real tier; PDB status stays the server's zeros. */
+  constructor(
+    private readonly sim: Sim,
+    private readonly disruptionController = true,
+  ) {
     this.unsubscribe = sim.store.subscribe((e) => {
       if (![PDBS, PUBS, 'pods', CLONESETS].includes(e.resource)) return;
       const ns = e.object.metadata.namespace;
@@ -73,6 +77,11 @@ export class BudgetController {
 
     for (const raw of store.rawList(PDBS, ns)) {
       const pdb = raw as unknown as PodDisruptionBudget;
+      if (!this.disruptionController) {
+        // The API server's own serialization of an empty status: the count fields are not omitempty.
+        if (!pdb.status) this.write(PDBS, raw, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
+        continue;
+      }
       const selector = pdb.spec?.selector;
       const matched = selector ? pods.filter((p) => labelSelectorMatches(selector, p.metadata.labels)) : [];
       const currentHealthy = matched.filter(ready).length;

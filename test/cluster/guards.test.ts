@@ -33,7 +33,15 @@ describe('simulated controllers around a CloneSet', function () {
     assert.equal(c.get<PodDisruptionBudget>('poddisruptionbudgets', 'default', 'web')?.status?.disruptionsAllowed, 0);
   });
 
-  it('keeps a PUB status as Kruise does: unavailableAllowed = currentAvailable - desiredAvailable, totalReplicas from the target', async () => {
+  it('without a disruption controller (as on the real tier) a PDB status is the API server\'s zeros, with no observedGeneration', async () => {
+    c = await startCluster({ speed: 200, disruptionController: false });
+    await c.seedCloneSet({ name: 'web', replicas: 3 });
+    c.apply('poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { selector: {}, maxUnavailable: 1 } });
+    const pdb = await c.waitFor(() => c.get<PodDisruptionBudget>('poddisruptionbudgets', 'default', 'web')?.status, 5000, 'PDB status');
+    assert.deepEqual(pdb, { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
+  });
+
+    it('keeps a PUB status as Kruise does: unavailableAllowed = currentAvailable - desiredAvailable, totalReplicas from the target', async () => {
     c = await startCluster({ speed: 200 });
     await c.seedCloneSet({ name: 'web', replicas: 10, strategy: 'InPlaceIfPossible', triggerAnnotation: ANN });
     c.apply('podunavailablebudgets', {

@@ -62,6 +62,11 @@ export interface ClusterOptions {
   pubCrd?: boolean;
   /** Default false (a separate install): serve Kruise Rollouts (rollouts.kruise.io/v1beta1). No controller runs. */
   rollouts?: boolean;
+  /**
+   * Default true. false: no disruption controller (no kube-controller-manager, as on the real tier): a PDB's status
+   * stays the API server's zeros, without observedGeneration.
+   */
+  disruptionController?: boolean;
 }
 
 export type ResourceName =
@@ -290,7 +295,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const kubelet = new Kubelet(sim);
   const clonesets = new CloneSetController(sim);
   const crrs = new CrrController(sim, kubelet);
-  const budgets = new BudgetController(sim);
+  const budgets = new BudgetController(sim, opts.disruptionController ?? true);
   const statefulsets = new AdvancedStatefulSetController(sim);
   const daemonsets = new AdvancedDaemonSetController(sim);
   const history = new UnavailableTracker(store);

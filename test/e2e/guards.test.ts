@@ -125,7 +125,18 @@ describe('guards around a restart (built binary, emulated cluster)', function ()
       });
     }
 
-    it('--ignore-pdb says loudly which budgets it ignores and paces by maxUnavailable alone', async () => {
+    it('with no disruption controller (a PDB status of zeros) crr still honours the PDB, from its spec', async () => {
+      const c = await start({ speed: 30, disruptionController: false });
+      await c.seedCloneSet({ name: 'web', replicas: 5, maxUnavailable: 3, containers: ['app'] });
+      c.apply('poddisruptionbudgets', { ...PDB(1), spec: { selector: { matchLabels: { app: 'web' } }, minAvailable: '80%' } });
+      await c.whenIdle();
+      const run = await plugin(['crr', 'web']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /1 at a time: PodDisruptionBudget web-pdb minAvailable 80% binds/);
+      assert.equal(c.maxUnavailableSeen(NS, 'web'), 1);
+    });
+
+        it('--ignore-pdb says loudly which budgets it ignores and paces by maxUnavailable alone', async () => {
       const c = await start({ speed: 30 });
       await c.seedCloneSet({ name: 'web', replicas: 10, maxUnavailable: 3, containers: ['app'] });
       c.apply('poddisruptionbudgets', PDB(1));

@@ -4,6 +4,7 @@
 import { backends, startEmulated, startSharedReal, type Backend, type SharedReal, type TestCluster } from '../backend/index';
 import { realTierOrSkip } from '../real/tier';
 import { crrScenarios } from '../scenarios/crr';
+import { guardScenarios } from '../scenarios/guards';
 import { inplaceScenarios } from '../scenarios/inplace';
 import { interruptionScenarios } from '../scenarios/interruptions';
 import { permissionScenarios } from '../scenarios/permissions';
@@ -16,6 +17,7 @@ const areas = [
   ['status', statusScenarios],
   ['permissions', permissionScenarios],
   ['interruptions', interruptionScenarios],
+  ['guards', guardScenarios],
 ] as const;
 
 // Scenarios proven on the real tier so far (each run there and passed). The others run on the emulator and are listed
@@ -27,6 +29,9 @@ const PROVEN_ON_REAL = [
   "a failed JSON-patch test is the server's bare 422",
   'crr -c app restarts each pod once',
   'crr killed by SIGKILL mid-run',
+  'crr within a PodUnavailableBudget allowing 1',
+  'crr within a PodDisruptionBudget minAvailable 80%',
+  'every write of inplace and crr carries the field manager',
 ];
 
 for (const backend of backends()) {

@@ -50,7 +50,13 @@ describe('disruption budgets: each PDB and PUB as a cap on unavailable pods', ()
     assert.equal(limits[0].limit, 1);
   });
 
-  it('counts unavailable pods the budget covers outside the CloneSet against it', () => {
+  it('reads a PDB status of zeros without observedGeneration (no disruption controller ran) as no status: the spec decides', () => {
+    const zeros = { metadata: { name: 'p', generation: 1 }, spec: { selector: {}, minAvailable: '80%' }, status: { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 } };
+    const limits = budgetLimits({ pods: pods(5), cloneSetName: 'web', unavailableNow: new Set(), pdbs: [zeros], pubs: [] });
+    assert.equal(limits[0].limit, 1, '80% of 5 rounded up is 4 healthy');
+  });
+
+    it('counts unavailable pods the budget covers outside the CloneSet against it', () => {
     // 12 pods covered (10 ours, 2 elsewhere), 2 allowed, 11 healthy: one pod elsewhere is down.
     const limits = budgetLimits({
       pods: pods(10),
