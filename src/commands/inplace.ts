@@ -351,6 +351,13 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
       const which = decision.plan.partition > 0 && restarting.length < pods.length ? ' (Kruise picks not-ready, then the most recently ready pods first; the partition keeps the rest)' : '';
       ctx.stdout.write(`pods${which}: ${doc.pods.join(', ') || '(none)'}\n`);
       if (stagePlan) ctx.stdout.write(`stages:\n${stageLines(stagePlan, recordFor(cloneSet, decision)).map((l) => `  ${l}\n`).join('')}`);
+      const surge = decision.plan.surge;
+      if (surge) {
+        ctx.stdout.write(
+          `surge: Kruise creates ${plural(surge.created, 'new pod')}, restarts ${surge.restartedInPlace} in place, deletes ${plural(surge.deletedOld, 'old pod')}${surge.deletedNew ? ` and ${surge.deletedNew} updated` : ''} (up to ${surge.peakPods} pods at once)\n`,
+        );
+      }
+      for (const b of decision.plan.budgets ?? []) ctx.stdout.write(`budget: ${b.budget} (${b.rule}) allows ${b.allows} unavailable; Kruise does not ask it\n`);
       ctx.stdout.write(`patch (${doc.patchType}):\n${JSON.stringify(patch.body, null, 2)}\n`);
       ctx.stdout.write(`dry run (${opts.dryRun}): nothing was changed\n`);
     }

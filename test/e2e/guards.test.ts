@@ -173,6 +173,8 @@ describe('guards around a restart (built binary, emulated cluster)', function ()
       assert.match(run.stderr, /^warning: PodUnavailableBudget web-pub \(maxUnavailable 20%\) allows 2 unavailable pods but maxUnavailable lets Kruise restart 3 at once/m);
       const doc = JSON.parse(run.stdout) as { budgets: { budget: string; allows: number }[] };
       assert.deepEqual(doc.budgets.map((b) => [b.budget, b.allows]), [['PodDisruptionBudget web-pdb', 1], ['PodUnavailableBudget web-pub', 2]]);
+      const text = await plugin(['inplace', 'web', '--dry-run']);
+      assert.match(text.stdout, /^budget: PodDisruptionBudget web-pdb \(maxUnavailable 1\) allows 1 unavailable; Kruise does not ask it$/m);
     });
 
     it('warns per target container without a readinessProbe, and suggests --min-ready-seconds for crr', async () => {
@@ -275,6 +277,8 @@ describe('guards around a restart (built binary, emulated cluster)', function ()
       const doc = JSON.parse(dry.stdout) as { surge: { created: number; restartedInPlace: number; deletedOld: number } };
       assert.deepEqual({ created: doc.surge.created, inPlace: doc.surge.restartedInPlace, deleted: doc.surge.deletedOld }, { created: 2, inPlace: 8, deleted: 2 });
       assert.match(dry.stderr, /Kruise first creates 2 new pods \(new names and IPs, up to 12 pods at once\), restarts 8 in place, then deletes 2 old pods that are replaced, not restarted/);
+      const text = await plugin(['inplace', 'web', '--dry-run']);
+      assert.match(text.stdout, /^surge: Kruise creates 2 new pods, restarts 8 in place, deletes 2 old pods \(up to 12 pods at once\)$/m);
       const before = new Set(podNames(c));
       const run = await plugin(['inplace', 'web']);
       assert.equal(run.code, 0, run.stderr);

@@ -34,11 +34,14 @@ async function readmeRoleIsEnough(c: TestCluster): Promise<void> {
   assert.equal(killsBy(c, 'app', 'crr').size, pods.length);
 }
 
+const GROUP_VERSIONS: Record<string, string> = { 'apps.kruise.io': 'v1alpha1', policy: 'v1', 'policy.kruise.io': 'v1alpha1', 'rollouts.kruise.io': 'v1beta1' };
+
 /** The request a verb on a resource stands for, sent straight to the server: what it answers without any pre-check. */
 function rawRequest(c: TestCluster, verb: string, group: string, resource: string): [string, string, unknown?, string?] {
-  const base = group ? `/apis/${group}/v1alpha1/namespaces/${c.namespace}/${resource}` : `/api/v1/namespaces/${c.namespace}/${resource}`;
+  const version = group ? (GROUP_VERSIONS[group] ?? 'v1alpha1') : 'v1';
+  const base = group ? `/apis/${group}/${version}/namespaces/${c.namespace}/${resource}` : `/api/v1/namespaces/${c.namespace}/${resource}`;
   const kind = { clonesets: 'CloneSet', containerrecreaterequests: 'ContainerRecreateRequest', pods: 'Pod', events: 'Event' }[resource] ?? resource;
-  const apiVersion = group ? `${group}/v1alpha1` : 'v1';
+  const apiVersion = group ? `${group}/${version}` : 'v1';
   switch (verb) {
     case 'get':
       return ['GET', `${base}/web`];
@@ -67,6 +70,8 @@ async function everyVerbNeeded(c: TestCluster): Promise<void> {
   ];
   const fullToken = await c.addUser('full', role);
   for (const g of grants) {
+    // An add-on the cluster does not serve (Kruise Rollouts on these backends) is not asked for: nothing to prove.
+    if (g.group && (await c.api('GET', `/apis/${g.group}`)).status === 404) continue;
     const rules = role.map((rule, i) => (i === g.i ? { ...rule, verbs: rule.verbs.filter((v) => v !== g.verb) } : rule));
     const token = await c.addUser(`without-${g.verb}-${g.resource}`, rules);
     const kubeconfig = c.writeKubeconfig({ user: `without-${g.verb}-${g.resource}`, token });
