@@ -5,6 +5,10 @@ import type { RestartProgress } from '../kruise/progress';
 import { renderFrame } from './frame';
 import { CURSOR, displayWidth } from './text';
 
+const CLEAR_LINE_END = '\x1b[K';
+const down = (n: number) => (n > 1 ? `\x1b[${n}E` : '\x1b[E');
+const up = (n: number) => (n > 1 ? `\x1b[${n}F` : '\x1b[F');
+
 /** The part of a tty WriteStream the view uses (process.stdout fits). */
 export interface TerminalStream {
   write(chunk: string): unknown;
@@ -41,8 +45,9 @@ export class LiveView {
   private timer: unknown;
   private timerPending = false;
   private lastDrawAt = Number.NEGATIVE_INFINITY;
-  /** Display widths of the lines on screen, to know how many rows they take after a resize re-wrapped them. */
-  private onScreen: number[] = [];
+  /** The lines on screen, and the width they were drawn for: a redraw at the same width rewrites only what changed. */
+  private onScreen: string[] = [];
+  private drawnSize = '';
   private started = false;
   private stopped = false;
   private readonly scheduler: Scheduler;
@@ -112,11 +117,104 @@ export class LiveView {
       out += CURSOR.hide;
       this.stream.on?.('resize', this.onResize);
     }
-    const previousRows = this.onScreen.reduce((sum, width) => sum + Math.max(1, Math.ceil(width / columns)), 0);
-    if (previousRows > 0) out += CURSOR.up(previousRows) + CURSOR.clearDown;
-    out += `${frame}\n`;
-    this.stream.write(out);
-    this.onScreen = frame.split('\n').map((line) => displayWidth(line));
+    const lines = frame.split('\n');
+    // A resize (either way) redraws it all: the terminal may have re-wrapped or scrolled the old lines.
+    const size = `${columns}x${rows}`;
+    out += size === this.drawnSize ? changedLines(this.onScreen, lines) : wholeFrame(this.onScreen, lines, columns);
+    if (out) this.stream.write(out);
+    this.onScreen = lines;
+    this.drawnSize = size;
     this.lastDrawAt = this.scheduler.now();
   }
+}
+
+/**
+ * After a resize the terminal may have re-wrapped the old lines: move up over as many rows as they take now, clear
+ * everything below and draw the whole frame.
+ */
+function wholeFrame(previous: string[], lines: string[], columns: number): string {
+  const previousRows = previous.reduce((sum, line) => sum + Math.max(1, Math.ceil(displayWidth(line) / columns)), 0);
+  return `${previousRows > 0 ? CURSOR.up(previousRows) + CURSOR.clearDown : ''}${lines.join('\n')}\n`;
+}
+
+/** Which lines of `before` stay in `after`, in order (longest common subsequence): index pairs. */
+function commonLines(before: string[], after: string[]): [number, number][] {
+  const n = before.length;
+  const m = after.length;
+  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) lcs[i][j] = before[i] === after[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  }
+  const pairs: [number, number][] = [];
+  for (let i = 0, j = 0; i < n && j < m; ) {
+    if (before[i] === after[j]) pairs.push([i++, j++]);
+    else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+/**
+ * The same size as the frame on screen: change only what differs. Lines that stay but move (the pod table shifts
+ * when pods change state) are moved by the terminal, deleting and inserting lines (CSI M, CSI L), not written again;
+ * lines that differ in place are rewritten. Cursor moves are relative to the line below the frame, where every draw
+ * leaves it, so a terminal that scrolled since is no matter. With 5 of 5,000 pods changed, that is a few lines, not
+ * a screen.
+ */
+function changedLines(previous: string[], lines: string[]): string {
+  let out = '';
+  let row = previous.length;
+  const moveTo = (target: number) => {
+    if (target < row) out += up(row - target);
+    else if (target > row) out += down(target - row);
+    else out += '\r';
+    row = target;
+  };
+  // Room first: a frame that grows gets blank lines below the old one (scrolling the terminal if it must), so the
+  // lines inserted below never push anything off the bottom of the screen.
+  const old = [...previous];
+  if (lines.length > old.length) {
+    out += '\n'.repeat(lines.length - old.length);
+    while (old.length < lines.length) old.push('');
+    row = old.length;
+  }
+  const pairs = commonLines(old, lines);
+  // Hunks between kept lines: old [a, a2) became new [b, b2).
+  const hunks: { a: number; a2: number; b: number; b2: number }[] = [];
+  let a = 0;
+  let b = 0;
+  for (const [i, j] of [...pairs, [old.length, lines.length] as [number, number]]) {
+    if (i > a || j > b) hunks.push({ a, a2: i, b, b2: j });
+    a = i + 1;
+    b = j + 1;
+  }
+  // Pass 1, top down: rewrite in place what pairs up, delete the old lines left over (everything below moves up).
+  let removed = 0;
+  const inserts: { at: number; lines: string[] }[] = [];
+  for (const h of hunks) {
+    const replaced = Math.min(h.a2 - h.a, h.b2 - h.b);
+    for (let k = 0; k < replaced; k++) {
+      moveTo(h.a - removed + k);
+      out += lines[h.b + k] + CLEAR_LINE_END;
+    }
+    const extra = h.a2 - h.a - replaced;
+    if (extra > 0) {
+      moveTo(h.a - removed + replaced);
+      out += `\x1b[${extra}M`;
+      removed += extra;
+    }
+    if (h.b2 - h.b > replaced) inserts.push({ at: h.b + replaced, lines: lines.slice(h.b + replaced, h.b2) });
+  }
+  // Pass 2, top down: every new line above an insert is in place by now, so it goes at its own row.
+  for (const insert of inserts) {
+    moveTo(insert.at);
+    out += `\x1b[${insert.lines.length}L`;
+    insert.lines.forEach((line, k) => {
+      if (k > 0) moveTo(insert.at + k);
+      out += line + CLEAR_LINE_END;
+    });
+  }
+  moveTo(lines.length);
+  if (old.length > lines.length) out += CURSOR.clearDown;
+  return out === '\r' ? '' : out;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { VirtualTerminal } from '../vterm';
 import { startCluster, type Cluster } from '../cluster/index';
 import { BINARY, assertOneLineError, requireBuild, runPlugin, PluginProcess } from './harness';
 
@@ -100,9 +101,12 @@ describe('status end to end (built binary, emulated cluster)', function () {
       assert.ok(screen.includes('\x1b[?25h'), 'cursor shown again at the end');
       // eslint-disable-next-line no-control-regex
       assert.match(screen, /\x1b\[\d*A|\x1b\[\d*F/, 'redrawn in place (cursor moved up)');
-      const plain = screen.replace(ANSI, '');
-      const final = plain.slice(plain.lastIndexOf('CloneSet shop/web  '));
-      const frameLines = final.replace(/\r/g, '').split('\n').filter((l) => l.trim());
+      // What the terminal shows at the end: the frame is redrawn line by line in place, so replay it.
+      const terminal = new VirtualTerminal(100, 20);
+      terminal.write(screen.replace(/\r\n/g, '\n'));
+      const shown = [...terminal.scrollback, ...terminal.snapshot().screen].map((l) => l.trimEnd()).join('\n');
+      const final = shown.slice(shown.lastIndexOf('CloneSet shop/web  '));
+      const frameLines = final.split('\n').filter((l) => l.trim());
       assert.ok(frameLines.length <= 20, `frame of ${frameLines.length} lines:\n${final}`);
       assert.ok(frameLines.every((l) => l.length <= 100), final);
       assert.match(final, /POD\s+NODE\s+READY\s+STATE/);
