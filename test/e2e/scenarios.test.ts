@@ -32,6 +32,11 @@ const PROVEN_ON_REAL = [
   'crr within a PodUnavailableBudget allowing 1',
   'crr within a PodDisruptionBudget minAvailable 80%',
   'every write of inplace and crr carries the field manager',
+  'maxSurge 1 on 6 pods with an in-place restart',
+  'scale 10 -> 14 during inplace',
+  'scale 10 -> 6 during inplace',
+  'scale 10 -> 14 during crr',
+  'scale 10 -> 6 during crr',
 ];
 
 for (const backend of backends()) {

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import type { TestCluster } from '../backend/index';
 import type { PodUnavailableBudget } from '../../src/kruise/disruption-budgets';
 import type { CloneSet, ContainerRecreateRequest } from '../../src/kruise/types';
+import type { RestartProgress } from '../../src/kruise/progress';
+import { PluginProcess } from '../e2e/harness';
 import { assertCrrExactlyOnce } from './crr';
-import { KEY, plugin, podsOf, type Scenario } from './util';
+import { KEY, killsBy, plugin, podsOf, secs, type Scenario } from './util';
 
 interface Managed {
   metadata: { managedFields?: { manager?: string; operation?: string }[] };
@@ -74,7 +76,60 @@ async function fieldManagerOnEveryWrite(c: TestCluster): Promise<void> {
   }
 }
 
+/** spec.replicas through the scale subresource, as an HPA sets it. */
+async function scaleTo(c: TestCluster, replicas: number): Promise<void> {
+  const r = await c.api('PATCH', `/apis/apps.kruise.io/v1alpha1/namespaces/${c.namespace}/clonesets/web/scale`, { spec: { replicas } }, { contentType: 'application/merge-patch+json' });
+  assert.equal(r.status, 200, r.text);
+}
+
+function scaledMidway(command: 'inplace' | 'crr', target: number) {
+  return async (c: TestCluster): Promise<void> => {
+    await c.seedCloneSet({ name: 'web', replicas: 10, containers: ['app'], strategy: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: KEY });
+    const original = (await podsOf(c, 'web')).map((p) => p.metadata.name ?? '');
+    const args = command === 'inplace' ? ['inplace', 'web', '-o', 'json'] : ['crr', 'web', '-c', 'app', '-o', 'json'];
+    const p = new PluginProcess(args, { kubeconfig: c.writeKubeconfig(), timeoutMs: secs(c, 90, 400) * 1000 });
+    await c.waitFor(async () => killsBy(c, 'app', command).size >= 2, secs(c, 60, 200) * 1000, 'two pods restarted');
+    await scaleTo(c, target);
+    const run = await p.done;
+    assert.equal(run.code, 0, run.stderr);
+    const kills = killsBy(c, 'app', command);
+    assert.deepEqual([...kills.entries()].filter(([, n]) => n !== 1), [], 'a pod restarted twice');
+    assert.deepEqual([...kills.keys()].filter((n) => !original.includes(n)), [], 'a pod outside the run restarted');
+    const now = (await podsOf(c, 'web')).map((x) => x.metadata.name ?? '');
+    assert.equal(now.length, target);
+    assert.deepEqual(now.filter((n) => original.includes(n) && kills.get(n) !== 1), [], 'an original pod left out');
+    const doc = JSON.parse(run.stdout) as RestartProgress;
+    const s = doc.summary;
+    assert.equal(s.failed, 0);
+    assert.equal(s.restarted + s.recreated + s.skipped + s.pending + s.restarting, s.total);
+    if (command === 'crr') {
+      const requested = (await c.list<ContainerRecreateRequest>('containerrecreaterequests', c.namespace)).map((r) => r.spec.podName);
+      assert.deepEqual(requested.filter((n) => !original.includes(n)), [], 'a request for a pod outside the run record');
+    }
+  };
+}
+
+async function surgeAsForecast(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 6, containers: ['app'], strategy: 'InPlaceIfPossible', maxUnavailable: 1, maxSurge: 1, triggerAnnotation: KEY });
+  const dry = await plugin(c, ['inplace', 'web', '--dry-run', '-o', 'json']);
+  assert.equal(dry.code, 0, dry.stderr);
+  const surge = (JSON.parse(dry.stdout) as { surge: { created: number; restartedInPlace: number; deletedOld: number; deletedNew: number } }).surge;
+  assert.deepEqual(surge, { ...surge, created: 1, restartedInPlace: 5, deletedOld: 1, deletedNew: 0 });
+  const before = new Set((await podsOf(c, 'web')).map((p) => p.metadata.name ?? ''));
+  const run = await plugin(c, ['inplace', 'web']);
+  assert.equal(run.code, 0, run.stderr);
+  await c.waitFor(async () => (await podsOf(c, 'web')).length === 6, secs(c, 30, 120) * 1000, 'the surge pod given back');
+  const after = (await podsOf(c, 'web')).map((p) => p.metadata.name ?? '');
+  assert.equal(after.filter((n) => before.has(n)).length, 5, `survivors of the original pods: ${after.join(', ')}`);
+  assert.equal(killsBy(c, 'app', 'inplace').size, 5);
+}
+
 export const guardScenarios: Scenario[] = [
+  { title: 'maxSurge 1 on 6 pods with an in-place restart: 1 surge pod, 5 restarted in place, 1 old pod deleted, as the plan said', run: surgeAsForecast },
+  { title: 'scale 10 -> 14 during inplace', run: scaledMidway('inplace', 14) },
+  { title: 'scale 10 -> 6 during inplace', run: scaledMidway('inplace', 6) },
+  { title: 'scale 10 -> 14 during crr', run: scaledMidway('crr', 14) },
+  { title: 'scale 10 -> 6 during crr', run: scaledMidway('crr', 6) },
   { title: 'crr within a PodUnavailableBudget allowing 1 (CloneSet maxUnavailable 3): never more than 1 unavailable', run: pubCapsCrr },
   { title: 'crr within a PodDisruptionBudget minAvailable 80% of 5: never more than 1 unavailable', run: pdbCapsCrr },
   { title: 'every write of inplace and crr carries the field manager', run: fieldManagerOnEveryWrite },
