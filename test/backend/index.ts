@@ -51,6 +51,8 @@ export interface TestCluster {
     neverReady(namespace: string, pod: string): Promise<void>;
     readyDelay(namespace: string, pod: string, seconds: number): Promise<void>;
     failRestart(namespace: string, pod: string, containers: string[]): Promise<void>;
+    /** The runtime can stop those containers again (undoes failRestart). */
+    repairRestart(namespace: string, pod: string, containers: string[]): Promise<void>;
     noEnvBinary(namespace: string, pod: string, containers: string[]): Promise<void>;
     /** kruise-daemon hangs on the pod: the early-done trap. */
     frozenDaemon(namespace: string, pod: string): Promise<void>;
@@ -114,6 +116,7 @@ export async function startEmulated(namespace: string, opts: ClusterOptions = {}
       neverReady: async (_ns, pod) => c.knobs.neverReady(pod),
       readyDelay: async (_ns, pod, seconds) => c.knobs.readyDelay(pod, seconds),
       failRestart: async (_ns, pod, containers) => containers.forEach((n) => c.knobs.failRestart(pod, n)),
+      repairRestart: async (_ns, pod, containers) => containers.forEach((n) => c.knobs.repairRestart(pod, n)),
       noEnvBinary: async (_ns, pod, containers) => containers.forEach((n) => c.knobs.noEnvBinary(n, pod)),
       frozenDaemon: async (_ns, pod) => c.knobs.frozenDaemon(pod),
     },
@@ -202,6 +205,7 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
         neverReady: (ns, pod) => rc.knobs.neverReady(ns, pod),
         readyDelay: (ns, pod, seconds) => rc.knobs.readyDelay(ns, pod, seconds),
         failRestart: (ns, pod, containers) => rc.knobs.failRestart(ns, pod, containers),
+        repairRestart: (ns, pod) => rc.knobs.repairRestart(ns, pod),
         noEnvBinary: (ns, pod, containers) => rc.knobs.noEnvBinary(ns, pod, containers),
         frozenDaemon: (ns, pod) => rc.knobs.frozenDaemon(ns, pod),
       },

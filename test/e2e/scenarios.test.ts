@@ -37,6 +37,7 @@ const PROVEN_ON_REAL = [
   'scale 10 -> 6 during inplace',
   'scale 10 -> 14 during crr',
   'scale 10 -> 6 during crr',
+  'crr --resume of a failed run',
 ];
 
 for (const backend of backends()) {

@@ -78,6 +78,8 @@ export interface RealCluster {
 /** The node agent's knobs are annotations, so a test can turn them through the API server like anything else. */
 export interface RealKnobs {
   failRestart(namespace: string, pod: string, containers: string[]): Promise<void>;
+  /** Takes failRestart back: the node agent reads the pod's annotations live. */
+  repairRestart(namespace: string, pod: string): Promise<void>;
   neverReady(namespace: string, pod: string): Promise<void>;
   readyDelay(namespace: string, pod: string, seconds: number): Promise<void>;
   noEnvBinary(namespace: string, pod: string, containers: string[]): Promise<void>;
@@ -566,6 +568,7 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     maxUnavailableSeen: (ns, name) => Math.max(0, ...tracker.history(ns, name)),
     knobs: {
       failRestart: (ns, pod, containers) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/fail-restart': containers.join(',') }),
+      repairRestart: (ns, pod) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/fail-restart': '' }),
       neverReady: (ns, pod) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/never-ready': 'true' }),
       readyDelay: (ns, pod, seconds) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/ready-delay-seconds': String(seconds) }),
       noEnvBinary: (ns, pod, containers) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/no-env-binary': containers.join(',') }),

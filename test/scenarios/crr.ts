@@ -56,4 +56,42 @@ async function pacedWithinBudget(c: TestCluster): Promise<void> {
   assert.deepEqual([...new Set(writes)].sort(), ['create containerrecreaterequests', 'create events', 'patch clonesets']);
 }
 
-export const crrScenarios: Scenario[] = [{ title: 'crr -c app restarts each pod once, one CRR each, paced within maxUnavailable 1', run: pacedWithinBudget }];
+/**
+ * A run that failed is resumed without --force: the failed pod gets a second request (named for its attempt), the pod
+ * the run never reached its first, and no pod restarts twice.
+ */
+async function failedRunResumed(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 3, containers: ['app', 'sidecar'], strategy: 'InPlaceIfPossible', maxUnavailable: 1 });
+  const before = await podsOf(c, 'web');
+  const pods = before.map((p) => p.metadata.name!).sort();
+  await c.knobs.failRestart(c.namespace, pods[1], ['app']);
+  const failed = await plugin(c, ['crr', 'web', '-c', 'app']);
+  assert.equal(failed.code, 1, failed.stderr + failed.stdout);
+  const id = runIdOf(failed.stderr);
+  assert.equal(readRecord((await cloneSetOf(c, 'web')) as CloneSet)?.finished, 'failed');
+
+  await c.knobs.repairRestart(c.namespace, pods[1], ['app']);
+  const resumed = await plugin(c, ['crr', 'web', '--resume', id]);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  assert.match(resumed.stderr, new RegExp(`retrying 1 failed pod \\(${pods[1]}\\) with new requests`));
+  assert.match(resumed.stderr, new RegExp(`run ${id} completed: 3 of 3 pods restarted`));
+
+  const after = await podsOf(c, 'web');
+  assert.deepEqual(identity(after), identity(before), 'same pods');
+  const app0 = restartCounts(before, 'app');
+  const side0 = restartCounts(before, 'sidecar');
+  for (const p of after) {
+    const uid = p.metadata.uid ?? '';
+    assert.equal(restartCounts([p], 'app').get(uid), (app0.get(uid) ?? 0) + 1, `${p.metadata.name}: app restarted exactly once`);
+    assert.equal(restartCounts([p], 'sidecar').get(uid), side0.get(uid), `${p.metadata.name}: sidecar untouched`);
+  }
+  const names = (await c.list<ContainerRecreateRequest>('containerrecreaterequests', c.namespace)).map((r) => r.metadata.name ?? '').sort();
+  assert.ok(names.includes(`${pods[1]}-${id}`) && names.includes(`${pods[1]}-${id}-r2`), names.join(', '));
+  assert.equal(names.length, 4, `one request per pod and the retry: ${names.join(', ')}`);
+  assert.equal(readRecord((await cloneSetOf(c, 'web')) as CloneSet)?.finished, 'completed');
+}
+
+export const crrScenarios: Scenario[] = [
+  { title: 'crr -c app restarts each pod once, one CRR each, paced within maxUnavailable 1', run: pacedWithinBudget },
+  { title: 'crr --resume of a failed run retries the failed pod with a new request, without --force', run: failedRunResumed },
+];
