@@ -8,7 +8,7 @@ import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, UsageError
 import { describeFailure } from '../ui/failure';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath } from '../kube/resources';
+import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath, type ResourceType } from '../kube/resources';
 import { describeOtherRestart, overrides, unfinishedRestart, type OtherRestart, type Starting } from '../kruise/exclusion';
 import { printable, readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
@@ -95,17 +95,16 @@ export function timeoutMs(args: CommandArgs): number {
  * Reads the CloneSet with a list narrowed to its name rather than a get: the same single request, and it proves the
  * list permission that following the restart needs (a relist after 410 Gone), so no access review is spent on it.
  */
-export async function getCloneSet(client: KubeClient, name: string): Promise<CloneSet> {
-  const { items } = await client.list<CloneSet>(collectionPath(CLONESETS, client.namespace), { fieldSelector: `metadata.name=${name}` }, { type: CLONESETS });
+export async function getCloneSet(client: KubeClient, name: string, type: ResourceType = CLONESETS): Promise<CloneSet> {
+  const { items } = await client.list<CloneSet>(collectionPath(type, client.namespace), { fieldSelector: `metadata.name=${name}` }, { type });
   const found = items.find((cs) => cs.metadata.name === name);
   if (!found) {
-    throw new FailedError(
-      `CloneSet "${name}" not found in namespace "${client.namespace}"`,
-      `check the name and -n/--namespace (kubectl get clonesets -n ${client.namespace})`,
-    );
+    const what = KIND_WORDS[type.kind as WorkloadKind] ?? type.kind;
+    const plural = type === CLONESETS ? 'clonesets' : `${type.plural}.${type.group}`;
+    throw new FailedError(`${what} "${name}" not found in namespace "${client.namespace}"`, `check the name and -n/--namespace (kubectl get ${plural} -n ${client.namespace})`);
   }
   // Items of a list carry no kind; the rest of the plugin does not need it, but documents printed from it should.
-  return { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', ...found };
+  return { apiVersion: apiVersion(type), kind: type.kind, ...found };
 }
 
 export interface PodList {
@@ -233,8 +232,8 @@ export async function recordEvent(ctx: CommandContext, client: KubeClient, clone
       kind: 'Event',
       metadata: { generateName: `${cloneSet.metadata.name}.`, namespace: client.namespace },
       involvedObject: {
-        apiVersion: apiVersion(CLONESETS),
-        kind: 'CloneSet',
+        apiVersion: cloneSet.apiVersion ?? apiVersion(CLONESETS),
+        kind: cloneSet.kind ?? 'CloneSet',
         name: cloneSet.metadata.name,
         namespace: client.namespace,
         uid: cloneSet.metadata.uid,

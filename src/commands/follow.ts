@@ -3,7 +3,7 @@
 import type { CommandContext } from './context';
 import { FailedError, InterruptedError, TimeoutError, EXIT } from '../errors';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, CRRS, PODS } from '../kube/resources';
+import { CLONESETS, CRRS, PODS, type ResourceType } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { track, type PodBaseline, type ProgressHistory, type RestartProgress } from '../kruise/progress';
 import { readRecord } from '../kruise/record';
@@ -14,6 +14,8 @@ import { progressSink, type ProgressSink } from './sinks';
 
 export interface FollowInput {
   cloneSet: CloneSet;
+  /** The workload's resource (default: CloneSets). */
+  type?: ResourceType;
   pods: Pod[];
   podsVersion: string;
   /** Defaults to the record on the CloneSet; `status --run` and `crr` pass their own. */
@@ -58,7 +60,7 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
   const restartingSince = new Map<string, number>();
   let stuck: string[] = [];
 
-  const cloneSets = new LiveCollection<CloneSet>(client, CLONESETS, namespace, { fieldSelector: `metadata.name=${name}` }, () => schedule());
+  const cloneSets = new LiveCollection<CloneSet>(client, input.type ?? CLONESETS, namespace, { fieldSelector: `metadata.name=${name}` }, () => schedule());
   const pods = new LiveCollection<Pod>(client, PODS, namespace, { labelSelector: podSelectorOf(input.cloneSet) }, () => schedule());
   let crrs: LiveCollection<ContainerRecreateRequest> | undefined;
 

@@ -2,7 +2,7 @@ import type { CommandArgs, CommandContext } from './context';
 import { EXIT, FailedError, RefusedError, TimeoutError, UsageError } from '../errors';
 import { PROGRAM } from '../version';
 import { requirePermissions } from '../kube/access';
-import { CLONESETS, objectPath } from '../kube/resources';
+import { CLONESETS, objectPath, type ResourceType } from '../kube/resources';
 import { likelyUpdateOrder, planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
 import { lostRace } from '../kruise/exclusion';
 import { primeTemplateAnnotations } from './prime';
@@ -36,6 +36,8 @@ import type { KubeClient } from '../kube/client';
 
 export interface InplaceOptions {
   name: string;
+  /** Where the workload lives (its kind's resource, at the version discovery picked). */
+  type: ResourceType;
   containers?: string[];
   setup: boolean;
   envName: string;
@@ -117,6 +119,7 @@ export function completeOptions(args: CommandArgs, name = cloneSetName(args)): I
   }
   return {
     name,
+    type: CLONESETS,
     containers,
     setup: Boolean(args.setup),
     envName,
@@ -139,10 +142,10 @@ export function completeOptions(args: CommandArgs, name = cloneSetName(args)): I
 }
 
 // Read (lists), trigger (patch), follow (watch, and a relist after 410 Gone), and the audit Event.
-export const NEEDED = [
-  { verb: 'list', group: 'apps.kruise.io', resource: 'clonesets' },
-  { verb: 'watch', group: 'apps.kruise.io', resource: 'clonesets' },
-  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+export const neededFor = (type: ResourceType) => [
+  { verb: 'list', group: type.group, resource: type.plural },
+  { verb: 'watch', group: type.group, resource: type.plural },
+  { verb: 'patch', group: type.group, resource: type.plural },
   { verb: 'list', group: '', resource: 'pods' },
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: '', resource: 'events' },
@@ -150,6 +153,7 @@ export const NEEDED = [
   ...BUDGET_READS,
   ...ROLLOUT_READS,
 ];
+export const NEEDED = neededFor(CLONESETS);
 
 type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePlan } | { kind: 'setup'; containers: string[]; plan: InplacePlan; cost: string };
 
@@ -255,9 +259,9 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
   report.doc.mode = 'inplace';
   if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;
   // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
-  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
+  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, neededFor(opts.type));
   if (opts.continueRun) return continueInplace(ctx, client, opts, report);
-  let cloneSet = await getCloneSet(client, opts.name);
+  let cloneSet = await getCloneSet(client, opts.name, opts.type);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
   // Before the plan's own refusals, so the user hears which restart is in the way and how it ends.
   let override = await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
@@ -266,7 +270,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
     decision = decide(cloneSet, pods, opts);
   } catch (err) {
     // The pods were listed after the CloneSet: a restart that started in between shows in them first. Name it.
-    if (err instanceof RefusedError && !opts.force) await requireNoOtherRestart(ctx, client, await getCloneSet(client, opts.name), pods, 'inplace', { force: false });
+    if (err instanceof RefusedError && !opts.force) await requireNoOtherRestart(ctx, client, await getCloneSet(client, opts.name, opts.type), pods, 'inplace', { force: false });
     throw err;
   }
 
@@ -279,7 +283,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
   }
   if (decision.kind === 'restart' && opts.setup) note(ctx, 'the trigger wiring is already there: restarting in place');
 
-  const path = objectPath(CLONESETS, namespace, opts.name);
+  const path = objectPath(opts.type, namespace, opts.name);
   const value = newTriggerValue(ctx.now(), ctx.random);
   const recordFor = (cs: CloneSet, d: Decision): RestartRecord => ({
     mode: 'inplace',
@@ -318,7 +322,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
   if (opts.dryRun !== 'none') {
     const patch = patchFor(cloneSet, decision);
     if (opts.dryRun === 'server') {
-      await client.patch(path, patch.body, patch.kind, { query: { dryRun: 'All' }, type: CLONESETS });
+      await client.patch(path, patch.body, patch.kind, { query: { dryRun: 'All' }, type: opts.type });
     }
     // Under a partition Kruise moves only replicas - partition pods: list those, in the order it would pick them.
     const restarting = likelyUpdateOrder(pods).slice(0, decision.plan.podsToRestart);
@@ -392,11 +396,11 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
       warned = true;
     }
     try {
-      patched = await client.patch<CloneSet>(path, patch.body, patch.kind, { type: CLONESETS });
+      patched = await client.patch<CloneSet>(path, patch.body, patch.kind, { type: opts.type });
     } catch (err) {
       if (!lostRace(err, patch.kind === 'json') || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing (attempt ${attempt}); re-reading`);
-      cloneSet = await getCloneSet(client, opts.name);
+      cloneSet = await getCloneSet(client, opts.name, opts.type);
       // A retried request may have landed the first time (a reset after the server applied it): then it is done.
       if (readRecord(cloneSet)?.run === value) {
         patched = cloneSet;
@@ -432,6 +436,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
   } else {
     result = await followRestart(ctx, client, {
       cloneSet: patched,
+      type: opts.type,
       pods,
       podsVersion,
       output: opts.output,
@@ -446,7 +451,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
 /** The end of a followed restart, staged or not: the verdict, the end Event, --pause-on-failure, the exit code. */
 async function finishFollow(ctx: CommandContext, client: KubeClient, opts: InplaceOptions, patched: CloneSet, value: string, result: FollowResult, report: Report, follow: string): Promise<number> {
   const namespace = client.namespace;
-  const path = objectPath(CLONESETS, namespace, opts.name);
+  const path = objectPath(opts.type, namespace, opts.name);
   report.doc = { ...result.progress };
   const p = result.progress;
   const s = p.summary;
@@ -456,7 +461,7 @@ async function finishFollow(ctx: CommandContext, client: KubeClient, opts: Inpla
   let paused = false;
   if (result.outcome === 'failed' && opts.pauseOnFailure && !patched.spec.updateStrategy?.paused) {
     // Pods already being updated finish; Kruise picks no new ones while paused.
-    await client.patch(path, { spec: { updateStrategy: { paused: true } } }, 'merge', { type: CLONESETS });
+    await client.patch(path, { spec: { updateStrategy: { paused: true } } }, 'merge', { type: opts.type });
     paused = true;
     warn(ctx, `paused CloneSet ${opts.name} to stop the restart spreading; resume with: kubectl patch clone ${opts.name} -n ${namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`);
   }
@@ -516,7 +521,7 @@ function held(report: Report, end: Extract<DriveEnd, { kind: 'held' }>): number 
 async function continueInplace(ctx: CommandContext, client: KubeClient, opts: InplaceOptions, report: Report): Promise<number> {
   const namespace = client.namespace;
   const follow = `${PROGRAM} status ${opts.name} -n ${namespace} -w`;
-  const cloneSet = await getCloneSet(client, opts.name);
+  const cloneSet = await getCloneSet(client, opts.name, opts.type);
   const { pods } = await listPods(client, cloneSet);
   const record = readRecord(cloneSet);
   if (record?.mode === 'crr' && record.staged) {

@@ -4,7 +4,7 @@
 import type { CommandContext } from './context';
 import { InterruptedError, RefusedError, TimeoutError } from '../errors';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, objectPath } from '../kube/resources';
+import { CLONESETS, objectPath, type ResourceType } from '../kube/resources';
 import { lostRace } from '../kruise/exclusion';
 import { rolloutInProgress } from '../kruise/inplace-plan';
 import { primePatch } from '../kruise/trigger';
@@ -15,6 +15,7 @@ const POLL_MS = 1000;
 
 export interface PrimeOptions {
   name: string;
+  type?: ResourceType;
   yes: boolean;
   /** 0: no limit. */
   timeoutMs: number;
@@ -31,16 +32,17 @@ export async function primeTemplateAnnotations(ctx: CommandContext, client: Kube
       throw new RefusedError('setup not confirmed', 'nothing was changed');
     }
   }
-  const path = objectPath(CLONESETS, client.namespace, opts.name);
+  const type = opts.type ?? CLONESETS;
+  const path = objectPath(type, client.namespace, opts.name);
   let current = cloneSet;
   let primed: CloneSet | undefined;
   for (let attempt = 1; !primed; attempt++) {
     try {
-      primed = await client.patch<CloneSet>(path, primePatch(current, keys), 'json', { type: CLONESETS });
+      primed = await client.patch<CloneSet>(path, primePatch(current, keys), 'json', { type });
     } catch (err) {
       if (!lostRace(err, true) || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing (attempt ${attempt}); re-reading`);
-      current = await getCloneSet(client, opts.name);
+      current = await getCloneSet(client, opts.name, type);
       // Someone (or our own lost answer) gave the template annotations meanwhile: nothing left to prime.
       if (Object.keys(current.spec.template.metadata?.annotations ?? {}).length > 0) return current;
     }
@@ -49,7 +51,7 @@ export async function primeTemplateAnnotations(ctx: CommandContext, client: Kube
   const fromRevision = cloneSet.status?.updateRevision;
   const started = ctx.now();
   for (;;) {
-    const now = await getCloneSet(client, opts.name);
+    const now = await getCloneSet(client, opts.name, type);
     const status = now.status ?? {};
     const observed = (status.observedGeneration ?? 0) >= generation && status.updateRevision !== undefined && status.updateRevision !== fromRevision;
     if (observed) {
