@@ -8,10 +8,12 @@ import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, UsageError
 import { describeFailure } from '../ui/failure';
 import { parseDuration } from '../kube/config';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath, type ResourceType } from '../kube/resources';
+import { CLONESETS, CRRS, EVENTS, PODS, apiVersion, collectionPath, workloadResourceType, type ResourceType } from '../kube/resources';
 import { describeOtherRestart, overrides, unfinishedRestart, type OtherRestart, type Starting } from '../kruise/exclusion';
 import { printable, readRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
+import { CLONESET, workloadByKind, workloadOf } from '../kruise/workload';
+import { discoverVersion } from '../kube/discovery';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod } from '../kruise/types';
 
 /** The kinds of workload the plugin restarts, by their API kind in apps.kruise.io. */
@@ -47,6 +49,12 @@ export function manyTargets(args: CommandArgs): boolean {
 /** The one target of a single-workload command line. */
 export function targetOf(args: CommandArgs): Target {
   return targetsOf(args)[0] ?? parseTargetWord('');
+}
+
+/** Where a kind lives: CloneSets at their pinned version, the others at the version discovery picks. */
+export async function resourceTypeOf(client: KubeClient, kind: WorkloadKind): Promise<ResourceType> {
+  if (kind === 'CloneSet') return CLONESETS;
+  return discoverVersion(client, workloadResourceType(workloadByKind(kind) ?? CLONESET));
 }
 
 /** kubectl's name for a kind's resource, as `-o name` prints it: `statefulset.apps.kruise.io`. */
@@ -115,7 +123,7 @@ export interface PodList {
 export async function listPods(client: KubeClient, cloneSet: CloneSet, extraSelector?: string): Promise<PodList> {
   const selector = [podSelectorOf(cloneSet), extraSelector].filter(Boolean).join(',');
   const { items, resourceVersion } = await client.list<Pod>(collectionPath(PODS, client.namespace), { labelSelector: selector }, { type: PODS });
-  return { pods: ownedBy(cloneSet, items), resourceVersion };
+  return { pods: ownedBy(cloneSet, items, workloadOf(cloneSet)), resourceVersion };
 }
 
 /** On a terminal, long lines break between words at its width (a live table follows, and a word cut in two is hard to read). */

@@ -9,6 +9,7 @@ import { track, type PodBaseline, type ProgressHistory, type RestartProgress } f
 import { readRecord } from '../kruise/record';
 import { stageView, type StagedProgress } from '../kruise/staged-progress';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
+import { workloadOf } from '../kruise/workload';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
 import { progressSink, type ProgressSink } from './sinks';
 
@@ -60,6 +61,8 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
   const restartingSince = new Map<string, number>();
   let stuck: string[] = [];
 
+  // Items of a list carry no kind: the workload's kind comes from the object the caller read.
+  const kind = workloadOf(input.cloneSet);
   const cloneSets = new LiveCollection<CloneSet>(client, input.type ?? CLONESETS, namespace, { fieldSelector: `metadata.name=${name}` }, () => schedule());
   const pods = new LiveCollection<Pod>(client, PODS, namespace, { labelSelector: podSelectorOf(input.cloneSet) }, () => schedule());
   let crrs: LiveCollection<ContainerRecreateRequest> | undefined;
@@ -74,7 +77,8 @@ export async function followRestart(ctx: CommandContext, client: KubeClient, inp
     if (!input.record) record = readRecord(cloneSet) ?? record;
     const result = track({
       cloneSet,
-      pods: ownedBy(cloneSet, pods.values()),
+      kind,
+      pods: ownedBy(cloneSet, pods.values(), kind),
       record,
       crrs: crrs?.values(),
       now: ctx.now(),

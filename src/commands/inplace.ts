@@ -3,6 +3,7 @@ import { EXIT, FailedError, RefusedError, TimeoutError, UsageError } from '../er
 import { PROGRAM } from '../version';
 import { requirePermissions } from '../kube/access';
 import { CLONESETS, objectPath, type ResourceType } from '../kube/resources';
+import { ADVANCED_DAEMONSET, ADVANCED_STATEFULSET, daemonSetCaveats, isParallel, workloadOf, type AdvancedDaemonSet, type AdvancedStatefulSet } from '../kruise/workload';
 import { likelyUpdateOrder, planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
 import { lostRace } from '../kruise/exclusion';
 import { primeTemplateAnnotations } from './prime';
@@ -21,9 +22,9 @@ import {
   validateEnvName,
   type TriggerSelection,
 } from '../kruise/trigger';
-import { PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
+import { KRUISE, PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, fieldManagerOf, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { KIND_WORDS, resourceTypeOf, targetOf, type Target, type WorkloadKind, fieldManagerOf, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { buildProgress } from '../kruise/progress';
 import { parseIntOrPercent } from '../kruise/budget';
 import { stageView, continueCommand } from '../kruise/staged-progress';
@@ -36,6 +37,7 @@ import type { KubeClient } from '../kube/client';
 
 export interface InplaceOptions {
   name: string;
+  kind: WorkloadKind;
   /** Where the workload lives (its kind's resource, at the version discovery picked). */
   type: ResourceType;
   containers?: string[];
@@ -94,7 +96,8 @@ export function stageFlags(args: CommandArgs, command: 'inplace' | 'crr'): Stage
 type IntOrStringValue = number | string;
 
 /** Everything about the flags is checked before the cluster is touched. */
-export function completeOptions(args: CommandArgs, name = cloneSetName(args)): InplaceOptions {
+export function completeOptions(args: CommandArgs, target: Target = targetOf(args)): InplaceOptions {
+  const name = target.name;
   const annotation = String(args.annotation ?? PLUGIN.defaultTriggerAnnotation);
   const envName = String(args['env-name'] ?? PLUGIN.defaultTriggerEnv);
   const keyProblem = validateAnnotationKey(annotation);
@@ -117,8 +120,12 @@ export function completeOptions(args: CommandArgs, name = cloneSetName(args)): I
   if ((stages || continueRun) && args.wait === false) {
     throw new UsageError(`${continueRun ? '--continue' : 'a staged restart'} cannot be combined with --no-wait: this process starts each stage after the one before`, 'drop --no-wait');
   }
+  if (target.kind !== 'CloneSet' && (stages || continueRun)) {
+    throw new UsageError(`staged restarts (--canary, --batches, --batch-size, --continue) are for CloneSets only`, `restart ${KIND_WORDS[target.kind]} ${name} without them: its own maxUnavailable paces it`);
+  }
   return {
     name,
+    kind: target.kind,
     type: CLONESETS,
     containers,
     setup: Boolean(args.setup),
@@ -159,7 +166,14 @@ type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePla
 
 /** Re-run after every 409: the CloneSet may have changed under us. */
 function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision {
-  const plan = planInplace(cloneSet, { allowRecreate: opts.allowRecreate, force: opts.force, setup: opts.setup }, pods);
+  const kind = workloadOf(cloneSet);
+  const what = kindWord(cloneSet);
+  const plan = planInplace(cloneSet, { allowRecreate: opts.allowRecreate, force: opts.force, setup: opts.setup }, pods, kind);
+  if (kind === ADVANCED_DAEMONSET) {
+    const caveats = daemonSetCaveats(cloneSet as unknown as AdvancedDaemonSet, pods);
+    if (caveats.refusal) throw new RefusedError(caveats.refusal.reason, caveats.refusal.remedy);
+    plan.warnings.push(...caveats.warnings);
+  }
   const selection = selectTrigger(cloneSet.spec.template, opts.containers);
   if (!selection.ok && selection.problem !== 'no-wiring') {
     const remedy =
@@ -172,13 +186,13 @@ function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision
   }
   if (!selection.ok) {
     if (!opts.setup) {
-      const cost = setupCost(cloneSet);
+      const cost = setupCost(cloneSet, kind);
       throw new RefusedError(
-        `CloneSet "${cloneSet.metadata.name}" is not wired for in-place restarts: ${selection.message}`,
+        `${what} "${cloneSet.metadata.name}" is not wired for in-place restarts: ${selection.message}`,
         typeof cost === 'string' ? `run again with --setup to add the wiring (one-time cost: ${cost}), or use "crr"` : cost.remedy,
       );
     }
-    const cost = setupCost(cloneSet);
+    const cost = setupCost(cloneSet, kind);
     if (typeof cost !== 'string') throw new RefusedError(cost.reason, cost.remedy);
     if (plan.refusal && !/ReCreate/.test(plan.refusal.reason)) throw new RefusedError(plan.refusal.reason, plan.refusal.remedy);
     const all = cloneSet.spec.template.spec.containers.map((c) => c.name);
@@ -186,7 +200,7 @@ function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision
     // containers, wiring them all by default would risk a sidecar image without one stalling every restart.
     if (!opts.containers?.length && all.length > 1) {
       throw new RefusedError(
-        `CloneSet "${cloneSet.metadata.name}" has ${all.length} containers (${all.join(', ')}): say which ones to wire for in-place restarts`,
+        `${what} "${cloneSet.metadata.name}" has ${all.length} containers (${all.join(', ')}): say which ones to wire for in-place restarts`,
         `run again with -c NAME for each (kruise-daemon must be able to run \`env\` in every wired container; distroless and scratch images cannot)`,
       );
     }
@@ -196,7 +210,7 @@ function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision
   if (plan.refusal) throw new RefusedError(plan.refusal.reason, plan.refusal.remedy);
   if (!opts.setup && annotationsWouldArriveWhole(cloneSet.spec.template)) {
     throw new RefusedError(
-      `the template of CloneSet "${cloneSet.metadata.name}" has no annotations yet: Kruise would take a first trigger as one whole-map change and copy it to the pods as plain metadata, restarting nothing`,
+      `the template of ${what} "${cloneSet.metadata.name}" has no annotations yet: Kruise would take a first trigger as one whole-map change and copy it to the pods as plain metadata, restarting nothing`,
       'run again with --setup: it first writes the trigger annotation on its own (pods updated in place without a restart, each briefly NotReady), then restarts',
     );
   }
@@ -240,10 +254,43 @@ function describePlan(cloneSet: CloneSet, d: Decision, podCount: number): string
   const cs = `${cloneSet.metadata.namespace}/${cloneSet.metadata.name}`;
   const p = d.plan;
   if (d.kind === 'setup') {
-    return `setup of CloneSet ${cs}: add the trigger env var to ${d.containers.join(', ')}; ${d.cost}`;
+    const gate = needsGate(cloneSet) ? ` and the ${KRUISE.inPlaceUpdateReady} readiness gate` : '';
+    return `setup of ${kindWord(cloneSet)} ${cs}: add the trigger env var to ${d.containers.join(', ')}${gate}; ${d.cost}`;
   }
   const batches = p.batches === 1 ? '1 batch' : `about ${p.batches} batches`;
-  return `restart of CloneSet ${cs} (${p.strategy}): ${plural(d.selection.targets.length, 'container')} ${d.selection.targets.join(', ')} in ${p.podsToRestart} of ${plural(podCount, 'pod')}, ${p.maxUnavailable} at a time (${batches})`;
+  return `restart of ${kindWord(cloneSet)} ${cs} (${p.strategy}): ${plural(d.selection.targets.length, 'container')} ${d.selection.targets.join(', ')} in ${p.podsToRestart} of ${plural(podCount, unitOf(cloneSet))}, ${budgetWords(cloneSet, p.maxUnavailable)} (${batches})`;
+}
+
+/** How messages name the workload's kind. */
+function kindWord(workload: CloneSet): string {
+  return KIND_WORDS[(workload.kind as WorkloadKind | undefined) ?? 'CloneSet'] ?? 'CloneSet';
+}
+
+/** What the budget counts: pods, or for an Advanced DaemonSet nodes (one pod each). */
+function unitOf(workload: CloneSet): string {
+  return workloadOf(workload) === ADVANCED_DAEMONSET ? 'node' : 'pod';
+}
+
+/** The budget in the kind's own terms: OrderedReady Advanced StatefulSets move one pod at a time, highest ordinal first. */
+function budgetWords(workload: CloneSet, maxUnavailable: number): string {
+  const kind = workloadOf(workload);
+  if (kind === ADVANCED_STATEFULSET) {
+    const set = workload as unknown as AdvancedStatefulSet;
+    if (!isParallel(set)) return 'one pod at a time from the highest ordinal (podManagementPolicy OrderedReady)';
+    return `${maxUnavailable} at a time from the highest ordinal${set.spec.updateStrategy?.rollingUpdate?.unorderedUpdate ? ' (unorderedUpdate: in any order)' : ''}`;
+  }
+  if (kind === ADVANCED_DAEMONSET) return `${plural(maxUnavailable, 'node')} at a time, highest node name first`;
+  return `${maxUnavailable} at a time`;
+}
+
+/** An Advanced StatefulSet template without the InPlaceUpdateReady gate: --setup adds it with the wiring. */
+function needsGate(workload: CloneSet): boolean {
+  return workloadOf(workload) === ADVANCED_STATEFULSET && !(workload.spec.template.spec.readinessGates as Array<{ conditionType: string }> | undefined)?.some((g) => g.conditionType === KRUISE.inPlaceUpdateReady);
+}
+
+function gatePatch(workload: CloneSet): { op: string; path: string; value: unknown } {
+  const gates = workload.spec.template.spec.readinessGates as Array<{ conditionType: string }> | undefined;
+  return gates ? { op: 'add', path: '/spec/template/spec/readinessGates/-', value: { conditionType: KRUISE.inPlaceUpdateReady } } : { op: 'add', path: '/spec/template/spec/readinessGates', value: [{ conditionType: KRUISE.inPlaceUpdateReady }] };
 }
 
 export async function runInplace(ctx: CommandContext, args: CommandArgs): Promise<number> {
@@ -261,6 +308,11 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
   // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
   if (opts.dryRun !== 'client') await requirePermissions(client, namespace, neededFor(opts.type));
   if (opts.continueRun) return continueInplace(ctx, client, opts, report);
+  if (opts.kind !== 'CloneSet') {
+    // The version discovery prefers and the server serves (v1beta1 for both in Kruise v1.9), never an unserved one.
+    opts = { ...opts, type: await resourceTypeOf(client, opts.kind) };
+    report.doc.kind = opts.kind;
+  }
   let cloneSet = await getCloneSet(client, opts.name, opts.type);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
   // Before the plan's own refusals, so the user hears which restart is in the way and how it ends.
@@ -311,6 +363,8 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
           kind: 'json' as const,
           body: [
             ...setupPatch(cs, d.containers, opts.envName, opts.annotation, value),
+            // The Advanced StatefulSet webhook refuses an in-place policy without the gate; adding it is part of the one-time recreation.
+            ...(needsGate(cs) ? [gatePatch(cs)] : []),
             {
               op: 'add',
               path: '/metadata/annotations',
@@ -459,11 +513,13 @@ async function finishFollow(ctx: CommandContext, client: KubeClient, opts: Inpla
   const done = `${s.restarted + s.recreated} of ${plural(target, 'pod')} ${s.recreated > 0 ? 'done' : 'restarted'}`;
   const ended = result.outcome === 'failed' || result.outcome === 'complete';
   let paused = false;
-  if (result.outcome === 'failed' && opts.pauseOnFailure && !patched.spec.updateStrategy?.paused) {
+  if (result.outcome === 'failed' && opts.pauseOnFailure && !workloadOf(patched).rollout(patched).paused) {
     // Pods already being updated finish; Kruise picks no new ones while paused.
-    await client.patch(path, { spec: { updateStrategy: { paused: true } } }, 'merge', { type: opts.type });
+    // The kind says where its pause switch lives (spec.updateStrategy.paused, or .rollingUpdate.paused).
+    const pause = workloadOf(patched).fields.paused.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), true);
+    await client.patch(path, pause as object, 'merge', { type: opts.type });
     paused = true;
-    warn(ctx, `paused CloneSet ${opts.name} to stop the restart spreading; resume with: kubectl patch clone ${opts.name} -n ${namespace} --type merge -p '{"spec":{"updateStrategy":{"paused":false}}}'`);
+    warn(ctx, `paused ${kindWord(patched)} ${opts.name} to stop the restart spreading; resume with: ${workloadOf(patched).unpauseCommand({ ...patched, metadata: { ...patched.metadata, namespace } })}`);
   }
   if (ended) {
     const failed = result.outcome === 'failed' && p.failed;
@@ -484,10 +540,10 @@ async function finishFollow(ctx: CommandContext, client: KubeClient, opts: Inpla
   if (paused && result.stuck.length > 0 && !p.failed) {
     throw new TimeoutError(
       `not Ready again within the ready timeout: ${result.stuck.join(', ')}`,
-      `paused CloneSet ${opts.name}: pods already being updated finish, no new ones start until you unpause it; follow it with: ${follow}`,
+      `paused ${kindWord(patched)} ${opts.name}: pods already being updated finish, no new ones start until you unpause it; follow it with: ${follow}`,
     );
   }
-  if (result.outcome === 'failed' && p.failed && paused) throw new FailedError(`restart failed: ${p.message}`, 'the CloneSet is paused; see the warning above to resume');
+  if (result.outcome === 'failed' && p.failed && paused) throw new FailedError(`restart failed: ${p.message}`, `the ${kindWord(patched)} is paused; see the warning above to resume`);
   return outcomeExitCode(ctx, result, follow);
 }
 

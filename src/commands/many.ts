@@ -9,14 +9,14 @@ import type { CommandArgs, CommandContext } from './context';
 import { EXIT, FailedError, InterruptedError, RefusedError, TimeoutError, UsageError } from '../errors';
 import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, collectionPath } from '../kube/resources';
+import { collectionPath } from '../kube/resources';
 import { plural } from '../kruise/duration';
 import type { CloneSet } from '../kruise/types';
 import { formatDocument } from '../ui/document';
 import { describeFailure } from '../ui/failure';
-import { completeOptions, inplace, NEEDED, runInplace } from './inplace';
+import { completeOptions, inplace, neededFor, runInplace } from './inplace';
 import { runStatus, status } from './status';
-import { confirm, KIND_WORDS, manyTargets, note, OUTCOMES, resourceWord, targetsOf, timeoutMs, type Report, type Target, type WorkloadKind } from './common';
+import { confirm, KIND_WORDS, manyTargets, note, OUTCOMES, resourceTypeOf, resourceWord, targetsOf, timeoutMs, type Report, type Target, type WorkloadKind } from './common';
 
 export async function runInplaceCommand(ctx: CommandContext, args: CommandArgs): Promise<number> {
   return manyTargets(args) ? runManyInplace(ctx, args) : runInplace(ctx, args);
@@ -83,7 +83,6 @@ export function listDocument(results: readonly TargetResult[], exitCode: number)
   };
 }
 
-const RESOURCES: Record<WorkloadKind, { plural: string }> = { CloneSet: { plural: 'clonesets' }, StatefulSet: { plural: 'statefulsets' }, DaemonSet: { plural: 'daemonsets' } };
 
 /** The targets of a line: named ones as typed (duplicates once), or every workload of the kind the selector matches. */
 async function resolveTargets(ctx: CommandContext, client: KubeClient, args: CommandArgs, allNamespaces = false): Promise<Array<{ target: Target; namespace: string }>> {
@@ -94,10 +93,10 @@ async function resolveTargets(ctx: CommandContext, client: KubeClient, args: Com
       .filter((t) => !seen.has(`${t.kind}/${t.name}`) && seen.add(`${t.kind}/${t.name}`))
       .map((target) => ({ target, namespace: client.namespace }));
   }
-  if (kind !== 'CloneSet') throw new UsageError(`-l/--selector and --all do not select ${KIND_WORDS[kind]}s yet`, 'name them as TYPE/NAME');
   const selector = typeof args.selector === 'string' ? args.selector : undefined;
-  const path = allNamespaces ? `/apis/${CLONESETS.group}/${CLONESETS.version}/${RESOURCES[kind].plural}` : collectionPath(CLONESETS, client.namespace);
-  const { items } = await client.list<CloneSet>(path, selector ? { labelSelector: selector } : {}, { type: CLONESETS });
+  const type = await resourceTypeOf(client, kind);
+  const path = allNamespaces ? `/apis/${type.group}/${type.version}/${type.plural}` : collectionPath(type, client.namespace);
+  const { items } = await client.list<CloneSet>(path, selector ? { labelSelector: selector } : {}, { type });
   const found = items
     .map((w) => ({ target: { kind, name: w.metadata.name ?? '' }, namespace: w.metadata.namespace ?? client.namespace }))
     .sort((a, b) => `${a.namespace}/${a.target.name}`.localeCompare(`${b.namespace}/${b.target.name}`));
@@ -118,32 +117,29 @@ function failureOf(err: unknown): { exitCode: number; line: string } {
   return { exitCode: f.exitCode, line: f.line.replace(/^error: /, '') };
 }
 
-function ensureKindsSupported(targets: Array<{ target: Target }>): void {
-  const other = targets.find((t) => t.target.kind !== 'CloneSet');
-  if (other) throw new UsageError(`${targetLabel(other.target)}: several workloads in one command are CloneSets only for now`, 'restart it on its own line');
-}
-
 export async function runManyInplace(ctx: CommandContext, args: CommandArgs): Promise<number> {
   const output = typeof args.output === 'string' ? args.output : undefined;
   const parallel = args.parallel === undefined ? 1 : Number(args.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel needs a whole number of at least 1, got ${String(args.parallel)}`, 'e.g. --parallel 2');
   const client = await ctx.connect();
   const targets = await resolveTargets(ctx, client, args);
-  ensureKindsSupported(targets);
-  const base = completeOptions(args, targets[0].target.name);
+  const base = completeOptions(args, targets[0].target);
   if (args.all && !base.yes && base.dryRun === 'none') {
     const names = targets.map((t) => t.target.name).join(', ');
-    if (!ctx.stdout.isTTY || !process.stdin.isTTY) throw new RefusedError(`--all restarts ${plural(targets.length, 'CloneSet')} (${names}) and needs confirmation`, 'run again with --yes');
-    if (!(await confirm(ctx, `Restart all ${plural(targets.length, 'CloneSet')} in namespace ${client.namespace} (${names})?`))) throw new RefusedError('not confirmed', 'nothing was changed');
+    const what = plural(targets.length, KIND_WORDS[targets[0].target.kind]);
+    if (!ctx.stdout.isTTY || !process.stdin.isTTY) throw new RefusedError(`--all restarts ${what} (${names}) and needs confirmation`, 'run again with --yes');
+    if (!(await confirm(ctx, `Restart all ${what} in namespace ${client.namespace} (${names})?`))) throw new RefusedError('not confirmed', 'nothing was changed');
   }
 
   // Every precondition of every target before the first write: each target is planned as a client dry run, silently.
-  if (base.dryRun !== 'client') await requirePermissions(client, client.namespace, NEEDED);
+  if (base.dryRun !== 'client') {
+    for (const kind of new Set(targets.map((t) => t.target.kind))) await requirePermissions(client, client.namespace, neededFor(await resourceTypeOf(client, kind)));
+  }
   const quiet: CommandContext = { ...ctx, stdout: discard(), stderr: discard() };
   const refused: TargetResult[] = [];
   for (const { target, namespace } of targets) {
     try {
-      await inplace(quiet, { ...base, name: target.name, dryRun: 'client', output: undefined }, { doc: {}, printed: false });
+      await inplace(quiet, { ...base, name: target.name, kind: target.kind, dryRun: 'client', output: undefined }, { doc: {}, printed: false });
     } catch (err) {
       const f = failureOf(err);
       // A missing workload or an API failure is not a refusal to skip past: the whole command stops on it.
@@ -173,7 +169,7 @@ export async function runManyInplace(ctx: CommandContext, args: CommandArgs): Pr
     const report: Report = { doc: {}, printed: false };
     // Several live tables cannot share one terminal: with --parallel each target appends lines instead.
     const stdout = asDocument || output === 'name' ? discard() : parallel > 1 ? Object.assign(Object.create(ctx.stdout) as typeof ctx.stdout, { isTTY: false }) : ctx.stdout;
-    const opts = { ...base, name: target.name, output: asDocument ? ('json' as const) : output === 'wide' ? ('wide' as const) : undefined };
+    const opts = { ...base, name: target.name, kind: target.kind, output: asDocument ? ('json' as const) : output === 'wide' ? ('wide' as const) : undefined };
     let result: TargetResult;
     try {
       const code = await inplace({ ...ctx, stdout }, opts, report);
@@ -214,11 +210,10 @@ export async function runManyStatus(ctx: CommandContext, args: CommandArgs): Pro
   const output = typeof args.output === 'string' ? args.output : undefined;
   const client = await ctx.connect();
   const targets = await resolveTargets(ctx, client, args, Boolean(args['all-namespaces']));
-  ensureKindsSupported(targets);
   if (output === 'name') {
     // As kubectl get -o name: the workloads, once each read (a name typed that does not exist is an error).
     for (const { target, namespace } of targets) {
-      if (!args.kind) await status({ ...ctx, stdout: discard() }, args, { doc: {}, printed: false }, { name: target.name, wait: 0, output: 'json', run: undefined }, namespace === client.namespace ? client : client.inNamespace(namespace));
+      if (!args.kind) await status({ ...ctx, stdout: discard() }, args, { doc: {}, printed: false }, { name: target.name, kind: target.kind, wait: 0, output: 'json', run: undefined }, namespace === client.namespace ? client : client.inNamespace(namespace));
       ctx.stdout.write(`${resourceWord(target.kind)}/${target.name}\n`);
     }
     return EXIT.ok;
@@ -235,7 +230,7 @@ export async function runManyStatus(ctx: CommandContext, args: CommandArgs): Pro
         { ...ctx, stdout: asDocument ? discard() : ctx.stdout },
         args,
         report,
-        { name: target.name, wait: timeoutMs(args), output: asDocument ? (output as 'json') : (output as 'wide' | undefined), run: undefined },
+        { name: target.name, kind: target.kind, wait: timeoutMs(args), output: asDocument ? (output as 'json') : (output as 'wide' | undefined), run: undefined },
         sub,
       );
       results.push({ target, namespace, exitCode: code, outcome: String(report.doc.outcome ?? (report.doc as { state?: string }).state ?? OUTCOMES[code]), doc: report.doc });

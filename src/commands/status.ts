@@ -7,7 +7,7 @@ import { readRecord } from '../kruise/record';
 import { stageView } from '../kruise/staged-progress';
 import { PLUGIN, type ContainerRecreateRequest, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, getCloneSet, listPods, reporting, timeoutMs, type Report } from './common';
+import { resourceTypeOf, targetOf, getCloneSet, type WorkloadKind, listPods, reporting, timeoutMs, type Report } from './common';
 import { followRestart, outcomeExitCode } from './follow';
 import { renderOnce } from './sinks';
 import type { KubeClient } from '../kube/client';
@@ -32,19 +32,23 @@ async function listRunCrrs(client: KubeClient, run: string): Promise<ContainerRe
 export async function runStatus(ctx: CommandContext, args: CommandArgs): Promise<number> {
   const output = args.output as 'json' | 'yaml' | 'wide' | undefined;
   const run = args.run === undefined ? undefined : String(args.run);
-  return reporting(ctx, output, (report) => status(ctx, args, report, { name: cloneSetName(args), wait: timeoutMs(args), output, run }));
+  return reporting(ctx, output, (report) => {
+    const target = targetOf(args);
+    return status(ctx, args, report, { name: target.name, kind: target.kind, wait: timeoutMs(args), output, run });
+  });
 }
 
 export async function status(
   ctx: CommandContext,
   args: CommandArgs,
   report: Report,
-  { name, wait, output, run }: { name: string; wait: number; output: 'json' | 'yaml' | 'wide' | undefined; run: string | undefined },
+  { name, kind = 'CloneSet', wait, output, run }: { name: string; kind?: WorkloadKind; wait: number; output: 'json' | 'yaml' | 'wide' | undefined; run: string | undefined },
   connected?: KubeClient,
 ): Promise<number> {
   const client = connected ?? (await ctx.connect());
   report.doc.cloneSet = `${client.namespace}/${name}`;
-  const cloneSet = await getCloneSet(client, name);
+  const type = await resourceTypeOf(client, kind);
+  const cloneSet = await getCloneSet(client, name, type);
   let record = readRecord(cloneSet);
   let crrs: ContainerRecreateRequest[] | undefined;
   if (run && record?.run !== run) {
@@ -55,7 +59,7 @@ export async function status(
   const { pods, resourceVersion } = await listPods(client, cloneSet);
 
   if (args.watch) {
-    const result = await followRestart(ctx, client, { cloneSet, pods, podsVersion: resourceVersion, record, output, timeoutMs: wait });
+    const result = await followRestart(ctx, client, { cloneSet, type, pods, podsVersion: resourceVersion, record, output, timeoutMs: wait });
     // Nothing to follow reads as nothing, never as a finished restart.
     report.doc = { ...result.progress, ...(result.progress.state === 'none' ? { outcome: 'none' } : {}) };
     return outcomeExitCode(ctx, result, `${PROGRAM} status ${name} -n ${client.namespace} -w`);

@@ -11,7 +11,7 @@
 
 import { formatCount } from './duration';
 import type { Pod } from './types';
-import { CLONESET, subjectOf } from './workload';
+import { subjectOf, workloadOf } from './workload';
 import { cloneSetProgress, completion, inPlaceStatusGap, resumeCommand, runState } from './progress/completion';
 import { crrVerdicts } from './progress/crr-pod';
 import { diagnose } from './progress/diagnoses';
@@ -47,7 +47,7 @@ export { sameRevision, shortHash } from './progress/readers';
 /** Evaluate a restart. See `RestartProgress` for the document it returns. */
 export function buildProgress(input: ProgressInput): RestartProgress {
   const { cloneSet, record, now } = input;
-  const kind = input.kind ?? CLONESET;
+  const kind = input.kind ?? workloadOf(cloneSet);
   const pods = (Array.isArray(input.pods) ? input.pods : []).filter((p): p is Pod => Boolean(p && p.metadata));
   const cs = cloneSetProgress(cloneSet, kind);
   const observedAt = isoSeconds(now);

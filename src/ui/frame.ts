@@ -7,6 +7,9 @@ import type { Diagnosis, PodProgress, PodRestartState, RestartProgress } from '.
 import type { StagedProgress } from '../kruise/staged-progress';
 import { displayWidth, padEnd, painter, truncateEnd, truncateMiddle, type Paint, type Tone } from './text';
 
+/** The header's name for each kind (the API kinds of Advanced workloads are StatefulSet and DaemonSet). */
+const KIND_TITLES: Record<string, string> = { CloneSet: 'CloneSet', StatefulSet: 'Advanced StatefulSet', DaemonSet: 'Advanced DaemonSet' };
+
 export interface FrameOptions {
   /** Terminal width: no line is wider (escape codes excluded). */
   columns: number;
@@ -67,7 +70,7 @@ function shortContainerId(id: string | undefined): string {
 function headerLine(p: RestartProgress, paint: Paint): string {
   const cs = p.cloneSet;
   const parts = [
-    `${paint('bold', 'CloneSet')} ${clean(cs.namespace) || '?'}/${clean(cs.name) || '?'}`,
+    `${paint('bold', KIND_TITLES[cs.kind ?? 'CloneSet'] ?? clean(cs.kind ?? 'CloneSet'))} ${clean(cs.namespace) || '?'}/${clean(cs.name) || '?'}`,
     clean(cs.strategy),
     `${clean(short(cs.currentRevision))} -> ${clean(short(cs.updateRevision))}`,
     `maxUnavailable ${formatCount(cs.maxUnavailable)}`,
@@ -84,7 +87,7 @@ function stageOf(p: RestartProgress): string | undefined {
 }
 
 function runLine(p: RestartProgress, paint: Paint, now: number): string {
-  if (p.mode === 'none') return 'No restart recorded for this CloneSet.';
+  if (p.mode === 'none') return `No restart recorded for this ${KIND_TITLES[p.cloneSet.kind ?? 'CloneSet'] ?? 'workload'}.`;
   const age = sinceSeconds(p.startedAt, now);
   const stalled = p.diagnoses.some((d) => d.kind === 'stalled');
   const status = p.failed

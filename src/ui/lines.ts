@@ -21,11 +21,16 @@ function timestamp(ms: number): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** How a line names the workload's kind: `cloneset`, `statefulset`, `daemonset` (the resource's singular). */
+function kindOf(p: RestartProgress): string {
+  return (p.cloneSet.kind ?? 'CloneSet').toLowerCase();
+}
+
 /** `cloneset web: 3/10 restarted, 2 restarting, 5 pending, unavailable 2/2`, plus what is non-zero. */
 export function summaryLine(p: RestartProgress): string {
   const s = p.summary;
   const name = clean(p.cloneSet.name);
-  if (p.mode === 'none') return `cloneset ${name}: no restart recorded, ${formatCount(s.total)} pods, unavailable ${formatCount(s.unavailable)}/${formatCount(s.budget)}`;
+  if (p.mode === 'none') return `${kindOf(p)} ${name}: no restart recorded, ${formatCount(s.total)} pods, unavailable ${formatCount(s.unavailable)}/${formatCount(s.budget)}`;
   const parts = [
     `${formatCount(s.restarted + s.recreated)}/${formatCount(s.total - s.skipped)} restarted`,
     `${formatCount(s.restarting)} restarting`,
@@ -46,7 +51,7 @@ export function summaryLine(p: RestartProgress): string {
           ? ' (paused)'
           : '';
   const where = stage ? `, stage ${stage.number} of ${stage.of} (${clean(stage.name)})` : '';
-  return `cloneset ${name}${where}: ${parts.join(', ')}${state}`;
+  return `${kindOf(p)} ${name}${where}: ${parts.join(', ')}${state}`;
 }
 
 function summaryKey(p: RestartProgress): string {
@@ -96,7 +101,7 @@ export class LineReporter {
         progress.mode === 'none'
           ? 'no restart recorded'
           : `restart ${clean(progress.run) || '?'} (${progress.mode}) started ${clean(progress.startedAt) || '?'}`;
-      this.line(now, `cloneset ${clean(progress.cloneSet.namespace)}/${clean(progress.cloneSet.name)}: ${what}`);
+      this.line(now, `${kindOf(progress)} ${clean(progress.cloneSet.namespace)}/${clean(progress.cloneSet.name)}: ${what}`);
     }
     for (const pod of progress.pods) {
       current.set(pod.name, pod.state);

@@ -12,6 +12,7 @@ import { num, str } from './readers';
 export function cloneSetProgress(cloneSet: CloneSet, kind: InPlaceWorkload = CLONESET): CloneSetProgress {
   const rollout = kind.rollout(cloneSet);
   return {
+    kind: kind.resource.kind,
     namespace: str(cloneSet.metadata?.namespace) ?? '',
     name: str(cloneSet.metadata?.name) ?? '',
     strategy: rollout.strategy,

@@ -96,6 +96,8 @@ export interface PodProgress {
 }
 
 export interface CloneSetProgress {
+  /** The workload's API kind in apps.kruise.io: `CloneSet`, `StatefulSet` (Advanced) or `DaemonSet` (Advanced). */
+  kind?: string;
   namespace: string;
   name: string;
   /** `spec.updateStrategy.type` (Kruise's default `ReCreate` when absent). */
