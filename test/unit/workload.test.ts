@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { buildProgress } from '../../src/kruise/progress';
-import { CLONESET, IN_PLACE_WORKLOADS, workloadByKind, type InPlaceWorkload } from '../../src/kruise/workload';
+import { ADVANCED_DAEMONSET, ADVANCED_STATEFULSET, CLONESET, IN_PLACE_WORKLOADS, daemonSetCaveats, ordinalOf, workloadByKind, type AdvancedDaemonSet, type AdvancedStatefulSet, type InPlaceWorkload } from '../../src/kruise/workload';
 import type { Pod } from '../../src/kruise/types';
 import { NEW_REV, OLD_REV, cloneSet, inplaceRecord, ms, oldPod, restartedPod } from './fixtures';
 
 describe('in-place workload kinds', () => {
-  it('the CloneSet is the one kind, found by its API kind', () => {
-    assert.deepEqual(IN_PLACE_WORKLOADS.map((w) => w.resource.kind), ['CloneSet']);
+  it('three kinds, found by their API kind', () => {
+    assert.deepEqual(IN_PLACE_WORKLOADS.map((w) => w.resource.kind), ['CloneSet', 'StatefulSet', 'DaemonSet']);
     assert.equal(workloadByKind('CloneSet'), CLONESET);
-    assert.equal(workloadByKind('StatefulSet'), undefined);
+    assert.equal(workloadByKind('StatefulSet'), ADVANCED_STATEFULSET);
+    assert.equal(workloadByKind('Deployment'), undefined);
     assert.deepEqual(CLONESET.resource, { kind: 'CloneSet', group: 'apps.kruise.io', version: 'v1alpha1', plural: 'clonesets', singular: 'cloneset', shortNames: ['clone'] });
     assert.equal(CLONESET.templatePath, '/spec/template');
   });
@@ -70,5 +71,61 @@ describe('in-place workload kinds', () => {
     const waiting = buildProgress({ cloneSet: cs, pods: [...pods, oldPod('web-c')], record: inplaceRecord(), now: ms(60), kind: held });
     assert.equal(waiting.state, 'paused');
     assert.match(waiting.message, /unpause with: unhold it$/);
+  });
+});
+
+describe('Advanced StatefulSet as an in-place workload', () => {
+  const set = (spec: Record<string, unknown>, status: Record<string, unknown> = {}) =>
+    ({ metadata: { name: 'db', namespace: 'shop', generation: 2 }, spec: { replicas: 5, selector: {}, template: { spec: { containers: [] } }, ...spec }, status: { observedGeneration: 2, ...status } }) as unknown as AdvancedStatefulSet;
+
+  it('reads podUpdatePolicy; OrderedReady moves one pod at a time whatever maxUnavailable says; Parallel reads it rounded down, at least 1', () => {
+    const ordered = ADVANCED_STATEFULSET.rollout(set({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { podUpdatePolicy: 'InPlaceIfPossible', maxUnavailable: 3 } } }));
+    assert.equal(ordered.handling, 'in-place');
+    assert.equal(ordered.maxUnavailable, 1);
+    const parallel = (mu: number | string) => ADVANCED_STATEFULSET.rollout(set({ podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { podUpdatePolicy: 'InPlaceOnly', maxUnavailable: mu } } }));
+    assert.equal(parallel(2).maxUnavailable, 2);
+    assert.equal(parallel('50%').maxUnavailable, 2);
+    assert.equal(parallel('10%').maxUnavailable, 1);
+    assert.equal(parallel('12.5%').maxUnavailable, 0);
+    assert.match(ADVANCED_STATEFULSET.budgetStall(set({ podManagementPolicy: 'Parallel', updateStrategy: { rollingUpdate: { maxUnavailable: '12.5%' } } })) ?? '', /cannot be read/);
+    assert.equal(ADVANCED_STATEFULSET.rollout(set({})).handling, 'recreate');
+    assert.equal(ADVANCED_STATEFULSET.rollout(set({ updateStrategy: { type: 'OnDelete' } })).handling, 'on-delete');
+  });
+
+  it('the partition is an ordinal boundary: replicas - partition pods to update; the status must show them updated and available', () => {
+    const w = set({ updateStrategy: { rollingUpdate: { partition: 2, podUpdatePolicy: 'InPlaceIfPossible' } } }, { replicas: 5, updateRevision: 'db-new', updatedReplicas: 3, updatedAvailableReplicas: 2 });
+    assert.equal(ADVANCED_STATEFULSET.rollout(w).podsToUpdate, 3);
+    assert.equal(ADVANCED_STATEFULSET.statusGap(w, 'db-old'), '2 of 3 updated replicas available');
+    assert.equal(ADVANCED_STATEFULSET.statusGap({ ...w, status: { ...w.status, updatedAvailableReplicas: 3 } }, 'db-old'), undefined);
+    assert.equal(ADVANCED_STATEFULSET.statusGap(w, 'db-new'), 'the controller has not produced the new revision yet');
+    assert.equal(ordinalOf('db', 'db-12'), 12);
+    assert.equal(ordinalOf('db', 'db-x'), undefined);
+  });
+});
+
+describe('Advanced DaemonSet as an in-place workload', () => {
+  const ds = (ru: Record<string, unknown>, status: Record<string, unknown> = {}) =>
+    ({ metadata: { name: 'agent', namespace: 'shop', generation: 1 }, spec: { selector: {}, template: { spec: { containers: [] } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: ru } }, status: { observedGeneration: 1, desiredNumberScheduled: 6, ...status } }) as unknown as AdvancedDaemonSet;
+
+  it('counts nodes: maxUnavailable of desiredNumberScheduled rounded up (1 when both are 0), partition rounded down, the strict parser', () => {
+    assert.equal(ADVANCED_DAEMONSET.rollout(ds({ rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: '30%' })).maxUnavailable, 2);
+    assert.equal(ADVANCED_DAEMONSET.rollout(ds({ maxUnavailable: 0, maxSurge: 0 })).maxUnavailable, 1);
+    assert.equal(ADVANCED_DAEMONSET.rollout(ds({ partition: '50%' })).podsToUpdate, 3);
+    assert.equal(ADVANCED_DAEMONSET.rollout(ds({ partition: '60%' })).partition, 3);
+    assert.equal(ADVANCED_DAEMONSET.rollout(ds({ rollingUpdateType: 'InPlaceIfPossible' })).handling, 'in-place');
+    assert.equal(ADVANCED_DAEMONSET.rollout(ds({ rollingUpdateType: 'Standard' })).handling, 'recreate');
+    assert.match(ADVANCED_DAEMONSET.budgetStall(ds({ maxUnavailable: '12.5%' })) ?? '', /maxUnavailable "12.5%" cannot be read/);
+  });
+
+  it('complete by its status once the nodes it updates are updated (no updated-ready count: the pods decide the rest)', () => {
+    assert.equal(ADVANCED_DAEMONSET.statusGap(ds({}, { updateRevision: 'h2', updatedNumberScheduled: 5 }), 'h1'), '5 of 6 nodes updated');
+    assert.equal(ADVANCED_DAEMONSET.statusGap(ds({}, { updateRevision: 'h2', updatedNumberScheduled: 6 }), 'h1'), undefined);
+  });
+
+  it('names the pods without the readiness gate as recreated, and refuses a rollingUpdate.selector', () => {
+    const pod = (name: string, gate: boolean) => ({ metadata: { name }, spec: { nodeName: `n-${name}`, containers: [], ...(gate ? { readinessGates: [{ conditionType: 'InPlaceUpdateReady' }] } : {}) } }) as unknown as Pod;
+    const caveats = daemonSetCaveats(ds({ rollingUpdateType: 'InPlaceIfPossible' }), [pod('a', true), pod('b', false)]);
+    assert.match(caveats.warnings[0], /^1 of 2 pods lack the InPlaceUpdateReady readiness gate .* recreate it instead of restarting in place: b \(node n-b\)$/);
+    assert.match(daemonSetCaveats(ds({ selector: { matchLabels: { a: 'b' } } }), []).refusal?.reason ?? '', /rollingUpdate.selector/);
   });
 });

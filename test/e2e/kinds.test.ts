@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { startCluster, type Cluster } from '../cluster/index';
+import { KRUISE, PLUGIN, type Pod } from '../../src/kruise/types';
+import { assertOneLineError, requireBuild, runPlugin } from './harness';
+
+const NS = 'shop';
+const ANN = PLUGIN.defaultTriggerAnnotation;
+
+function podsOf(cluster: Cluster, prefix: string): Pod[] {
+  return cluster.list<Pod>('pods', NS).filter((p) => p.metadata.name?.startsWith(`${prefix}-`) && !p.metadata.deletionTimestamp);
+}
+
+const identity = (pods: Pod[]) => pods.map((p) => `${p.metadata.name}/${p.metadata.uid}`).sort();
+const restarts = (pods: Pod[]) => pods.map((p) => p.status?.containerStatuses?.[0]?.restartCount ?? -1);
+
+describe('Advanced StatefulSet and Advanced DaemonSet end to end (built binary, emulated cluster)', function () {
+  this.timeout(120_000);
+  let cluster: Cluster;
+  let kubeconfig: string;
+
+  before(requireBuild);
+  beforeEach(async () => {
+    cluster = await startCluster({ speed: 50, namespace: NS, restartSeconds: 1, readySeconds: 2 });
+    kubeconfig = cluster.writeKubeconfig({ namespace: NS });
+  });
+  afterEach(async () => cluster.stop());
+
+  it('restarts an Advanced StatefulSet of 5 (Parallel, maxUnavailable 2) and one of 3 (OrderedReady) in place: UIDs kept, one restart each, within budget, OrderedReady one at a time from the highest ordinal', async () => {
+    await cluster.seedStatefulSet({ namespace: NS, name: 'db', replicas: 5, podManagementPolicy: 'Parallel', podUpdatePolicy: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: ANN });
+    await cluster.seedStatefulSet({ namespace: NS, name: 'queue', replicas: 3, podUpdatePolicy: 'InPlaceIfPossible', triggerAnnotation: ANN });
+    const before = { db: identity(podsOf(cluster, 'db')), queue: identity(podsOf(cluster, 'queue')) };
+    cluster.clearLog();
+
+    const plan = await runPlugin(['inplace', 'statefulset.apps.kruise.io/queue', '--dry-run'], { kubeconfig });
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /restart of Advanced StatefulSet shop\/queue \(InPlaceIfPossible\): 1 container app in 3 of 3 pods, one pod at a time from the highest ordinal \(podManagementPolicy OrderedReady\)/);
+
+    const run = await runPlugin(['inplace', 'asts/db', 'asts/queue'], { kubeconfig });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stderr, /restart of Advanced StatefulSet shop\/db \(InPlaceIfPossible\): 1 container app in 5 of 5 pods, 2 at a time from the highest ordinal/);
+    assert.match(run.stderr, /2 of 2 workloads done: asts\/db complete, asts\/queue complete/);
+    for (const name of ['db', 'queue'] as const) {
+      const pods = podsOf(cluster, name);
+      assert.deepEqual(identity(pods), before[name], `${name}: same pods`);
+      assert.deepEqual(restarts(pods), pods.map(() => 1), `${name}: one restart each`);
+    }
+    assert.ok(cluster.maxUnavailableSeen(NS, 'db', 'StatefulSet') <= 2, `db: ${cluster.unavailableHistory(NS, 'db', 'StatefulSet')}`);
+    assert.equal(cluster.maxUnavailableSeen(NS, 'queue', 'StatefulSet'), 1);
+    assert.deepEqual(cluster.restartLog.filter((r) => r.pod.startsWith('queue-')).map((r) => r.pod), ['queue-2', 'queue-1', 'queue-0']);
+
+    const status = await runPlugin(['status', 'asts/db', '-o', 'json'], { kubeconfig });
+    const doc = JSON.parse(status.stdout) as { state: string; cloneSet: { kind: string; maxUnavailable: number } };
+    assert.equal(doc.state, 'complete');
+    assert.equal(doc.cloneSet.kind, 'StatefulSet');
+    assert.equal(doc.cloneSet.maxUnavailable, 2);
+  });
+
+  it('restarts an Advanced DaemonSet over 6 nodes (maxUnavailable 2) in place, never above 2 nodes', async () => {
+    await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 6, rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: ANN });
+    const before = identity(podsOf(cluster, 'agent'));
+    assert.equal(before.length, 6);
+    cluster.clearLog();
+    const run = await runPlugin(['inplace', 'daemonset.apps.kruise.io/agent'], { kubeconfig });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stderr, /restart of Advanced DaemonSet shop\/agent \(InPlaceIfPossible\): 1 container app in 6 of 6 nodes, 2 nodes at a time/);
+    assert.deepEqual(identity(podsOf(cluster, 'agent')), before);
+    assert.deepEqual(restarts(podsOf(cluster, 'agent')), [1, 1, 1, 1, 1, 1]);
+    assert.ok(cluster.maxUnavailableSeen(NS, 'agent', 'DaemonSet') <= 2, `${cluster.unavailableHistory(NS, 'agent', 'DaemonSet')}`);
+    assert.match(run.stdout, /daemonset agent: restart complete: 6 of 6 pods restarted/);
+  });
+
+  it('plans and reports honestly an Advanced DaemonSet whose older pods lack the readiness gate: they are recreated', async () => {
+    await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 4, rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: ANN, podsWithoutGate: ['node-0', 'node-1'] });
+    const gateless = podsOf(cluster, 'agent').filter((p) => !p.spec.readinessGates?.some((g) => g.conditionType === KRUISE.inPlaceUpdateReady));
+    assert.equal(gateless.length, 2);
+    const plan = await runPlugin(['inplace', 'ads/agent', '--dry-run'], { kubeconfig });
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stderr, /2 of 4 pods lack the InPlaceUpdateReady readiness gate .*Kruise will delete and recreate them instead of restarting in place/);
+    for (const p of gateless) assert.match(plan.stderr, new RegExp(`${p.metadata.name} \\(node ${p.spec.nodeName}\\)`));
+    cluster.clearLog();
+    const run = await runPlugin(['inplace', 'ads/agent', '-o', 'json'], { kubeconfig });
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout) as { summary: { restarted: number; recreated: number }; outcome: string };
+    assert.equal(doc.outcome, 'complete');
+    assert.equal(doc.summary.restarted + doc.summary.recreated, 4);
+    assert.ok(doc.summary.recreated >= 2, JSON.stringify(doc.summary));
+    assert.equal(cluster.restartLog.filter((r) => r.cause === 'recreate').length, 2);
+  });
+
+  it('refuses what Kruise would not do in place, in one line, writing nothing', async () => {
+    await cluster.seedStatefulSet({ namespace: NS, name: 'db', replicas: 2, triggerAnnotation: ANN });
+    await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 3, rollingUpdateType: 'InPlaceIfPossible', triggerAnnotation: ANN, nodeSelectorForUpdate: { matchLabels: { pool: 'a' } } });
+    cluster.clearLog();
+    const recreate = await runPlugin(['inplace', 'asts/db'], { kubeconfig });
+    assert.equal(recreate.code, 2, recreate.stderr);
+    assert.match(assertOneLineError(recreate), /ReCreate/);
+    const selector = await runPlugin(['inplace', 'ads/agent'], { kubeconfig });
+    assert.equal(selector.code, 2, selector.stderr);
+    assert.match(assertOneLineError(selector), /rollingUpdate\.selector/);
+    const staged = await runPlugin(['inplace', 'asts/db', '--canary', '1'], { kubeconfig });
+    assert.equal(staged.code, 2);
+    assert.match(assertOneLineError(staged), /staged restarts .* are for CloneSets only/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+});
