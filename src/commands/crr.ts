@@ -46,14 +46,18 @@ import {
   type Pacing,
 } from '../kruise/crr-run';
 import { lostRace } from '../kruise/exclusion';
-import { plural } from '../kruise/duration';
+import { formatDuration, listNames, plural } from '../kruise/duration';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { cloneSetName, confirm, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
 import { BUDGET_READS, BUDGET_WATCHES, bindingOf, ignoredBudgetsWarning, limitsOf, ownerNote, readinessWarnings, snapshotBudgets, type BudgetSnapshot } from './guards';
 import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, UnavailabilityLimit } from '../kruise/disruption-budgets';
+import { atStage, sleep, stageFlags } from './staged';
+import { buildProgress } from '../kruise/progress';
+import { continueCommand, stageView } from '../kruise/staged-progress';
+import { decideContinue, describeStages, isLastStage, planStages, readStaged, stageName, stagedRecordOf, type StageFlags, type StagePlan } from '../kruise/stages';
 import { pointerEscape } from '../kruise/trigger';
 
 const INT32_MAX = 2147483647;
@@ -79,6 +83,10 @@ interface CrrOptions {
   timeoutMs: number;
   output?: 'json' | 'yaml' | 'wide';
   fieldManager?: string;
+  /** Canary and batches of the run's pods, when asked for. */
+  stages?: StageFlags;
+  /** --continue: go on with the staged run recorded on the CloneSet. */
+  continueRun: boolean;
 }
 
 /** A whole number flag within bounds; undefined when not given. yargs hands over NaN for "abc". */
@@ -108,6 +116,13 @@ function completeOptions(args: CommandArgs): CrrOptions {
       throw new UsageError(`--resume takes ${fixed.map((f) => `--${f}`).join(', ')} from the run it resumes`, 'drop them, or start a --new run');
     }
   }
+  const stages = stageFlags(args, 'crr');
+  const continueRun = Boolean(args.continue);
+  if (continueRun) {
+    const taken = [...FIXED_BY_RUN, 'resume', 'new', 'canary', 'batches', 'batch-size', 'pause'].filter((f) => args[f] !== undefined && args[f] !== false);
+    if (taken.length > 0) throw new UsageError(`--continue takes everything from the run it continues: drop ${taken.map((f) => `--${f}`).join(', ')}`);
+  }
+  if (resume !== undefined && stages) throw new UsageError('--resume takes the stages from the run it resumes', 'drop --canary, --batches, --batch-size and --pause');
   const containers = (args.container as unknown[] | undefined)?.map(String);
   if (containers?.some((c) => !c.trim())) throw new UsageError('--container needs a container name');
   if (containers?.length && args['all-containers']) throw new UsageError('-c/--container and --all-containers cannot be combined', 'pick one');
@@ -163,6 +178,8 @@ function completeOptions(args: CommandArgs): CrrOptions {
     timeoutMs: timeoutMs(args),
     output: args.output as CrrOptions['output'],
     fieldManager: fieldManagerOf(args),
+    stages,
+    continueRun,
   };
 }
 
@@ -244,6 +261,13 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   const budget = resolveBudget(cloneSet, opts);
   refuseZeroBudget(budget, cloneSet);
   const runPacing = pacing(opts, budget);
+  let stagePlan: StagePlan | undefined;
+  if (opts.stages) {
+    // Percentages count the run's own pods: the plugin paces them, not Kruise's partition.
+    const planned = planStages(selection.pods.length, selection.pods.length, opts.stages);
+    if (!planned.ok) throw new RefusedError(planned.reason, planned.remedy);
+    stagePlan = planned.plan;
+  }
   // Fixed in the record before the first request, so a resume creates identical requests.
   const strategy = withDeadline(opts.strategy, cloneSet.spec.template, choice.containers);
   const id = newRunId(ctx.now(), ctx.random);
@@ -256,6 +280,7 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     strategy,
     pacing: runPacing,
     heartbeatAt: serverTime(ctx, client),
+    ...(stagePlan ? { staged: stagedRecordOf(stagePlan, {}) } : {}),
   });
   return {
     id,
@@ -353,6 +378,7 @@ function dryRunDocument(cloneSet: CloneSet, run: Run, opts: CrrOptions, namespac
     limit: guard.binding.explanation,
     budgets: guard.limits.filter((l) => l.covers).map((l) => ({ budget: l.source, rule: l.rule, allows: Math.max(0, l.limit - l.othersUnavailable), honoured: !opts.ignorePdb })),
     batches: batchCount(pods.length, guard.binding.effective),
+    ...(stagesOf(run.record) ? { stages: stagesOf(run.record), pauseSeconds: readStaged(run.record)?.pauseSeconds ?? 0 } : {}),
     minReadySeconds: run.pacing.minReadySeconds,
     readyTimeoutSeconds: run.pacing.readyTimeoutSeconds,
     maxFailures: run.pacing.maxFailures,
@@ -369,6 +395,10 @@ function printDryRun(ctx: CommandContext, doc: ReturnType<typeof dryRunDocument>
   ctx.stdout.write(`restart of ${plural(doc.containers.length, 'container')} ${doc.containers.join(', ')} in ${plural(doc.pods.length, 'pod')} of CloneSet ${doc.cloneSet} with ContainerRecreateRequests, ${doc.effectiveMaxUnavailable} at a time (${batches})\n`);
   ctx.stdout.write(`limit: ${doc.limit}\n`);
   ctx.stdout.write(`pods: ${doc.pods.join(', ') || '(none)'}\n`);
+  if (doc.stages) {
+    const plan: StagePlan = { total: doc.pods.length, stages: doc.stages, canary: doc.stages[0]?.name === 'canary', pauseSeconds: doc.pauseSeconds ?? 0 };
+    ctx.stdout.write(`stages:\n${describeStages(plan).map((l, i) => `  ${l}: ${doc.stages?.[i].pods.join(', ')}\n`).join('')}`);
+  }
   for (const s of doc.skipped) ctx.stdout.write(`skipped: ${s.pod}: ${s.reason}\n`);
   ctx.stdout.write(`request (one per pod):\n${JSON.stringify(doc.request, null, 2)}\n`);
   ctx.stdout.write(`dry run (${doc.dryRun}): nothing was created\n`);
@@ -477,7 +507,7 @@ interface LoopResult {
 async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], podsVersion: string, opts: CrrOptions, run: Run, guard: Guard): Promise<LoopResult> {
   const namespace = client.namespace;
   const sink = progressSink(ctx, opts.output);
-  const order = run.record.pods ?? [];
+  const order = stageOrder(run.record);
   let memory: PacingMemory = emptyMemory();
   let history: ProgressHistory | undefined;
   let progress: RestartProgress | undefined;
@@ -502,7 +532,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
     const record = withOutcomes(run.record, decision);
     const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record, crrs: crrsLive.values(), now: ctx.now(), history, driving: true });
     history = result.history;
-    progress = result.progress;
+    progress = stageView(result.progress, { record, serverNow: ctx.now() + client.serverClockOffsetMs, driving: true });
     sink.update(progress);
   };
 
@@ -606,6 +636,24 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
   }
 }
 
+/** The pods the run may start so far: all of them, or those of the stages up to the one under way (the record's order). */
+function stageOrder(record: RestartRecord): string[] {
+  const pods = record.pods ?? [];
+  const staged = readStaged(record);
+  return staged ? pods.slice(0, staged.through[staged.stage]) : pods;
+}
+
+/** Each stage with its pods, for the dry run: the record's order fixes which pod is in which stage. */
+function stagesOf(record: RestartRecord) {
+  const staged = readStaged(record);
+  if (!staged) return undefined;
+  const pods = record.pods ?? [];
+  return staged.through.map((through, i) => {
+    const from = i === 0 ? 0 : staged.through[i - 1];
+    return { name: stageName(staged, i), size: through - from, through, pods: pods.slice(from, through) };
+  });
+}
+
 function describeFailures(failures: PodFailure[]): string {
   return failures.map((f) => `${f.pod}${f.container ? `/${f.container}` : ''}: ${f.message}`).join('; ');
 }
@@ -694,6 +742,13 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   let cloneSet = await getCloneSet(client, opts.name);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
 
+  // --continue is a resume of the staged run on the CloneSet, moved on to its next stage once claimed.
+  let advanceTo: number | undefined;
+  if (opts.continueRun) {
+    const target = await continueTarget(ctx, client, cloneSet, pods, opts);
+    opts = { ...opts, resume: target.run };
+    advanceTo = target.stage;
+  }
   if (opts.resume) report.doc.run = opts.resume;
   const planned = opts.resume ? await planResume(ctx, client, cloneSet, opts, opts.resume) : await planNewRun(ctx, client, cloneSet, pods, opts);
   if (planned === 'completed') {
@@ -729,6 +784,13 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   warnSkipped();
   if (opts.resume) {
     await claimResume(ctx, client, opts, run);
+    const staged = readStaged(run.record);
+    if (advanceTo !== undefined && staged) {
+      if (!(await swapRecord(client, opts, run, { ...run.record, staged: { ...withoutHold(staged), stage: advanceTo } }))) {
+        throw new RefusedError(`another restart replaced run ${run.id} just now`, `follow it with: ${PROGRAM} status ${opts.name} -n ${namespace} -w`);
+      }
+      note(ctx, `stage ${advanceTo + 1} of ${staged.through.length} (${stageName(staged, advanceTo)}): up to ${plural(staged.through[advanceTo], 'pod')} in all`);
+    }
     note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${guard.binding.explanation}`);
   } else {
     if (run.overrideWarning) warn(ctx, run.overrideWarning);
@@ -737,15 +799,51 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
     await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }
 
-  const heartbeat = startHeartbeat(ctx, client, opts, run);
+  let heartbeat = startHeartbeat(ctx, client, opts, run);
   let loop: LoopResult;
+  let held = false;
   try {
-    loop = await drive(ctx, client, cloneSet, pods, podsVersion, opts, run, guard);
+    let podsNow = pods;
+    let podsVersionNow = podsVersion;
+    for (;;) {
+      loop = await drive(ctx, client, cloneSet, podsNow, podsVersionNow, opts, run, guard);
+      const staged = readStaged(run.record);
+      if (!staged || isLastStage(staged) || loop.end.kind !== 'finished' || loop.end.decision.failed.length > 0) break;
+      const next = await betweenStages(ctx, client, opts, run, staged, loop.end.decision);
+      if (next === 'hold') {
+        held = true;
+        break;
+      }
+      if (next === 'interrupted') {
+        loop = { ...loop, end: { kind: 'interrupted', decision: loop.end.decision } };
+        break;
+      }
+      // The heartbeat rewrites the record it last saw: stop it while the stage moves on, so it cannot put the old stage back.
+      await heartbeat.stop();
+      if (!(await swapRecord(client, opts, run, { ...run.record, staged: { ...withoutHold(staged), stage: staged.stage + 1 }, heartbeatAt: serverTime(ctx, client) }))) {
+        throw new FailedError(`another restart replaced run ${run.id}`, 'requests already created finish on their own');
+      }
+      heartbeat = startHeartbeat(ctx, client, opts, run);
+      const moved = readStaged(run.record) as NonNullable<ReturnType<typeof readStaged>>;
+      note(ctx, `stage ${moved.stage + 1} of ${moved.through.length} (${stageName(moved, moved.stage)}): up to ${plural(moved.through[moved.stage], 'pod')} in all`);
+      ({ pods: podsNow, resourceVersion: podsVersionNow } = await listPods(client, cloneSet));
+      const crrs = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, namespace), { labelSelector: `${PLUGIN.runLabel}=${run.id}` }, { type: CRRS });
+      run.crrs = crrs.items;
+      run.crrsVersion = crrs.resourceVersion;
+    }
   } finally {
     // Before the final write: the record must not change under finishRecord's test.
     await heartbeat.stop();
   }
   const { end, progress } = loop;
+  if (held) {
+    // Stopped on purpose after the canary: the record says so, and nothing is left running.
+    await swapRecord(client, opts, run, { ...run.record, staged: { ...(readStaged(run.record) as NonNullable<ReturnType<typeof readStaged>>), holding: true }, stoppedAt: serverTime(ctx, client) });
+    const view = progress ? stageView(progress, { record: run.record, serverNow: ctx.now() + client.serverClockOffsetMs }) : undefined;
+    if (view) report.doc = { ...view, outcome: 'held', next: continueCommand('crr', opts.name, namespace) };
+    note(ctx, `the run holds after the canary; continue with: ${continueCommand('crr', opts.name, namespace)}`);
+    return EXIT.ok;
+  }
   if (progress) report.doc = { ...progress };
   if (end.kind !== 'finished') {
     // Said before exiting, so status and a --resume elsewhere need not wait for the heartbeat to go stale.
@@ -769,6 +867,13 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
     }
     case 'finished': {
       const d = end.decision;
+      const staged = readStaged(run.record);
+      if (d.failed.length > 0 && staged && !isLastStage(staged)) {
+        // The run ends failed, as any failed run: --continue retries the stage's failed pods and goes on (roll forward).
+        await finishRecord(ctx, client, opts, run, d);
+        await recordEvent(ctx, client, cloneSet, 'RestartFailed', `Container restart stopped at ${stageName(staged, staged.stage)} (run ${run.id}): ${d.failedPods.length} failed`, 'Warning');
+        throw atStage(new FailedError(`${plural(d.failedPods.length, 'pod')} failed to restart: ${describeFailures(d.failed)}`), staged, 'crr', opts.name, namespace);
+      }
       if (d.failed.length > 0) {
         await finishRecord(ctx, client, opts, run, d);
         const untouched = d.waiting.length > 0 ? `; ${plural(d.waiting.length, 'pod')} ${d.waiting.length === 1 ? 'was' : 'were'} not restarted` : '';
@@ -782,4 +887,46 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
       return EXIT.ok;
     }
   }
+}
+
+function withoutHold<T extends { holding?: boolean }>(staged: T): T {
+  const copy = { ...staged };
+  delete copy.holding;
+  return copy;
+}
+
+/** The staged run --continue goes on with, and the stage it moves to (undefined: finish the one under way first). */
+async function continueTarget(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions): Promise<{ run: string; stage?: number }> {
+  const record = readRecord(cloneSet);
+  const namespace = client.namespace;
+  if (record?.mode === 'inplace' && record.staged) {
+    throw new RefusedError(`the staged restart of CloneSet "${opts.name}" is an in-place one (run ${record.run})`, `continue it with: ${continueCommand('inplace', opts.name, namespace)}`);
+  }
+  const crrs = record?.mode === 'crr' ? (await client.list<ContainerRecreateRequest>(collectionPath(CRRS, namespace), { labelSelector: `${PLUGIN.runLabel}=${record.run}` }, { type: CRRS })).items : undefined;
+  const serverNow = ctx.now() + client.serverClockOffsetMs;
+  const progress = stageView(buildProgress({ cloneSet, pods, record, crrs, now: ctx.now(), serverClockOffsetMs: client.serverClockOffsetMs }), { record, serverNow });
+  const decision = decideContinue({ record, stageDone: progress.stage?.done ?? false, complete: progress.complete, serverNow, force: opts.force, follow: `${PROGRAM} status ${opts.name} -n ${namespace} -w` });
+  if (decision.kind === 'refuse' || !record) throw new RefusedError(decision.kind === 'refuse' ? decision.reason : 'no staged run', decision.kind === 'refuse' ? decision.remedy : '');
+  if (progress.failed) warn(ctx, `going on although the ${progress.stage?.name ?? 'stage'} failed: ${progress.message}`);
+  // A failed stage is finished first: the resume retries its failed pods, and the run holds or goes on from there.
+  return { run: record.run, stage: decision.kind === 'next' && !progress.failed ? decision.stage : undefined };
+}
+
+/**
+ * Between two stages of a staged run: after the canary, hold (off a terminal, or when the user says no) or go on;
+ * after a batch, wait out the pause. Ctrl-C during the pause stops the run where it is.
+ */
+async function betweenStages(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run, staged: NonNullable<ReturnType<typeof readStaged>>, decision: PacingDecision): Promise<'go' | 'hold' | 'interrupted'> {
+  const total = staged.through[staged.through.length - 1];
+  note(ctx, `${stageName(staged, staged.stage)} done: ${plural(decision.done.length, 'pod')} of ${total} restarted (${listNames(decision.done)})`);
+  if (staged.canary && staged.stage === 0) {
+    const interactive = ctx.stdout.isTTY && process.stdin.isTTY && opts.output !== 'json' && opts.output !== 'yaml';
+    if (!interactive) return 'hold';
+    return (await confirm(ctx, `Canary healthy. Continue with the other ${plural(total - staged.through[0], 'pod')}?`)) ? 'go' : 'hold';
+  }
+  if (staged.pauseSeconds > 0) {
+    note(ctx, `pausing ${formatDuration(staged.pauseSeconds)} before the next stage`);
+    if ((await sleep(ctx, staged.pauseSeconds * 1000)) === 'interrupted') return 'interrupted';
+  }
+  return 'go';
 }

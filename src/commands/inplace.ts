@@ -26,10 +26,9 @@ import { KRUISE, PLUGIN, type CloneSet, type Pod, type RestartRecord } from '../
 import { formatDocument } from '../ui/document';
 import { KIND_WORDS, resourceTypeOf, targetOf, type Target, type WorkloadKind, fieldManagerOf, confirm, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { buildProgress } from '../kruise/progress';
-import { parseIntOrPercent } from '../kruise/budget';
 import { stageView, continueCommand } from '../kruise/staged-progress';
-import { decideContinue, describeStages, planStages, stagePartition, stagedRecordOf, wantsStages, type StageFlags, type StagePlan } from '../kruise/stages';
-import { driveStages, RecordKeeper, serverTime, startStage, type DriveEnd } from './staged';
+import { decideContinue, describeStages, planStages, stagePartition, stagedRecordOf, type StageFlags, type StagePlan } from '../kruise/stages';
+import { driveStages, RecordKeeper, serverTime, stageFlags, startStage, type DriveEnd } from './staged';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode, type FollowResult } from './follow';
 import { BUDGET_READS, ROLLOUT_READS, budgetWarnings, limitsOf, readinessWarnings, refuseForeignOwner, refuseTargetingRollout, snapshotBudgets } from './guards';
@@ -62,38 +61,6 @@ export interface InplaceOptions {
   continueRun: boolean;
 }
 
-/** --canary, --batches, --batch-size, --pause, --canary-wait: checked together, before the cluster is touched. */
-export function stageFlags(args: CommandArgs, command: 'inplace' | 'crr'): StageFlags | undefined {
-  const flags: StageFlags = {};
-  const count = (flag: string): IntOrStringValue | undefined => {
-    if (args[flag] === undefined) return undefined;
-    const parsed = parseIntOrPercent(String(args[flag]));
-    if (!parsed.ok) throw new UsageError(`--${flag}: ${parsed.error}`);
-    if (parsed.value === 0 || parsed.value === '0%') throw new UsageError(`--${flag} 0 would restart nothing`, `use --${flag} 1 or more`);
-    return parsed.value;
-  };
-  flags.canary = count('canary');
-  flags.batchSize = count('batch-size');
-  if (args.batches !== undefined) {
-    const text = String(args.batches);
-    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 10_000) throw new UsageError(`--batches: "${text}" is not a whole number of batches from 1`, 'e.g. --batches 3');
-    flags.batches = Number(text);
-  }
-  if (flags.batches !== undefined && flags.batchSize !== undefined) throw new UsageError('--batches and --batch-size cannot be combined', 'say how many batches, or how big each is');
-  if (args.pause !== undefined) flags.pauseSeconds = parseDuration(String(args.pause), '--pause') / 1000;
-  if (args['canary-wait'] !== undefined) {
-    if (command === 'crr') throw new UsageError('--canary-wait applies to inplace only', 'crr holds after the canary until --continue');
-    flags.canaryWaitSeconds = parseDuration(String(args['canary-wait']), '--canary-wait') / 1000;
-    if (flags.canary === undefined) throw new UsageError('--canary-wait needs --canary', 'e.g. --canary 1 --canary-wait 5m');
-  }
-  if (!wantsStages(flags)) {
-    if (flags.pauseSeconds !== undefined) throw new UsageError('--pause needs --batches or --batch-size', 'e.g. --batches 3 --pause 1m');
-    return undefined;
-  }
-  return flags;
-}
-
-type IntOrStringValue = number | string;
 
 /** Everything about the flags is checked before the cluster is touched. */
 export function completeOptions(args: CommandArgs, target: Target = targetOf(args)): InplaceOptions {

@@ -2,8 +2,10 @@
 // --continue, or --canary-wait with the canary healthy), pauses between batches, and writes the next stage's partition
 // together with the record in one compare-and-swap. The record on the CloneSet always says where the run stands, so a
 // killed process loses nothing: `--continue` picks it up from any machine.
-import type { CommandContext } from './context';
-import { FailedError, InterruptedError, PluginError, TimeoutError } from '../errors';
+import type { CommandArgs, CommandContext } from './context';
+import { FailedError, InterruptedError, PluginError, TimeoutError, UsageError } from '../errors';
+import { parseDuration } from '../kube/config';
+import { parseIntOrPercent } from '../kruise/budget';
 import type { KubeClient } from '../kube/client';
 import { CLONESETS, PODS, objectPath } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
@@ -12,12 +14,45 @@ import { formatDuration, listNames, plural } from '../kruise/duration';
 import { HEARTBEAT_EVERY_MS, readRecord, writeRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
 import { continueCommand, rollBack, type StagedProgress } from '../kruise/staged-progress';
-import { isLastStage, readStaged, stageName, stagePartition } from '../kruise/stages';
+import { isLastStage, readStaged, stageName, stagePartition, wantsStages, type StageFlags } from '../kruise/stages';
 import { pointerEscape } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type IntOrString, type Pod, type RestartRecord, type StagedRecord } from '../kruise/types';
 import { confirm, getCloneSet, listPods, note, warn } from './common';
 import { followRestart, outcomeExitCode, type FollowResult } from './follow';
 import type { PodBaseline } from '../kruise/progress';
+
+/** --canary, --batches, --batch-size, --pause, --canary-wait: checked together, before the cluster is touched. */
+export function stageFlags(args: CommandArgs, command: 'inplace' | 'crr'): StageFlags | undefined {
+  const flags: StageFlags = {};
+  const count = (flag: string): IntOrStringValue | undefined => {
+    if (args[flag] === undefined) return undefined;
+    const parsed = parseIntOrPercent(String(args[flag]));
+    if (!parsed.ok) throw new UsageError(`--${flag}: ${parsed.error}`);
+    if (parsed.value === 0 || parsed.value === '0%') throw new UsageError(`--${flag} 0 would restart nothing`, `use --${flag} 1 or more`);
+    return parsed.value;
+  };
+  flags.canary = count('canary');
+  flags.batchSize = count('batch-size');
+  if (args.batches !== undefined) {
+    const text = String(args.batches);
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 10_000) throw new UsageError(`--batches: "${text}" is not a whole number of batches from 1`, 'e.g. --batches 3');
+    flags.batches = Number(text);
+  }
+  if (flags.batches !== undefined && flags.batchSize !== undefined) throw new UsageError('--batches and --batch-size cannot be combined', 'say how many batches, or how big each is');
+  if (args.pause !== undefined) flags.pauseSeconds = parseDuration(String(args.pause), '--pause') / 1000;
+  if (args['canary-wait'] !== undefined) {
+    if (command === 'crr') throw new UsageError('--canary-wait applies to inplace only', 'crr holds after the canary until --continue');
+    flags.canaryWaitSeconds = parseDuration(String(args['canary-wait']), '--canary-wait') / 1000;
+    if (flags.canary === undefined) throw new UsageError('--canary-wait needs --canary', 'e.g. --canary 1 --canary-wait 5m');
+  }
+  if (!wantsStages(flags)) {
+    if (flags.pauseSeconds !== undefined) throw new UsageError('--pause needs --batches or --batch-size', 'e.g. --batches 3 --pause 1m');
+    return undefined;
+  }
+  return flags;
+}
+
+type IntOrStringValue = number | string;
 
 type JsonPatchOp = { op: 'test' | 'add' | 'replace' | 'remove'; path: string; value?: unknown };
 
@@ -153,7 +188,7 @@ export interface DriveOptions {
 
 export type DriveEnd = { kind: 'done'; result: FollowResult } | { kind: 'held'; progress: StagedProgress };
 
-function sleep(ctx: CommandContext, ms: number): Promise<'slept' | 'interrupted'> {
+export function sleep(ctx: CommandContext, ms: number): Promise<'slept' | 'interrupted'> {
   return new Promise((resolve) => {
     if (ctx.interrupted.aborted) return resolve('interrupted');
     const onAbort = () => {
@@ -214,7 +249,7 @@ async function markStopped(ctx: CommandContext, client: KubeClient, keeper: Reco
 }
 
 /** Adds where the run stopped and how to go on (or back) to an error ending a stage. */
-function atStage(err: unknown, staged: StagedRecord, mode: 'inplace' | 'crr', name: string, namespace: string): unknown {
+export function atStage(err: unknown, staged: StagedRecord, mode: 'inplace' | 'crr', name: string, namespace: string): unknown {
   if (!(err instanceof PluginError) || isLastStage(staged)) return err;
   const where = `stopped at stage ${staged.stage + 1} of ${staged.through.length} (${stageName(staged, staged.stage)})`;
   const next = continueCommand(mode, name, namespace);

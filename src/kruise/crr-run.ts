@@ -4,7 +4,7 @@
 
 import { crrName, crrOutcome, type CrrStrategy, type PacingDecision } from './crr-plan';
 import { crrRunAbandoned } from './record';
-import { PLUGIN, type ContainerRecreateRequest, type RestartRecord } from './types';
+import { PLUGIN, type ContainerRecreateRequest, type RestartRecord, type StagedRecord } from './types';
 
 /** Kruise's default ttlSecondsAfterFinished, which crr uses too when the user sets none. */
 export const DEFAULT_TTL_SECONDS = 86400;
@@ -60,6 +60,8 @@ export interface NewRun {
   pacing: Pacing;
   /** The API server's clock, RFC3339. */
   heartbeatAt: string;
+  /** A staged run (canary, batches): the stages of its pods, in the record's order. */
+  staged?: StagedRecord;
 }
 
 /** The record a new run writes before its first request: everything a resume in another process needs. */
@@ -75,6 +77,7 @@ export function newRunRecord(r: NewRun): RestartRecord {
     maxUnavailable: pacing.budget,
     crr: { ...r.strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
     heartbeatAt: r.heartbeatAt,
+    ...(r.staged ? { staged: r.staged } : {}),
   };
 }
 

@@ -39,7 +39,7 @@ export interface StageViewInput {
 export function rollBack(mode: 'inplace' | 'crr', name: string, namespace: string): string {
   return mode === 'inplace'
     ? `or roll back: ${PROGRAM} inplace ${name} -n ${namespace} --rollback (the trigger and the partition go back as they were: the pods restarted so far restart once more, the others stay untouched)`
-    : `or leave the other pods as they are (a restart cannot be undone): start the next restart with --new`;
+    : `or leave the other pods as they are (a restart cannot be undone; the run is over)`;
 }
 
 export function continueCommand(mode: 'inplace' | 'crr', name: string, namespace: string): string {
@@ -49,6 +49,17 @@ export function continueCommand(mode: 'inplace' | 'crr', name: string, namespace
 /** Pods the run has finished with: restarted, recreated, failed, or skipped by the run itself. */
 function settled(p: RestartProgress): number {
   return p.summary.restarted + p.summary.recreated + p.summary.failed;
+}
+
+/** crr: every pod of the stages so far (the record's order fixes them) has finished, one way or another. */
+function crrStageDone(progress: RestartProgress, record: RestartRecord, through: number): boolean {
+  const due = new Set((record.pods ?? []).slice(0, through));
+  const states = new Map(progress.pods.map((p) => [p.name, p.state]));
+  for (const name of due) {
+    const state = states.get(name);
+    if (state === 'pending' || state === 'restarting') return false;
+  }
+  return true;
 }
 
 /** The whole staged run from the progress of its stage under way; other progress documents are returned as they are. */
@@ -62,8 +73,7 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
   const cs = progress.cloneSet;
   const next = continueCommand(record.mode, cs.name, cs.namespace);
   // inplace: the model judged the restart against the stage's partition. crr: every pod due so far has finished.
-  const stageDone =
-    record.mode === 'inplace' ? progress.complete || (progress.failed && progress.summary.restarting === 0) : settled(progress) >= through && progress.summary.restarting === 0;
+  const stageDone = record.mode === 'inplace' ? progress.complete || (progress.failed && progress.summary.restarting === 0) : crrStageDone(progress, record, through);
   const phase = stagedPhase(record, staged, stageDone, input.serverNow, input.driving);
   const stage: StageProgress = { number: staged.stage + 1, of: staged.through.length, name: stageName(staged, staged.stage), through, total, done: stageDone, phase };
   if (phase === 'last') return { ...progress, stage };
@@ -98,6 +108,9 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
     out.state = 'paused';
     out.eta = null;
     stage.next = next;
+    // Held on purpose, not interrupted: the crr model alone would call a stopped run with pods left interrupted.
+    delete out.resume;
+    diagnoses.splice(0, diagnoses.length, ...diagnoses.filter((d) => d.kind !== 'interrupted'));
     diagnoses.push({ kind: 'stage', severity: 'info', message: `${done}; the run waits for you: check the canary, then ${next}` });
   } else if (phase === 'interrupted') {
     out.state = 'interrupted';

@@ -222,7 +222,8 @@ export function decideContinue(input: ContinueInput): ContinueDecision {
   if (!record || !staged) {
     return { kind: 'refuse', reason: 'there is no staged restart to continue on this CloneSet', remedy: 'start one with --canary, --batches or --batch-size' };
   }
-  if (input.complete || (record.mode === 'crr' && record.finished)) {
+  // A failed crr run is finished but not over: resuming it retries its failed pods.
+  if (input.complete || (record.mode === 'crr' && record.finished === 'completed')) {
     return { kind: 'refuse', reason: `the staged restart ${record.run} is already over`, remedy: 'nothing to continue; start a new restart instead' };
   }
   const holding = staged.holding === true && input.stageDone;

@@ -173,4 +173,69 @@ describe('staged restarts end to end (built binary, emulated cluster)', function
     }
     assert.equal(cluster.requests.filter((r) => r.method !== 'GET' && !r.path.includes('selfsubject')).length, 0, 'no writes');
   });
+
+  describe('crr', () => {
+    type Crr = { metadata: { name: string; creationTimestamp: string; labels?: Record<string, string> }; spec: { podName: string }; status?: { completionTime?: string } };
+    const crrs = () => cluster.list<Crr>('containerrecreaterequests', NS);
+    const crrRestarts = () => {
+      const counts = new Map<string, number>();
+      for (const r of cluster.restartLog) if (r.container === 'app' && r.cause !== 'inplace') counts.set(r.pod, (counts.get(r.pod) ?? 0) + 1);
+      return counts;
+    };
+
+    it('a canary of 2 stops after exactly 2 pods, status shows the stage, --continue from another process restarts the other 8 once each', async () => {
+      await seed({ maxUnavailable: 3 });
+      cluster.clearLog();
+      const canary = await runPlugin(['crr', 'web', '-c', 'app', '--canary', '2'], { kubeconfig });
+      assert.equal(canary.code, 0, canary.stderr + canary.stdout);
+      assert.equal(crrs().length, 2);
+      assert.equal(crrRestarts().size, 2);
+      assert.match(canary.stderr, /canary done: 2 pods of 10 restarted/);
+      assert.match(canary.stderr, /continue with: kubectl kruise-restart crr web -n shop --continue/);
+
+      const doc = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout);
+      assert.equal(doc.state, 'paused', doc.message);
+      assert.deepEqual([doc.stage.number, doc.stage.name, doc.stage.phase], [1, 'canary', 'holding']);
+      assert.equal(doc.resume, undefined, 'held, not interrupted');
+      const other = await runPlugin(['inplace', 'web'], { kubeconfig });
+      assert.equal(other.code, 2);
+      assert.match(assertOneLineError(other), /staged crr run .*crr web -n shop --continue/);
+
+      const rest = await runPlugin(['crr', 'web', '--continue'], { kubeconfig });
+      assert.equal(rest.code, 0, rest.stderr + rest.stdout);
+      const counts = crrRestarts();
+      assert.equal(counts.size, 10);
+      assert.ok([...counts.values()].every((n) => n === 1), 'each exactly once');
+      assert.equal(crrs().length, 10);
+      assert.ok(cluster.maxUnavailableSeen(NS, 'web') <= 3, `max unavailable ${cluster.maxUnavailableSeen(NS, 'web')}`);
+      const after = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout);
+      assert.equal(after.complete, true, after.message);
+    });
+
+    it('--batches 3 on 9 pods: each batch finished before the next starts, with the pause; a pod never Ready in batch 2 stops the run there', async () => {
+      await seed({ replicas: 9, maxUnavailable: 3 });
+      const plan = JSON.parse((await runPlugin(['crr', 'web', '-c', 'app', '--batches', '3', '--dry-run', '-o', 'json'], { kubeconfig })).stdout);
+      assert.deepEqual(plan.stages.map((s: { size: number }) => s.size), [3, 3, 3]);
+      const batch = plan.stages.map((s: { pods: string[] }) => s.pods) as string[][];
+      cluster.knobs.neverReady(batch[1][0]);
+      await cluster.whenIdle();
+      cluster.clearLog();
+      const run = await runPlugin(['crr', 'web', '-c', 'app', '--batches', '3', '--pause', '1s', '--ready-timeout', '2s'], { kubeconfig });
+      assert.equal(run.code, 1, run.stderr + run.stdout);
+      const line = assertOneLineError(run);
+      assert.match(line, /stopped at stage 2 of 3 \(batch 2 of 3\)/);
+      assert.match(line, new RegExp(`${batch[1][0]}: not Ready within 2s`));
+      assert.match(line, /crr web -n shop --continue/);
+      assert.match(run.stderr, /pausing 1s before the next stage/);
+      const created = crrs();
+      assert.deepEqual(created.map((c) => c.spec.podName).sort(), [...batch[0], ...batch[1]].sort(), 'no request for batch 3');
+      // Batch 1 finished before any request of batch 2 was created.
+      const byPod = new Map(created.map((c) => [c.spec.podName, c]));
+      const firstDone = Math.max(...batch[0].map((p) => Date.parse(byPod.get(p)!.status!.completionTime!)));
+      const secondStart = Math.min(...batch[1].map((p) => Date.parse(byPod.get(p)!.metadata.creationTimestamp)));
+      assert.ok(firstDone <= secondStart, 'batch 1 done before batch 2 started');
+      const doc = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout);
+      assert.deepEqual([doc.stage.number, doc.stage.name, doc.failed], [2, 'batch 2 of 3', true]);
+    });
+  });
 });
