@@ -35,10 +35,10 @@ export interface StageViewInput {
   driving?: boolean;
 }
 
-/** What undoes a stopped staged run, said where it failed. */
+/** The other way out of a stopped staged run, said where it failed: restarts cannot be undone. */
 export function rollBack(mode: 'inplace' | 'crr', name: string, namespace: string): string {
   return mode === 'inplace'
-    ? `or roll back: ${PROGRAM} inplace ${name} -n ${namespace} --rollback (the trigger and the partition go back as they were: the pods restarted so far restart once more, the others stay untouched)`
+    ? 'or leave the other pods as they are: the partition keeps them at the old revision until you continue (other restarts are refused meanwhile unless --force)'
     : `or leave the other pods as they are (a restart cannot be undone; the run is over)`;
 }
 

@@ -184,7 +184,8 @@ export type StagedPhase =
  * carry a stage once started, but nobody starts the next one without a live process.
  */
 export function stagedRunDriven(record: RestartRecord, serverNow: number): boolean {
-  if (typeof record.stoppedAt === 'string') return false;
+  // A run marked finished, or stopped, has no driver left: its process wrote that as its last act.
+  if (typeof record.stoppedAt === 'string' || record.finished) return false;
   const beat = Date.parse(typeof record.heartbeatAt === 'string' ? record.heartbeatAt : record.startedAt);
   return Number.isFinite(beat) && serverNow - beat <= HEARTBEAT_STALE_MS;
 }

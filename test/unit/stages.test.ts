@@ -123,6 +123,10 @@ describe('stages: the record and --continue', () => {
     assert.deepEqual(decideContinue({ ...base, serverNow: ms(5), force: true, record: record({}, { canary: false }), stageDone: true }), { kind: 'next', stage: 1 });
     assert.equal(decideContinue({ ...base, record: inplaceRecord(), stageDone: true }).kind, 'refuse', 'not staged');
     assert.equal(decideContinue({ ...base, record: record(), stageDone: true, complete: true }).kind, 'refuse', 'over');
+    // A failed crr run is marked finished, yet --continue rolls it forward at once (nobody drives a finished run).
+    const failedCrr = crrRecord(['web-a', 'web-b'], { staged: { through: [1, 2], canary: true, stage: 0, pauseSeconds: 0 }, finished: 'failed', heartbeatAt: at(99) });
+    assert.deepEqual(decideContinue({ ...base, record: failedCrr, stageDone: true }), { kind: 'next', stage: 1 });
+    assert.equal(decideContinue({ ...base, record: { ...failedCrr, finished: 'completed' }, stageDone: true }).kind, 'refuse');
   });
 });
 
