@@ -141,6 +141,51 @@ describe('staged restarts end to end (built binary, emulated cluster)', function
     assert.equal(doc.complete, false);
   });
 
+  it('Ctrl-C during the pause leaves the run interrupted with the way on; --continue from another process finishes it', async () => {
+    await seed({ replicas: 6, maxUnavailable: 2 });
+    cluster.clearLog();
+    const proc = new PluginProcess(['inplace', 'web', '--batches', '2', '--pause', '1m'], { kubeconfig });
+    await proc.waitFor(/pausing 1m before the next stage/, 60_000);
+    proc.child.kill('SIGINT');
+    const run = await proc.done;
+    assert.equal(run.code, 130, run.stderr);
+    assert.match(assertOneLineError(run), /interrupted between stages \(after batch 1 of 2\).*inplace web -n shop --continue/);
+    assert.equal(perPod().size, 3, 'only the first batch');
+    const status = await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig });
+    assert.equal(status.code, 1, 'an interrupted run will not finish on its own');
+    const doc = JSON.parse(status.stdout);
+    assert.equal(doc.state, 'interrupted', doc.message);
+    assert.equal(doc.resume, 'kubectl kruise-restart inplace web -n shop --continue');
+    assert.equal(doc.stage.phase, 'interrupted');
+    const rest = await runPlugin(['inplace', 'web', '--continue'], { kubeconfig });
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.equal(perPod().size, 6);
+    assert.ok([...perPod().values()].every((n) => n === 1), 'each exactly once');
+  });
+
+  it('--canary-wait goes on by itself when the canary stays Ready, and stops after the canary when it does not', async () => {
+    await seed({ replicas: 4, maxUnavailable: 1 });
+    cluster.clearLog();
+    const healthy = await runPlugin(['inplace', 'web', '--canary', '1', '--canary-wait', '1s'], { kubeconfig });
+    assert.equal(healthy.code, 0, healthy.stderr);
+    assert.match(healthy.stderr, /watching the canary for 1s before going on/);
+    assert.equal(perPod().size, 4);
+
+    cluster.clearLog();
+    const proc = new PluginProcess(['inplace', 'web', '--canary', '1', '--canary-wait', '5m'], { kubeconfig });
+    await proc.waitFor(/watching the canary for 5m/, 60_000);
+    const canary = [...perPod().keys()];
+    assert.equal(canary.length, 1);
+    cluster.knobs.neverReady(canary[0]);
+    const run = await proc.done;
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(assertOneLineError(run), new RegExp(`the canary did not stay healthy for 5m: canary pod ${canary[0]} is not Ready.*--continue`));
+    assert.equal(perPod().size, 1, 'nothing after the canary');
+    const doc = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout);
+    assert.equal(doc.stage.name, 'canary');
+    assert.equal(doc.complete, false);
+  });
+
   it('a dry run shows the stages and their partitions, and writes nothing', async () => {
     await seed({ partition: '20%' });
     cluster.clearLog();
