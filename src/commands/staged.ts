@@ -13,7 +13,7 @@ import { lostRace } from '../kruise/exclusion';
 import { formatDuration, listNames, plural } from '../kruise/duration';
 import { HEARTBEAT_EVERY_MS, readRecord, writeRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
-import { continueCommand, rollBack, type StagedProgress } from '../kruise/staged-progress';
+import { continueCommand, otherWayOut, type StagedProgress } from '../kruise/staged-progress';
 import { isLastStage, readStaged, stageName, stagePartition, wantsStages, type StageFlags } from '../kruise/stages';
 import { pointerEscape } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type IntOrString, type Pod, type RestartRecord, type StagedRecord } from '../kruise/types';
@@ -253,7 +253,7 @@ export function atStage(err: unknown, staged: StagedRecord, mode: 'inplace' | 'c
   if (!(err instanceof PluginError) || isLastStage(staged)) return err;
   const where = `stopped at stage ${staged.stage + 1} of ${staged.through.length} (${stageName(staged, staged.stage)})`;
   const next = continueCommand(mode, name, namespace);
-  const hint = `${err.hint ? `${err.hint}; ` : ''}no later stage started; roll forward once fixed: ${next}; ${rollBack(mode, name, namespace)}`;
+  const hint = `${err.hint ? `${err.hint}; ` : ''}no later stage started; roll forward once fixed: ${next}; ${otherWayOut(mode)}`;
   const Type = err.constructor as new (message: string, hint?: string) => PluginError;
   try {
     return new Type(`${where}: ${err.message}`, hint);

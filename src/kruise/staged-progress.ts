@@ -36,7 +36,7 @@ export interface StageViewInput {
 }
 
 /** The other way out of a stopped staged run, said where it failed: restarts cannot be undone. */
-export function rollBack(mode: 'inplace' | 'crr', name: string, namespace: string): string {
+export function otherWayOut(mode: 'inplace' | 'crr'): string {
   return mode === 'inplace'
     ? 'or leave the other pods as they are: the partition keeps them at the old revision until you continue (other restarts are refused meanwhile unless --force)'
     : `or leave the other pods as they are (a restart cannot be undone; the run is over)`;
@@ -102,7 +102,7 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
     diagnoses.push({
       kind: 'stage',
       severity: 'error',
-      message: `the ${stage.name} failed, so the run stopped there (${plural(total - through, 'pod')} not restarted); roll forward once the cause is fixed: ${next}; ${rollBack(record.mode, cs.name, cs.namespace)}`,
+      message: `the ${stage.name} failed, so the run stopped there (${plural(total - through, 'pod')} not restarted); roll forward once the cause is fixed: ${next}; ${otherWayOut(record.mode)}`,
     });
   } else if (phase === 'holding') {
     out.state = 'paused';
