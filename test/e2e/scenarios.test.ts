@@ -8,6 +8,7 @@ import { guardScenarios } from '../scenarios/guards';
 import { inplaceScenarios } from '../scenarios/inplace';
 import { interruptionScenarios } from '../scenarios/interruptions';
 import { permissionScenarios } from '../scenarios/permissions';
+import { stagedScenarios } from '../scenarios/staged';
 import { statusScenarios } from '../scenarios/status';
 import { requireBuild } from './harness';
 
@@ -18,6 +19,7 @@ const areas = [
   ['permissions', permissionScenarios],
   ['interruptions', interruptionScenarios],
   ['guards', guardScenarios],
+  ['staged', stagedScenarios],
 ] as const;
 
 // Scenarios proven on the real tier so far (each run there and passed). The others run on the emulator and are listed
