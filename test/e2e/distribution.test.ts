@@ -238,7 +238,7 @@ describe('distribution: release archive, Krew manifest, kubectl, completion', fu
       assert.equal(top.lines.at(-1), ':4');
       assert.deepEqual(values((await completeWith(['st'])).lines), ['status']);
       assert.ok(values((await completeWith(['crr', 'web', '--res'])).lines).includes('--resume'));
-      assert.deepEqual(values((await completeWith(['status', '-o', ''])).lines), ['json', 'yaml', 'wide']);
+      assert.deepEqual(values((await completeWith(['status', '-o', ''])).lines), ['json', 'yaml', 'wide', 'name']);
       assert.deepEqual(values((await completeWith(['completion', ''])).lines), ['bash', 'zsh', 'fish', 'kubectl']);
       assert.equal((await completeWith(['--kubeconfig', ''])).lines.at(-1), ':0', 'files for --kubeconfig');
     });
