@@ -86,13 +86,15 @@ export function limitsOf(cloneSet: CloneSet, pods: Pod[], budgets: BudgetSnapsho
 }
 
 /** inplace: Kruise paces by maxUnavailable alone; each covering budget that allows fewer is said with its numbers. */
-export function budgetWarnings(cloneSet: CloneSet, pods: Pod[], budgets: BudgetSnapshot, maxUnavailable: number): string[] {
-  return tighterBudgets(limitsOf(cloneSet, pods, budgets), maxUnavailable).map((l) => {
+export function budgetWarnings(cloneSet: CloneSet, pods: Pod[], budgets: BudgetSnapshot, maxUnavailable: number, largestStage?: number): string[] {
+  const atOnce = largestStage === undefined ? maxUnavailable : Math.min(maxUnavailable, largestStage);
+  const why = largestStage !== undefined && largestStage < maxUnavailable ? `stages of up to ${largestStage} let Kruise restart ${atOnce}` : `maxUnavailable lets Kruise restart ${atOnce}`;
+  return tighterBudgets(limitsOf(cloneSet, pods, budgets), atOnce).map((l) => {
     const allows = Math.max(0, l.limit - l.othersUnavailable);
     const others = l.othersUnavailable > 0 ? ` (${l.othersUnavailable} of its pods elsewhere already unavailable)` : '';
     return (
-      `${l.source} (${l.rule}) allows ${allows} unavailable ${allows === 1 ? 'pod' : 'pods'}${others} but maxUnavailable lets Kruise restart ${maxUnavailable} at once, ` +
-      `and in-place restarts do not ask it: use --batches (smaller stages), lower maxUnavailable to ${Math.max(1, allows)}, or "crr", which honours it`
+      `${l.source} (${l.rule}) allows ${allows} unavailable ${allows === 1 ? 'pod' : 'pods'}${others} but ${why} at once, ` +
+      `and in-place restarts do not ask it: use --batch-size ${Math.max(1, allows)}, lower maxUnavailable to ${Math.max(1, allows)}, or "crr", which honours it`
     );
   });
 }

@@ -207,11 +207,13 @@ function envWarnings(d: Decision, pods: Pod[]): string[] {
  * (refused); disruption budgets tighter than maxUnavailable and containers without readiness probes are warned about,
  * in the plan's warnings so the dry run shows them too.
  */
-async function checkSurroundings(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], decision: Decision, opts: InplaceOptions): Promise<void> {
+async function checkSurroundings(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], decision: Decision, opts: InplaceOptions, stages?: StagePlan): Promise<void> {
   refuseForeignOwner(ctx, cloneSet, { force: opts.force, ignoreOwner: opts.ignoreOwner });
   await refuseTargetingRollout(client, cloneSet);
   const budgets = await snapshotBudgets(client);
-  decision.plan.warnings.push(...budgetWarnings(cloneSet, pods, budgets, decision.plan.maxUnavailable));
+  // Within a stage Kruise still restarts up to maxUnavailable at once, but never more than the stage holds.
+  const largestStage = stages ? Math.max(0, ...stages.stages.map((x) => x.size)) : undefined;
+  decision.plan.warnings.push(...budgetWarnings(cloneSet, pods, budgets, decision.plan.maxUnavailable, largestStage));
   decision.plan.budgets = limitsOf(cloneSet, pods, budgets).map((l) => ({ budget: l.source, rule: l.rule, allows: Math.max(0, l.limit - l.othersUnavailable) }));
   const targets = decision.kind === 'restart' ? decision.selection.targets : decision.containers;
   decision.plan.warnings.push(...readinessWarnings(cloneSet, targets, undefined));
@@ -293,8 +295,8 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
     throw err;
   }
 
-  await checkSurroundings(ctx, client, cloneSet, pods, decision, opts);
   let stagePlan = opts.stages ? planStagesFor(cloneSet, decision, opts.stages) : undefined;
+  await checkSurroundings(ctx, client, cloneSet, pods, decision, opts, stagePlan);
   for (const w of decision.plan.warnings) warn(ctx, w);
   for (const w of envWarnings(decision, pods)) warn(ctx, w);
   if (decision.kind === 'restart' && decision.selection.unwired.length > 0) {

@@ -169,7 +169,12 @@ describe('guards around a restart (built binary, emulated cluster)', function ()
       await c.whenIdle();
       const run = await plugin(['inplace', 'web', '--dry-run', '-o', 'json']);
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stderr, /^warning: PodDisruptionBudget web-pdb \(maxUnavailable 1\) allows 1 unavailable pod but maxUnavailable lets Kruise restart 3 at once, and in-place restarts do not ask it: use --batches \(smaller stages\), lower maxUnavailable to 1, or "crr", which honours it$/m);
+      assert.match(run.stderr, /^warning: PodDisruptionBudget web-pdb \(maxUnavailable 1\) allows 1 unavailable pod but maxUnavailable lets Kruise restart 3 at once, and in-place restarts do not ask it: use --batch-size 1, lower maxUnavailable to 1, or "crr", which honours it$/m);
+      // Stages no larger than the budget allows leave nothing to warn about.
+      const staged = await plugin(['inplace', 'web', '--batch-size', '1', '--dry-run']);
+      assert.equal(staged.code, 0, staged.stderr);
+      assert.doesNotMatch(staged.stderr, /PodDisruptionBudget web-pdb/);
+      assert.match((await plugin(['inplace', 'web', '--batch-size', '2', '--dry-run'])).stderr, /PodDisruptionBudget web-pdb \(maxUnavailable 1\) allows 1 unavailable pod but stages of up to 2 let Kruise restart 2 at once/);
       assert.match(run.stderr, /^warning: PodUnavailableBudget web-pub \(maxUnavailable 20%\) allows 2 unavailable pods but maxUnavailable lets Kruise restart 3 at once/m);
       const doc = JSON.parse(run.stdout) as { budgets: { budget: string; allows: number }[] };
       assert.deepEqual(doc.budgets.map((b) => [b.budget, b.allows]), [['PodDisruptionBudget web-pdb', 1], ['PodUnavailableBudget web-pub', 2]]);
