@@ -7,10 +7,10 @@ import { PROGRAM } from '../version';
 import { parseDuration } from '../kube/config';
 import { requirePermissions } from '../kube/access';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, CRRS, PDBS, PODS, PUBS, collectionPath, objectPath } from '../kube/resources';
+import { CLONESETS, CRRS, PDBS, PODS, PUBS, collectionPath, objectPath, type ResourceType } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { parseIntOrPercent, resolveIntOrPercent } from '../kruise/budget';
-import { CLONESET } from '../kruise/workload';
+import { workloadOf } from '../kruise/workload';
 import {
   batchCount,
   buildCrr,
@@ -50,7 +50,7 @@ import { formatDuration, listNames, plural } from '../kruise/duration';
 import { ownedBy, podSelectorOf, validateObjectName } from '../kruise/selectors';
 import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntOrString, type Pod, type RestartRecord } from '../kruise/types';
 import { formatDocument } from '../ui/document';
-import { cloneSetName, confirm, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
+import { KIND_WORDS, resourceTypeOf, targetOf, type WorkloadKind, confirm, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
 import { BUDGET_READS, BUDGET_WATCHES, bindingOf, ignoredBudgetsWarning, limitsOf, ownerNote, readinessWarnings, snapshotBudgets, type BudgetSnapshot } from './guards';
 import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, UnavailabilityLimit } from '../kruise/disruption-budgets';
@@ -65,6 +65,9 @@ const DEFAULTS = { readyTimeout: '5m', ttl: DEFAULT_TTL_SECONDS, failurePolicy: 
 
 interface CrrOptions {
   name: string;
+  kind: WorkloadKind;
+  /** Where the workload lives (its kind's resource, at the version discovery picked). */
+  type: ResourceType;
   containers?: string[];
   allContainers: boolean;
   selector?: SelectorRequirement[];
@@ -105,7 +108,8 @@ const FIXED_BY_RUN = ['container', 'all-containers', 'selector', 'pod', 'failure
 
 /** Everything about the flags is checked before the cluster is touched. */
 function completeOptions(args: CommandArgs): CrrOptions {
-  const name = cloneSetName(args);
+  const target = targetOf(args);
+  const name = target.name;
   const resume = args.resume === undefined ? undefined : String(args.resume);
   if (resume !== undefined) {
     const problem = validateRunId(resume);
@@ -160,6 +164,8 @@ function completeOptions(args: CommandArgs): CrrOptions {
   const dryRun = args['dry-run'] === undefined || args['dry-run'] === 'none' ? 'none' : args['dry-run'] === 'server' ? 'server' : 'client';
   return {
     name,
+    kind: target.kind,
+    type: CLONESETS,
     containers,
     allContainers: Boolean(args['all-containers']),
     selector,
@@ -186,9 +192,9 @@ function completeOptions(args: CommandArgs): CrrOptions {
 // Read (lists of the CloneSet, its pods and the run's requests), the paced loop (create, watch; get adopts a request
 // whose create answer was lost), the run record (patch) and the audit Event. Nothing is ever deleted: Kruise removes
 // finished requests after their TTL.
-const NEEDED = [
-  { verb: 'list', group: 'apps.kruise.io', resource: 'clonesets' },
-  { verb: 'patch', group: 'apps.kruise.io', resource: 'clonesets' },
+const neededFor = (type: ResourceType) => [
+  { verb: 'list', group: type.group, resource: type.plural },
+  { verb: 'patch', group: type.group, resource: type.plural },
   { verb: 'list', group: '', resource: 'pods' },
   { verb: 'watch', group: '', resource: 'pods' },
   { verb: 'create', group: 'apps.kruise.io', resource: 'containerrecreaterequests' },
@@ -218,12 +224,13 @@ interface Run {
 }
 
 function resumeCommand(opts: CrrOptions, namespace: string, run: string): string {
-  return `${PROGRAM} crr ${opts.name} -n ${namespace} --resume ${run}`;
+  const typed = opts.kind === 'StatefulSet' ? `asts/${opts.name}` : opts.kind === 'DaemonSet' ? `ads/${opts.name}` : opts.name;
+  return `${PROGRAM} crr ${typed} -n ${namespace} --resume ${run}`;
 }
 
 /** The budget as an absolute number of pods: a percentage scales with spec.replicas and rounds up, as Kruise does. */
 function resolveBudget(cloneSet: CloneSet, opts: CrrOptions): number {
-  const rollout = CLONESET.rollout(cloneSet);
+  const rollout = workloadOf(cloneSet).rollout(cloneSet);
   if (opts.maxUnavailable !== undefined) return resolveIntOrPercent(opts.maxUnavailable, rollout.desired, true);
   return rollout.maxUnavailable;
 }
@@ -235,7 +242,7 @@ function pacing(opts: CrrOptions, budget: number, stored?: Record<string, unknow
 function refuseZeroBudget(budget: number, cloneSet: CloneSet): void {
   if (budget >= 1) return;
   throw new RefusedError(
-    `the unavailability budget of CloneSet "${cloneSet.metadata.name}" resolves to 0 pods (maxUnavailable ${String(cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%')} of ${CLONESET.rollout(cloneSet).desired}): no pod could restart`,
+    `the unavailability budget of ${KIND_WORDS[(cloneSet.kind as WorkloadKind | undefined) ?? 'CloneSet'] ?? 'CloneSet'} "${cloneSet.metadata.name}" resolves to 0 pods (${workloadOf(cloneSet).fields.maxUnavailable} ${String(cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%')} of ${workloadOf(cloneSet).rollout(cloneSet).desired}): no pod could restart`,
     'pass --max-unavailable N (e.g. 1 for one pod at a time)',
   );
 }
@@ -341,7 +348,7 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   }
   if (judged.takeover) warn(ctx, `--force: taking over run ${id} although its heartbeat is fresh; if its process is still alive, both drive the run and up to twice the budget may be unavailable`);
   const { strategy } = judged;
-  const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? CLONESET.rollout(cloneSet).maxUnavailable);
+  const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? workloadOf(cloneSet).rollout(cloneSet).maxUnavailable);
   refuseZeroBudget(budget, cloneSet);
   const crrs = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
   // A failed run goes on from where it failed: the pods that failed get a new request, the others their first.
@@ -406,17 +413,17 @@ function printDryRun(ctx: CommandContext, doc: ReturnType<typeof dryRunDocument>
 
 /** Writes the record before the first request, so a killed process leaves everything a resume needs on the CloneSet. */
 async function writeNewRecord(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet, pods: Pod[], opts: CrrOptions, run: Run): Promise<CloneSet> {
-  const path = objectPath(CLONESETS, client.namespace, opts.name);
+  const path = objectPath(opts.type, client.namespace, opts.name);
   let current = cloneSet;
   for (let attempt = 1; ; attempt++) {
     try {
       // The resourceVersion makes this a compare-and-swap: two runs started at once cannot both believe they own it.
       const body = { metadata: { resourceVersion: current.metadata.resourceVersion, annotations: { [PLUGIN.lastRestartAnnotation]: run.recordText } } };
-      return await client.patch<CloneSet>(path, body, 'merge', { type: CLONESETS });
+      return await client.patch<CloneSet>(path, body, 'merge', { type: opts.type });
     } catch (err) {
       if (!lostRace(err, false) || attempt >= 5) throw err;
       ctx.log(2, `CloneSet changed while we were writing the run record (attempt ${attempt}); re-reading`);
-      current = await getCloneSet(client, opts.name);
+      current = await getCloneSet(client, opts.name, opts.type);
       // A retried request may have landed the first time: then the record is ours already.
       if (readRecord(current)?.run === run.id) return current;
       // Another restart may have claimed the CloneSet in between: the same refusal as if it had been there first.
@@ -439,11 +446,11 @@ async function swapRecord(client: KubeClient, opts: CrrOptions, run: Run, next: 
   const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
   const text = writeRecord(next);
   try {
-    await client.patch(objectPath(CLONESETS, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: CLONESETS });
+    await client.patch(objectPath(opts.type, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: opts.type });
   } catch (err) {
     if (!lostRace(err, true)) throw err;
     // Lost the race: re-read. Still our run (a write whose answer was lost)? Then carry on from what is there.
-    const current = await getCloneSet(client, opts.name);
+    const current = await getCloneSet(client, opts.name, opts.type);
     const record = readRecord(current);
     if (record?.mode !== 'crr' || record.run !== run.id) return false;
     run.recordText = current.metadata.annotations?.[PLUGIN.lastRestartAnnotation] ?? run.recordText;
@@ -530,7 +537,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
 
   const render = () => {
     const record = withOutcomes(run.record, decision);
-    const result = track({ cloneSet, pods: ownedBy(cloneSet, podsLive.values()), record, crrs: crrsLive.values(), now: ctx.now(), history, driving: true });
+    const result = track({ cloneSet, kind: workloadOf(cloneSet), pods: ownedBy(cloneSet, podsLive.values(), workloadOf(cloneSet)), record, crrs: crrsLive.values(), now: ctx.now(), history, driving: true });
     history = result.history;
     progress = stageView(result.progress, { record, serverNow: ctx.now() + client.serverClockOffsetMs, driving: true });
     sink.update(progress);
@@ -566,7 +573,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
   const evaluate = () => {
     scheduled = false;
     const now = ctx.now();
-    const livePods = ownedBy(cloneSet, podsLive.values());
+    const livePods = ownedBy(cloneSet, podsLive.values(), workloadOf(cloneSet));
     decision = nextPodsToStart({
       order,
       pods: livePods,
@@ -720,10 +727,10 @@ async function claimResume(ctx: CommandContext, client: KubeClient, opts: CrrOpt
   const next = claimedRecord(run.record, serverTime(ctx, client), whoAmI(client));
   const text = writeRecord(next);
   try {
-    await client.patch(objectPath(CLONESETS, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: CLONESETS });
+    await client.patch(objectPath(opts.type, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: opts.type });
   } catch (err) {
     if (!lostRace(err, true)) throw err;
-    const current = readRecord(await getCloneSet(client, opts.name));
+    const current = readRecord(await getCloneSet(client, opts.name, opts.type));
     const who = current?.run === run.id ? `another process resumed run ${run.id} just now${current.by ? ` (${current.by})` : ''}` : `another restart replaced run ${run.id} just now`;
     throw new RefusedError(who, `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w`);
   }
@@ -738,8 +745,10 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   Object.assign(report.doc, { cloneSet: `${namespace}/${opts.name}`, mode: 'crr' });
   if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;
   // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
-  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, NEEDED);
-  let cloneSet = await getCloneSet(client, opts.name);
+  // Advanced StatefulSets and DaemonSets at the version discovery picks (never one the server does not serve).
+  if (opts.kind !== 'CloneSet') opts = { ...opts, type: await resourceTypeOf(client, opts.kind) };
+  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, neededFor(opts.type));
+  let cloneSet = await getCloneSet(client, opts.name, opts.type);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
 
   // --continue is a resume of the staged run on the CloneSet, moved on to its next stage once claimed.

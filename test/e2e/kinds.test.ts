@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../cluster/index';
 import { KRUISE, PLUGIN, type Pod } from '../../src/kruise/types';
-import { assertOneLineError, requireBuild, runPlugin } from './harness';
+import { PluginProcess, assertOneLineError, requireBuild, runPlugin } from './harness';
 
 const NS = 'shop';
 const ANN = PLUGIN.defaultTriggerAnnotation;
@@ -102,4 +102,31 @@ describe('Advanced StatefulSet and Advanced DaemonSet end to end (built binary, 
     assert.match(assertOneLineError(staged), /staged restarts .* are for CloneSets only/);
     assert.deepEqual(cluster.writes(), []);
   });
+
+  for (const kind of ['asts', 'ads'] as const) {
+    it(`crr on an ${kind === 'asts' ? 'Advanced StatefulSet' : 'Advanced DaemonSet'}: paced by its budget, stopped with Ctrl-C, resumed, every pod restarted once`, async () => {
+      await cluster.stop();
+      cluster = await startCluster({ speed: 2, namespace: NS, restartSeconds: 1, readySeconds: 2 });
+      kubeconfig = cluster.writeKubeconfig({ namespace: NS });
+      if (kind === 'asts') await cluster.seedStatefulSet({ namespace: NS, name: 'db', replicas: 6, podManagementPolicy: 'Parallel', maxUnavailable: 2 });
+      else await cluster.seedDaemonSet({ namespace: NS, name: 'db', nodes: 6, maxUnavailable: 2 });
+      const workload = kind === 'asts' ? 'StatefulSet' : 'DaemonSet';
+      const before = identity(podsOf(cluster, 'db'));
+      cluster.clearLog();
+      const first = new PluginProcess(['crr', `${kind}/db`, '-c', 'app'], { kubeconfig, timeoutMs: 90_000 });
+      await first.waitFor(/-> restarted[\s\S]*-> restarted/);
+      first.child.kill('SIGINT');
+      const stopped = await first.done;
+      assert.equal(stopped.code, 130, stopped.stderr);
+      const id = /run (\S+)/.exec(stopped.stderr)?.[1] ?? '';
+      assert.ok(stopped.stderr.includes(`kubectl kruise-restart crr ${kind}/db -n ${NS} --resume ${id}`), stopped.stderr);
+      const resumed = await runPlugin(['crr', `${kind}/db`, '--resume', id], { kubeconfig, timeoutMs: 90_000 });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      await cluster.whenIdle();
+      const pods = podsOf(cluster, 'db');
+      assert.deepEqual(identity(pods), before, 'same pods');
+      assert.deepEqual(restarts(pods), pods.map(() => 1), 'each pod restarted exactly once');
+      assert.ok(cluster.maxUnavailableSeen(NS, 'db', workload) <= 2, `history ${cluster.unavailableHistory(NS, 'db', workload)}`);
+    });
+  }
 });

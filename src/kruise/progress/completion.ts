@@ -36,7 +36,9 @@ export function inPlaceStatusGap(cloneSet: CloneSet, record: RestartRecord, kind
 }
 
 export function resumeCommand(cs: CloneSetProgress, run: string): string {
-  return `kubectl kruise-restart crr ${cs.name} -n ${cs.namespace} --resume ${run}`;
+  // The workload as the command line names it: a bare name is a CloneSet.
+  const typed = cs.kind === 'StatefulSet' ? `asts/${cs.name}` : cs.kind === 'DaemonSet' ? `ads/${cs.name}` : cs.name;
+  return `kubectl kruise-restart crr ${typed} -n ${cs.namespace} --resume ${run}`;
 }
 
 /**
