@@ -122,6 +122,9 @@ function completeOptions(args: CommandArgs): CrrOptions {
   }
   const stages = stageFlags(args, 'crr');
   const continueRun = Boolean(args.continue);
+  if (target.kind !== 'CloneSet' && (stages || continueRun)) {
+    throw new UsageError('staged restarts (--canary, --batches, --batch-size, --continue) are for CloneSets only', `restart ${KIND_WORDS[target.kind]} ${name} without them: --max-unavailable paces it`);
+  }
   if (continueRun) {
     const taken = [...FIXED_BY_RUN, 'resume', 'new', 'canary', 'batches', 'batch-size', 'pause'].filter((f) => args[f] !== undefined && args[f] !== false);
     if (taken.length > 0) throw new UsageError(`--continue takes everything from the run it continues: drop ${taken.map((f) => `--${f}`).join(', ')}`);
