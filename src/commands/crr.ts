@@ -56,7 +56,7 @@ import { BUDGET_READS, BUDGET_WATCHES, bindingOf, ignoredBudgetsWarning, limitsO
 import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, UnavailabilityLimit } from '../kruise/disruption-budgets';
 import { atStage, sleep, stageFlags } from './staged';
 import { buildProgress } from '../kruise/progress';
-import { continueCommand, stageView } from '../kruise/staged-progress';
+import { continueCommand, heldView, stageView } from '../kruise/staged-progress';
 import { decideContinue, describeStages, isLastStage, planStages, readStaged, stageName, stagedRecordOf, type StageFlags, type StagePlan } from '../kruise/stages';
 import { pointerEscape } from '../kruise/trigger';
 
@@ -851,7 +851,7 @@ async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promi
   if (held) {
     // Stopped on purpose after the canary: the record says so, and nothing is left running.
     await swapRecord(client, opts, run, { ...run.record, staged: { ...(readStaged(run.record) as NonNullable<ReturnType<typeof readStaged>>), holding: true }, stoppedAt: serverTime(ctx, client) });
-    const view = progress ? stageView(progress, { record: run.record, serverNow: ctx.now() + client.serverClockOffsetMs }) : undefined;
+    const view = progress ? heldView(progress, 'crr') : undefined;
     if (view) report.doc = { ...view, outcome: 'held', next: continueCommand('crr', opts.name, namespace) };
     note(ctx, `the run holds after the canary; continue with: ${continueCommand('crr', opts.name, namespace)}`);
     return EXIT.ok;

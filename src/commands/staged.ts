@@ -13,7 +13,7 @@ import { lostRace } from '../kruise/exclusion';
 import { formatDuration, listNames, plural } from '../kruise/duration';
 import { HEARTBEAT_EVERY_MS, readRecord, writeRecord } from '../kruise/record';
 import { ownedBy, podSelectorOf } from '../kruise/selectors';
-import { continueCommand, otherWayOut, type StagedProgress } from '../kruise/staged-progress';
+import { continueCommand, heldView, otherWayOut, type StagedProgress } from '../kruise/staged-progress';
 import { isLastStage, readStaged, stageName, stagePartition, wantsStages, type StageFlags } from '../kruise/stages';
 import { pointerEscape } from '../kruise/trigger';
 import { PLUGIN, type CloneSet, type IntOrString, type Pod, type RestartRecord, type StagedRecord } from '../kruise/types';
@@ -316,7 +316,7 @@ export async function driveStages(ctx: CommandContext, client: KubeClient, keepe
             stopped = true;
             await markStopped(ctx, client, keeper, true);
             note(ctx, `the run holds after the canary; continue with: ${continueCommand('inplace', name, namespace)}`);
-            return { kind: 'held', progress };
+            return { kind: 'held', progress: heldView(progress, 'inplace') };
           }
         } else {
           note(ctx, `watching the canary for ${formatDuration(staged.canaryWaitSeconds)} before going on`);

@@ -137,3 +137,17 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
             : `${prefix}: ${progress.message}`;
   return out;
 }
+
+/** The view of a run its own driver just held after the canary (its last view was taken while it still drove it). */
+export function heldView(progress: StagedProgress, mode: 'inplace' | 'crr'): StagedProgress {
+  const stage = progress.stage;
+  if (!stage) return progress;
+  const next = continueCommand(mode, progress.cloneSet.name, progress.cloneSet.namespace);
+  const out: StagedProgress = { ...progress, state: 'paused', complete: false, eta: null, stage: { ...stage, phase: 'holding', next } };
+  delete out.resume;
+  out.diagnoses = progress.diagnoses.filter((d) => d.kind !== 'interrupted' && d.kind !== 'stage');
+  const done = `${stage.name} done: ${formatCount(settled(progress))} of ${plural(stage.total, 'pod')} restarted`;
+  out.diagnoses.push({ kind: 'stage', severity: 'info', message: `${done}; the run waits for you: check the canary, then ${next}` });
+  out.message = `stage ${stage.number} of ${stage.of} (${stage.name}): ${done}; continue with: ${next}`;
+  return out;
+}

@@ -51,10 +51,13 @@ describe('staged restarts end to end (built binary, emulated cluster)', function
       const due = 10 - (partition ?? 0);
       cluster.clearLog();
 
-      const canary = await runPlugin(['inplace', 'web', '--canary', '2'], { kubeconfig });
+      const canary = await runPlugin(['inplace', 'web', '--canary', '2', '-o', 'json'], { kubeconfig });
       assert.equal(canary.code, 0, canary.stderr + canary.stdout);
       assert.equal(perPod().size, 2, `restarted after the canary: ${[...perPod().keys()].join(', ')}`);
       assert.match(canary.stderr, /canary done: 2 pods of \d+ restarted/);
+      // -o json: one document, the run held, and the way on.
+      const held = JSON.parse(canary.stdout);
+      assert.deepEqual([held.outcome, held.exitCode, held.state, held.next], ['held', 0, 'paused', 'kubectl kruise-restart inplace web -n shop --continue']);
       assert.match(canary.stderr, /continue with: kubectl kruise-restart inplace web -n shop --continue/);
       assert.equal(strategy().partition, 8, 'the canary keeps 8 of 10 at the old revision');
       assert.equal(record().staged.holding, true);
@@ -231,8 +234,10 @@ describe('staged restarts end to end (built binary, emulated cluster)', function
     it('a canary of 2 stops after exactly 2 pods, status shows the stage, --continue from another process restarts the other 8 once each', async () => {
       await seed({ maxUnavailable: 3 });
       cluster.clearLog();
-      const canary = await runPlugin(['crr', 'web', '-c', 'app', '--canary', '2'], { kubeconfig });
+      const canary = await runPlugin(['crr', 'web', '-c', 'app', '--canary', '2', '-o', 'yaml'], { kubeconfig });
       assert.equal(canary.code, 0, canary.stderr + canary.stdout);
+      assert.match(canary.stdout, /^outcome: held$/m);
+      assert.match(canary.stdout, /^state: paused$/m);
       assert.equal(crrs().length, 2);
       assert.equal(crrRestarts().size, 2);
       assert.match(canary.stderr, /canary done: 2 pods of 10 restarted/);
