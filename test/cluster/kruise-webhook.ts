@@ -220,7 +220,7 @@ function validateCloneSet(cs: CloneSet, old: CloneSet | undefined): void {
   if (old) {
     for (const k of new Set([...Object.keys(old.spec), ...Object.keys(spec)])) {
       if (!UPDATABLE.has(k) && !deepEqual(old.spec[k], spec[k])) {
-        errs.push(`spec: Forbidden: updates to cloneset spec for fields other than 'replicas', 'template', 'lifecycle', 'scaleStrategy', 'updateStrategy', 'minReadySeconds', 'volumeClaimTemplates' and 'revisionHistoryLimit' are forbidden`);
+        errs.push(`spec: Forbidden: updates to cloneset spec for fields other than 'replicas', 'template', 'lifecycle', 'scaleStrategy', 'updateStrategy', 'minReadySeconds', 'progressDeadlineSeconds', 'volumeClaimTemplates' and 'revisionHistoryLimit' are forbidden`);
         break;
       }
     }

@@ -282,9 +282,12 @@ export class Kubelet {
     const gatesFalse = (pod.spec.readinessGates ?? []).filter((g) => conds.find((c) => c.type === g.conditionType)?.status !== 'True');
     if (unready.length) set('Ready', false, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`);
     else if (gatesFalse.length) {
-      const g = gatesFalse[0].conditionType;
-      const st = conds.find((c) => c.type === g)?.status;
-      set('Ready', false, 'ReadinessGatesNotReady', st ? `the status of pod readiness gate "${g}" is not "True", but ${st}` : `corresponding condition of pod readiness gate "${g}" does not exist.`);
+      // The kubelet names every gate that holds the pod, in spec order (pkg/kubelet/status/generate.go).
+      const why = gatesFalse.map(({ conditionType: g }) => {
+        const st = conds.find((c) => c.type === g)?.status;
+        return st ? `the status of pod readiness gate "${g}" is not "True", but ${st}` : `corresponding condition of pod readiness gate "${g}" does not exist.`;
+      });
+      set('Ready', false, 'ReadinessGatesNotReady', why.join(', '));
     } else set('Ready', true);
     set('PodScheduled', true);
     return {

@@ -7,6 +7,7 @@ import { crrScenarios } from '../scenarios/crr';
 import { guardScenarios } from '../scenarios/guards';
 import { inplaceScenarios } from '../scenarios/inplace';
 import { interruptionScenarios } from '../scenarios/interruptions';
+import { kruiseScenarios } from '../scenarios/kruise';
 import { permissionScenarios } from '../scenarios/permissions';
 import { stagedScenarios } from '../scenarios/staged';
 import { statusScenarios } from '../scenarios/status';
@@ -20,6 +21,7 @@ const areas = [
   ['interruptions', interruptionScenarios],
   ['guards', guardScenarios],
   ['staged', stagedScenarios],
+  ['kruise', kruiseScenarios],
 ] as const;
 
 // Scenarios proven on the real tier so far (each run there and passed). The others run on the emulator and are listed

@@ -630,7 +630,12 @@ export function seedObject(s: SeedCloneSet, ns: string): CloneSet {
 
 type Api = (method: string, path: string) => Promise<ApiResponse>;
 
-/** After every pod event, how many of each CloneSet's desired pods are not Running+Ready (as the emulator counts). */
+type Watched = Pod | CloneSet;
+
+/**
+ * After every pod or CloneSet event, how many of each CloneSet's desired pods are not Running+Ready (as the emulator
+ * counts). CloneSets are watched too, so a scale changes the desired count the moment the server has it.
+ */
 class UnavailableTracker {
   private readonly available = new Map<string, Set<string>>();
   private readonly values = new Map<string, number[]>();
@@ -639,20 +644,21 @@ class UnavailableTracker {
   constructor(private readonly api: Api) {}
 
   start(url: string, token: string, ca: string, signal: AbortSignal): void {
-    void this.loop(url, token, ca, signal);
+    void this.loop('/apis/apps.kruise.io/v1alpha1/clonesets', true, url, token, ca, signal);
+    void this.loop('/api/v1/pods', false, url, token, ca, signal);
   }
 
-  private async loop(url: string, token: string, ca: string, signal: AbortSignal): Promise<void> {
+  private async loop(path: string, cloneSets: boolean, url: string, token: string, ca: string, signal: AbortSignal): Promise<void> {
     let rv = '';
     while (!signal.aborted) {
       try {
         if (!rv) {
-          const r = await this.api('GET', '/api/v1/pods');
-          const body = r.body as { metadata: { resourceVersion: string }; items: Pod[] };
-          for (const p of body.items) await this.seen('ADDED', p);
+          const r = await this.api('GET', path);
+          const body = r.body as { metadata: { resourceVersion: string }; items: Watched[] };
+          for (const o of body.items) this.seen(cloneSets, 'ADDED', o);
           rv = body.metadata.resourceVersion;
         }
-        rv = await this.watch(`${url}/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, token, ca, signal, rv);
+        rv = await this.watch(`${url}${path}?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, cloneSets, token, ca, signal, rv);
       } catch {
         if (signal.aborted) return;
         rv = '';
@@ -661,7 +667,7 @@ class UnavailableTracker {
     }
   }
 
-  private watch(url: string, token: string, ca: string, signal: AbortSignal, rv: string): Promise<string> {
+  private watch(url: string, cloneSets: boolean, token: string, ca: string, signal: AbortSignal, rv: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const req = request(url, { headers: { Authorization: `Bearer ${token}` }, ca, signal }, (res) => {
         if (res.statusCode !== 200) {
@@ -670,7 +676,6 @@ class UnavailableTracker {
           return;
         }
         let buf = '';
-        let chain = Promise.resolve();
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buf += chunk;
@@ -679,16 +684,16 @@ class UnavailableTracker {
             const line = buf.slice(0, nl);
             buf = buf.slice(nl + 1);
             if (!line.trim()) continue;
-            const ev = JSON.parse(line) as { type: string; object: Pod & { code?: number } };
+            const ev = JSON.parse(line) as { type: string; object: Watched };
             if (ev.type === 'ERROR') {
               rv = '';
               continue;
             }
             rv = ev.object.metadata.resourceVersion ?? rv;
-            if (ev.type !== 'BOOKMARK') chain = chain.then(() => this.seen(ev.type, ev.object));
+            if (ev.type !== 'BOOKMARK') this.seen(cloneSets, ev.type, ev.object);
           }
         });
-        res.on('end', () => void chain.then(() => (rv ? resolve(rv) : reject(new Error('watch expired')))));
+        res.on('end', () => (rv ? resolve(rv) : reject(new Error('watch expired'))));
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -696,8 +701,16 @@ class UnavailableTracker {
     });
   }
 
-  private async seen(type: string, pod: Pod): Promise<void> {
-    const owner = pod.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'CloneSet');
+  private seen(cloneSet: boolean, type: string, o: Watched): void {
+    if (cloneSet) {
+      const key = `${o.metadata.namespace}/${o.metadata.name}`;
+      if (type === 'DELETED') return;
+      this.replicas.set(key, (o as CloneSet).spec.replicas ?? 1);
+      this.record(key);
+      return;
+    }
+    const pod = o as Pod;
+    const owner = pod.metadata.ownerReferences?.find((x) => x.controller && x.kind === 'CloneSet');
     if (!owner) return;
     const key = `${pod.metadata.namespace}/${owner.name}`;
     let set = this.available.get(key);
@@ -705,11 +718,14 @@ class UnavailableTracker {
     const ok = type !== 'DELETED' && !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running' && !!pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if (ok) set.add(pod.metadata.uid ?? '');
     else set.delete(pod.metadata.uid ?? '');
-    if (!this.replicas.has(key)) {
-      const r = await this.api('GET', `/apis/apps.kruise.io/v1alpha1/namespaces/${pod.metadata.namespace}/clonesets/${owner.name}`);
-      this.replicas.set(key, (r.body as CloneSet).spec?.replicas ?? 1);
-    }
-    const value = Math.max(0, (this.replicas.get(key) ?? 1) - set.size);
+    this.record(key);
+  }
+
+  private record(key: string): void {
+    // A pod seen before its CloneSet's first event is counted once the CloneSet arrives.
+    const want = this.replicas.get(key);
+    if (want === undefined) return;
+    const value = Math.max(0, want - (this.available.get(key)?.size ?? 0));
     let h = this.values.get(key);
     if (!h) this.values.set(key, (h = []));
     if (h[h.length - 1] !== value) h.push(value);

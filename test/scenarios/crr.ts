@@ -1,9 +1,11 @@
 // crr on either backend: one CRR per pod, paced within the budget, the unwired container untouched.
 import assert from 'node:assert/strict';
 import type { TestCluster } from '../backend/index';
+import { compareNames } from '../../src/kruise/crr-plan';
 import { readRecord } from '../../src/kruise/record';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest } from '../../src/kruise/types';
-import { cloneSetOf, identity, killsBy, plugin, podsOf, restartCounts, type Scenario } from './util';
+import { assertOneLineError } from '../e2e/harness';
+import { cloneSetOf, identity, killsBy, plugin, podsOf, restartCounts, secs, type Scenario } from './util';
 
 export function runIdOf(stderr: string): string {
   const m = /^run (\d{8}-\d{6}-[0-9a-z]{4})$/m.exec(stderr);
@@ -91,7 +93,47 @@ async function failedRunResumed(c: TestCluster): Promise<void> {
   assert.equal(readRecord((await cloneSetOf(c, 'web')) as CloneSet)?.finished, 'completed');
 }
 
+const podNames = async (c: TestCluster) => (await podsOf(c, 'web')).map((p) => p.metadata.name!).sort(compareNames);
+const crrPods = async (c: TestCluster) => (await c.list<ContainerRecreateRequest>('containerrecreaterequests', c.namespace)).map((r) => r.spec.podName).sort(compareNames);
+
+async function stopsAtFailedRestart(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 4, containers: ['app', 'sidecar'], strategy: 'InPlaceIfPossible', maxUnavailable: 1 });
+  const pods = await podNames(c);
+  await c.knobs.failRestart(c.namespace, pods[1], ['app']);
+  const run = await plugin(c, ['crr', 'web', '-c', 'app', '--max-unavailable', '1']);
+  assert.equal(run.code, 1, run.stderr);
+  // The runtime's own words reach the user through Kruise's CRR status.
+  assert.match(assertOneLineError(run), new RegExp(`${pods[1]}/app: .*kill container`));
+  const app = killsBy(c, 'app', 'crr');
+  assert.equal(app.get(pods[0]), 1);
+  for (const later of pods.slice(2)) assert.equal(app.has(later), false, `${later} was restarted after the failure`);
+  assert.deepEqual(await crrPods(c), pods.slice(0, 2));
+  assert.equal(readRecord(await cloneSetOf(c, 'web'))?.finished, 'failed');
+}
+
+async function multiContainerNeedsChoice(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 1, containers: ['app', 'sidecar'], strategy: 'InPlaceIfPossible' });
+  const run = await plugin(c, ['crr', 'web']);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(assertOneLineError(run), /app, sidecar/);
+  assert.deepEqual(await c.pluginWrites(), []);
+}
+
+async function readyTimeoutFailsPod(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 3, containers: ['app'], strategy: 'InPlaceIfPossible', maxUnavailable: 1 });
+  const pods = await podNames(c);
+  await c.knobs.neverReady(c.namespace, pods[0]);
+  const timeout = secs(c, 2, 20);
+  const run = await plugin(c, ['crr', 'web', '--max-unavailable', '1', '--ready-timeout', `${timeout}s`]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(assertOneLineError(run), new RegExp(`${pods[0]}: not Ready within ${timeout}s after its containers restarted`));
+  assert.deepEqual(await crrPods(c), [pods[0]], 'no other pod started');
+}
+
 export const crrScenarios: Scenario[] = [
   { title: 'crr -c app restarts each pod once, one CRR each, paced within maxUnavailable 1', run: pacedWithinBudget },
   { title: 'crr --resume of a failed run retries the failed pod with a new request, without --force', run: failedRunResumed },
+  { title: 'crr stops at a failed container kill with exit 1 naming the pod; later pods untouched, the run recorded failed', run: stopsAtFailedRestart },
+  { title: 'crr on multi-container pods without -c or --all-containers is refused, listing the containers', run: multiContainerNeedsChoice },
+  { title: 'crr fails a pod not Ready within --ready-timeout after its restart and starts no other', run: readyTimeoutFailsPod },
 ];

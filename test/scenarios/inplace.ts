@@ -73,6 +73,10 @@ async function gateOff(c: TestCluster): Promise<void> {
     assert.match(assertOneLineError(run), /InPlaceUpdateEnvFromMetadata/);
     assert.equal(killsBy(off, 'app', 'inplace').size, 0, 'nothing restarted');
     assert.deepEqual(identity(await podsOf(off, 'web')), identity(before), 'nor recreated');
+    // status reads the same failure off the cluster: exit 1 with the diagnosis.
+    const status = await plugin(off, ['status', 'web']);
+    assert.equal(status.code, 1, status.stderr + status.stdout);
+    assert.match(status.stdout, /InPlaceUpdateEnvFromMetadata/);
   } finally {
     await off.stop();
   }
@@ -200,14 +204,73 @@ async function failedPatchTestIs422(c: TestCluster): Promise<void> {
   assert.equal((await cloneSetOf(c, 'web')).metadata.resourceVersion, cs.metadata.resourceVersion);
 }
 
+async function unsafeStartsRefused(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 1, containers: ['app', 'sidecar'], strategy: 'InPlaceIfPossible', triggerAnnotation: KEY, wiredContainers: ['app'] });
+  await c.seedCloneSet({ name: 'legacy', replicas: 1, strategy: 'ReCreate', triggerAnnotation: KEY });
+  await c.seedCloneSet({ name: 'held', replicas: 1, strategy: 'InPlaceIfPossible', paused: true, triggerAnnotation: KEY });
+  await c.seedCloneSet({ name: 'bare', replicas: 1, strategy: 'InPlaceIfPossible' });
+  const cases: [string[], RegExp][] = [
+    [['inplace', 'legacy'], /ReCreate/],
+    [['inplace', 'held'], /paused/],
+    [['inplace', 'bare'], /not wired.*--setup/],
+    [['inplace', 'web', '-c', 'nope'], /unknown container "nope"/],
+    [['inplace', 'web', '-c', 'sidecar'], /reads no trigger annotation/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await plugin(c, args);
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(assertOneLineError(run), message);
+  }
+  assert.deepEqual(await c.pluginWrites(), []);
+  assert.equal(c.restartLog().length, 0);
+}
+
+async function readyTimeoutPauses(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 3, strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: KEY });
+  const victim = (await podsOf(c, 'web'))[0].metadata.name!;
+  await c.knobs.neverReady(c.namespace, victim);
+  const timeout = secs(c, 2, 30);
+  const run = await plugin(c, ['inplace', 'web', '--ready-timeout', `${timeout}s`, '--pause-on-failure']);
+  // Our patience ran out, not the restart: a timeout (3), never "restart failed".
+  assert.equal(run.code, 3, run.stderr + run.stdout);
+  const line = assertOneLineError(run);
+  assert.match(line, new RegExp(`not Ready again within the ready timeout: ${victim}`));
+  assert.doesNotMatch(line, /restart failed/);
+  assert.match(line, new RegExp(`status web -n ${c.namespace} -w`));
+  assert.match(run.stderr, /paused CloneSet web.*"paused":false/);
+  assert.equal((await cloneSetOf(c, 'web')).spec.updateStrategy?.paused, true);
+  const status = await plugin(c, ['status', 'web', '-o', 'json']);
+  const doc = JSON.parse(status.stdout) as { state: string; eta: unknown; message: string };
+  assert.equal(doc.state, 'paused', doc.message);
+  assert.equal(doc.eta, null);
+}
+
+async function refusedWhileUnfinished(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 2, strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: KEY });
+  // A pod that never comes back Ready keeps the first restart unfinished for as long as the test needs.
+  await c.knobs.neverReady(c.namespace, (await podsOf(c, 'web'))[0].metadata.name!);
+  const first = await plugin(c, ['inplace', 'web', '--no-wait']);
+  assert.equal(first.code, 0, first.stderr);
+  const before = (await c.pluginWrites()).length;
+  const refused = await plugin(c, ['inplace', 'web']);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(assertOneLineError(refused), new RegExp(`still being restarted in place \\(run \\S+, started .* by \\S+.*status web -n ${c.namespace} -w.*--force`));
+  assert.equal((await c.pluginWrites()).length, before, 'the refusal wrote nothing');
+  const forced = await plugin(c, ['inplace', 'web', '--force', '--no-wait']);
+  assert.equal(forced.code, 0, forced.stderr);
+}
+
 export const inplaceScenarios: Scenario[] = [
   { title: 'inplace restarts a 10-pod wired CloneSet in place: same UIDs, app +1, sidecar 0, within 20%, done at exit 0', run: tenPodsInPlace },
   { title: 'the early-done trap held by a frozen kruise-daemon is not reported done (exit 3)', run: earlyDoneTrap },
-  { title: 'with InPlaceUpdateEnvFromMetadata off: exit 1, diagnosed, nothing restarted', run: gateOff },
+  { title: 'with InPlaceUpdateEnvFromMetadata off: exit 1, diagnosed (inplace and status), nothing restarted', run: gateOff },
   { title: '--setup on InPlaceIfPossible recreates every pod once; the next run is in place', run: setupRecreatesOnce },
   { title: "--setup on InPlaceOnly is refused before any write, as Kruise's webhook refuses it (same message both sides)", run: setupInPlaceOnlyRefused },
   { title: '--dry-run=server (inplace, --setup, crr) reaches the server and its webhooks and changes nothing', run: dryRunServer },
   { title: 'a template without annotations: inplace refuses; --setup writes the annotation alone (no restart), then restarts each pod once', run: wholeMapAnnotationDiff },
   { title: 'partition "12.5%" of 10 keeps 2 pods old: inplace finishes with 8 restarted', run: fractionalPartition },
   { title: "a failed JSON-patch test is the server's bare 422 (reason Invalid, no causes)", run: failedPatchTestIs422 },
+  { title: 'unsafe starts (ReCreate, paused, unwired, unknown or unwired container) are refused with exit 2, one line, no write', run: unsafeStartsRefused },
+  { title: 'a pod not Ready again within --ready-timeout: exit 3 (a timeout), --pause-on-failure pauses, status says paused', run: readyTimeoutPauses },
+  { title: 'a second inplace while the first is unfinished is refused naming the run; --force starts it', run: refusedWhileUnfinished },
 ];

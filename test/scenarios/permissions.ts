@@ -93,7 +93,43 @@ async function everyVerbNeeded(c: TestCluster): Promise<void> {
   assert.deepEqual(await c.pluginWrites(), [], 'dry runs and refusals wrote nothing');
 }
 
+/** The permissions named in the plugin's "you are not allowed to ..." line, as "verb resource" strings. */
+function missingIn(line: string): string[] {
+  const m = /you are not allowed to (.+) in namespace "[^"]+"; nothing was changed/.exec(line);
+  assert.ok(m, `not a permission refusal: ${line}`);
+  return m[1].split(', ').sort();
+}
+
+const READ: RbacRule[] = [
+  { verbs: ['get', 'list', 'watch'], apiGroups: ['apps.kruise.io'], resources: ['clonesets'] },
+  { verbs: ['get', 'list', 'watch'], apiGroups: [''], resources: ['pods'] },
+];
+
+async function halfPermitted(c: TestCluster): Promise<void> {
+  await seed(c);
+  const reader = c.writeKubeconfig({ user: 'reader', token: await c.addUser('reader', [...READ, { verbs: ['get', 'list', 'watch'], apiGroups: ['apps.kruise.io'], resources: ['containerrecreaterequests'] }]) });
+  for (const args of [['crr', 'web', '-c', 'app'], ['crr', 'web', '-c', 'app', '--dry-run=server']]) {
+    const run = await plugin(c, args, { kubeconfig: reader });
+    assert.equal(run.code, 1, run.stderr);
+    assert.deepEqual(missingIn(assertOneLineError(run)), ['create containerrecreaterequests.apps.kruise.io', 'create events', 'patch clonesets.apps.kruise.io']);
+  }
+  const patcher = c.writeKubeconfig({
+    user: 'patcher',
+    token: await c.addUser('patcher', [
+      { verbs: ['get', 'patch'], apiGroups: ['apps.kruise.io'], resources: ['clonesets'] },
+      { verbs: ['list'], apiGroups: [''], resources: ['pods'] },
+      { verbs: ['create'], apiGroups: [''], resources: ['events'] },
+    ]),
+  });
+  const run = await plugin(c, ['inplace', 'web'], { kubeconfig: patcher });
+  assert.equal(run.code, 1, run.stderr);
+  assert.deepEqual(missingIn(assertOneLineError(run)), ['list clonesets.apps.kruise.io', 'watch clonesets.apps.kruise.io', 'watch pods']);
+  assert.deepEqual(await c.pluginWrites(), [], 'no write, not even a dry run');
+  assert.deepEqual(await c.pluginWrites({ dryRun: true }), []);
+}
+
 export const permissionScenarios: Scenario[] = [
+  { title: 'half-permitted users (crr without create/patch, inplace without list/watch) hear every missing permission in one line; nothing written', run: halfPermitted },
   { title: "a user with exactly the README's Role runs inplace, status and crr end to end", run: readmeRoleIsEnough },
   { title: "each verb of the README's Role removed: the plugin refuses before any write naming it, and the server refuses it too", run: everyVerbNeeded },
 ];

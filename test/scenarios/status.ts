@@ -39,7 +39,38 @@ async function staleFailedUpdate(c: TestCluster): Promise<void> {
   assert.ok(!(JSON.parse(st.stdout) as { diagnoses: Array<{ kind: string }> }).diagnoses.some((d) => d.kind === 'update-failed'), st.stdout);
 }
 
+async function neverRestarted(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 3, strategy: 'InPlaceIfPossible', triggerAnnotation: KEY });
+  const run = await plugin(c, ['status', 'web']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /No restart recorded/);
+  assert.equal((run.stdout.match(/web-\w{5}/g) ?? []).length, 3);
+  const doc = JSON.parse((await plugin(c, ['status', 'web', '-o', 'json'])).stdout) as { mode: string; state: string; complete: boolean; eta: unknown };
+  assert.deepEqual([doc.mode, doc.state, doc.complete, doc.eta], ['none', 'none', false, null]);
+  const watched = await plugin(c, ['status', 'web', '-w', '--timeout', '5s', '-o', 'json']);
+  assert.equal(watched.code, 0, watched.stderr);
+  assert.equal((JSON.parse(watched.stdout) as { outcome: string }).outcome, 'none');
+  assert.deepEqual(await c.pluginWrites(), []);
+}
+
+async function followsToTheEnd(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 4, strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: KEY });
+  const trigger = await plugin(c, ['inplace', 'web', '--no-wait']);
+  assert.equal(trigger.code, 0, trigger.stderr);
+  const follow = await plugin(c, ['status', 'web', '-w', '--timeout', `${secs(c, 30, 180)}s`]);
+  assert.equal(follow.code, 0, follow.stderr + follow.stdout);
+  assert.ok(!follow.stdout.includes('\u001b'), 'no escape codes off a terminal');
+  const lines = follow.stdout.trim().split('\n');
+  assert.ok(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /.test(l)), follow.stdout);
+  assert.match(lines[lines.length - 1], /restart complete: 4 of 4 pods restarted/);
+  assert.equal(killsBy(c, 'app', 'inplace').size, 4);
+  const doc = JSON.parse((await plugin(c, ['status', 'web', '-o', 'json'])).stdout) as { complete: boolean; failed: boolean; mode: string; summary: { total: number; restarted: number } };
+  assert.deepEqual([doc.complete, doc.failed, doc.mode, doc.summary.total, doc.summary.restarted], [true, false, 'inplace', 4, 4]);
+}
+
 export const statusScenarios: Scenario[] = [
   { title: 'omitempty status: an absent updatedAvailableReplicas is 0, so status says not complete until minReadySeconds pass', run: omitemptyStatus },
   { title: 'a FailedUpdate condition older than the restart is not blamed (inplace and status)', run: staleFailedUpdate },
+  { title: 'status of a never-restarted CloneSet: no restart recorded, mode none, -w exits 0, nothing written', run: neverRestarted },
+  { title: 'status -w follows an inplace restart to the end: timestamped lines, no escape codes, then complete in -o json', run: followsToTheEnd },
 ];
