@@ -15,6 +15,7 @@ import { AdvancedDaemonSetController, DAEMONSETS, type AdvancedDaemonSet } from 
 import { FaultInjector } from './faults';
 import { KruiseAdmission } from './kruise-webhook';
 import { Kubelet } from './kubelet';
+import { PodReadinessController } from './pod-readiness';
 import { buildRegistry, CLONESETS, STORAGE_KEYS } from './resources';
 import { ApiServer, type RbacRule, type RequestRecord } from './server';
 import { deepCopy, type KObj, Store } from './store';
@@ -298,6 +299,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const budgets = new BudgetController(sim, opts.disruptionController ?? true);
   const statefulsets = new AdvancedStatefulSetController(sim);
   const daemonsets = new AdvancedDaemonSetController(sim);
+  const podReadiness = new PodReadinessController(sim);
   const history = new UnavailableTracker(store);
   const server = new ApiServer({
     store,
@@ -338,7 +340,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   const kubeconfigPath = writeKubeconfig({ path: join(kubeDir, 'kubeconfig') });
 
-  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || budgets.busy() || statefulsets.busy() || daemonsets.busy() || clock.pendingForeground() > 0;
+  const busy = () => kubelet.busy() || clonesets.busy() || crrs.busy() || podReadiness.busy() || budgets.busy() || statefulsets.busy() || daemonsets.busy() || clock.pendingForeground() > 0;
   const ensureNodes = (n: number) => {
     let added = false;
     for (let i = 0; i < n; i++) {
@@ -553,6 +555,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       crrs.stop();
       statefulsets.stop();
       daemonsets.stop();
+      podReadiness.stop();
       clock.stop();
       await server.close();
       // The kubeconfigs in it carry bearer tokens: nothing of the cluster may outlive it.

@@ -272,10 +272,6 @@ export class Kubelet {
       (cond as Condition & { lastProbeTime: null }).lastProbeTime = null;
       conds = withCondition(conds, cond);
     };
-    // The pod readiness controller adds KruisePodReady=True when the gate exists and nobody holds the pod.
-    if (pod.spec.readinessGates?.some((g) => g.conditionType === KRUISE.kruisePodReady) && !getCondition(pod, KRUISE.kruisePodReady)) {
-      conds = withCondition(conds, { type: KRUISE.kruisePodReady, status: 'True', lastTransitionTime: now });
-    }
     set('PodReadyToStartContainers', true);
     set('Initialized', true);
     set('ContainersReady', unready.length === 0, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`);
