@@ -8,6 +8,7 @@ import { guardScenarios } from '../scenarios/guards';
 import { inplaceScenarios } from '../scenarios/inplace';
 import { interruptionScenarios } from '../scenarios/interruptions';
 import { kruiseScenarios } from '../scenarios/kruise';
+import { reliabilityScenarios } from '../scenarios/reliability';
 import { permissionScenarios } from '../scenarios/permissions';
 import { stagedScenarios } from '../scenarios/staged';
 import { statusScenarios } from '../scenarios/status';
@@ -21,6 +22,7 @@ const areas = [
   ['interruptions', interruptionScenarios],
   ['guards', guardScenarios],
   ['staged', stagedScenarios],
+  ['reliability', reliabilityScenarios],
   ['kruise', kruiseScenarios],
 ] as const;
 
