@@ -29,7 +29,8 @@ apiserver_version+=" -X k8s.io/component-base/version.gitVersion=v1.32.10 -X k8s
 apiserver_version+=" -X k8s.io/component-base/version.buildDate=2025-11-11T00:00:00Z"
 
 key_of() { # files... -> one hash, including the toolchain and this script
-  { go version; cat "$here/build.sh"; for f in "$@"; do echo "== $f"; cat "$f"; done; } | sha256sum | cut -c1-16
+  # Paths relative to the module, so every checkout of the same tree (a worktree, a CI clone) computes the same key.
+  { go version; cat "$here/build.sh"; for f in "$@"; do echo "== ${f#"$here"/}"; cat "$f"; done; } | sha256sum | cut -c1-16
 }
 
 heartbeat() { # label -> prints elapsed time every minute until killed
@@ -48,7 +49,7 @@ build_group() { # name key-file-list... -- go build args...
     return 0
   fi
   rm -f "$stamp"
-  echo "realcluster: building $name (a cold build takes 10-30 minutes on 2 cores; later builds reuse the Go cache)" >&2
+  echo "realcluster: building $name (a cold build takes about 45 minutes on 2 cores; later builds reuse the Go cache)" >&2
   heartbeat "$name" &
   local beat=$! start=$SECONDS rc=0
   "$@" || rc=$?
