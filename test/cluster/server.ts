@@ -102,6 +102,13 @@ export class ApiServer {
   }
 
   addUser(name: string, rules: RbacRule[], token = randomBytes(24).toString('hex')): string {
+    // As the real API server validates a Role's rules (pkg/apis/rbac/validation): a rule must grant something.
+    const invalid = rules.flatMap((r, i) => [
+      ...(r.verbs.length ? [] : [`rules[${i}].verbs: Required value: verbs must contain at least one value`]),
+      ...(r.apiGroups.length ? [] : [`rules[${i}].apiGroups: Required value: resource rules must supply at least one api group`]),
+      ...(r.resources.length ? [] : [`rules[${i}].resources: Required value: resource rules must supply at least one resource`]),
+    ]);
+    if (invalid.length) throw new Error(`addUser ${name}: invalid rules: ${invalid.join(', ')}`);
     this.users.set(token, { name, rules });
     return token;
   }
