@@ -112,7 +112,18 @@ async function halfPermitted(c: TestCluster): Promise<void> {
   for (const args of [['crr', 'web', '-c', 'app'], ['crr', 'web', '-c', 'app', '--dry-run=server']]) {
     const run = await plugin(c, args, { kubeconfig: reader });
     assert.equal(run.code, 1, run.stderr);
-    assert.deepEqual(missingIn(assertOneLineError(run)), ['create containerrecreaterequests.apps.kruise.io', 'create events', 'patch clonesets.apps.kruise.io']);
+    assert.deepEqual(
+      missingIn(assertOneLineError(run)),
+      [
+        'create containerrecreaterequests.apps.kruise.io',
+        'create events',
+        'list poddisruptionbudgets.policy',
+        'list podunavailablebudgets.policy.kruise.io',
+        'patch clonesets.apps.kruise.io',
+        'watch poddisruptionbudgets.policy',
+        'watch podunavailablebudgets.policy.kruise.io',
+      ],
+    );
   }
   const patcher = c.writeKubeconfig({
     user: 'patcher',
@@ -124,7 +135,7 @@ async function halfPermitted(c: TestCluster): Promise<void> {
   });
   const run = await plugin(c, ['inplace', 'web'], { kubeconfig: patcher });
   assert.equal(run.code, 1, run.stderr);
-  assert.deepEqual(missingIn(assertOneLineError(run)), ['list clonesets.apps.kruise.io', 'watch clonesets.apps.kruise.io', 'watch pods']);
+  assert.deepEqual(missingIn(assertOneLineError(run)), ['list clonesets.apps.kruise.io', 'list poddisruptionbudgets.policy', 'list podunavailablebudgets.policy.kruise.io', 'watch clonesets.apps.kruise.io', 'watch pods']);
   assert.deepEqual(await c.pluginWrites(), [], 'no write, not even a dry run');
   assert.deepEqual(await c.pluginWrites({ dryRun: true }), []);
 }
