@@ -1,3 +1,5 @@
+// Emulator only: simulated time and the request log. crr's key behaviours (paced restart, failed kill, ready timeout,
+// container choice) run on both backends from test/scenarios/crr.ts via test/e2e/scenarios.test.ts.
 // `crr` end to end: the built binary against the emulated API server and simulated OpenKruise.
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../cluster/index';

@@ -1,3 +1,5 @@
+// Emulator only (request latency, heartbeat ages in simulated time). Two runs started in the same instant also run on
+// both backends from test/scenarios/reliability.ts.
 // One restart of a CloneSet at a time, whoever starts it: two processes pressing Enter in the same instant (every
 // pair of inplace and crr, both orders) end with exactly one restart, and the other exits 2 having written nothing.
 // An interrupted crr run is `interrupted` everywhere, and a run whose record was replaced says by what.

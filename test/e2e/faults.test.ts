@@ -1,3 +1,4 @@
+// Emulator only: the faults are injected by the emulated API server; the real tier has no fault injector.
 // The plugin keeps its promises on a bad network: 5xx, 429 with Retry-After, resets, slow answers past
 // --request-timeout, cut watch streams, 410 Gone on resume and a 409 on every first write. A seeded matrix.
 import assert from 'node:assert/strict';

@@ -1,3 +1,6 @@
+// `inplace` end to end on the emulator only: what needs simulated time (speed 1 rollouts), the request log, fault
+// injection or emulator-only clusters (no OpenKruise). Its key behaviours run on both backends, the real kube-apiserver
+// + Kruise v1.9.0 included, from test/scenarios/inplace.ts via test/e2e/scenarios.test.ts.
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../cluster/index';
 import { KRUISE, PLUGIN, type CloneSet, type Pod } from '../../src/kruise/types';

@@ -1,3 +1,5 @@
+// Emulator only: seeded trials at simulated speed. SIGKILL + --resume, crr --timeout + --resume and inplace killed
+// after its trigger run on both backends from test/scenarios/interruptions.ts.
 // Nothing done twice, nothing skipped: `crr` stopped at seeded random points (SIGINT and SIGKILL) and resumed, and
 // `inplace` stopped right after its trigger, end with every selected pod restarted exactly once, per the emulator's
 // own restart log (what happened on the "nodes", not what the plugin believes).

@@ -1,3 +1,5 @@
+// Emulator only: the Kruise Rollouts add-on and cut watches (fault injection). Half-permitted users, the README's Role
+// end to end and each of its verbs removed run on both backends from test/scenarios/permissions.ts.
 // Permissions first: a half-permitted user hears every missing permission at once and nothing changes; a user with
 // exactly the README's Role can run every command end to end, and every verb of that Role is needed by something.
 import assert from 'node:assert/strict';

@@ -1,3 +1,5 @@
+// `status` end to end on the emulator only (a pty, simulated speeds, the request log); never-restarted, followed and
+// diagnosed status run on both backends from test/scenarios/ via test/e2e/scenarios.test.ts.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { VirtualTerminal } from '../vterm';

@@ -125,6 +125,27 @@ async function halfPermitted(c: TestCluster): Promise<void> {
       ],
     );
   }
+  const crrOnly = c.writeKubeconfig({
+    user: 'crr-only',
+    token: await c.addUser('crr-only', [
+      { verbs: ['get', 'list', 'watch'], apiGroups: ['apps.kruise.io'], resources: ['clonesets'] },
+      { verbs: ['list'], apiGroups: [''], resources: ['pods'] },
+      { verbs: ['get', 'list', 'watch', 'create'], apiGroups: ['apps.kruise.io'], resources: ['containerrecreaterequests'] },
+      { verbs: ['create'], apiGroups: [''], resources: ['events'] },
+    ]),
+  });
+  const crr = await plugin(c, ['crr', 'web', '-c', 'app'], { kubeconfig: crrOnly });
+  assert.equal(crr.code, 1, crr.stderr);
+  assert.deepEqual(missingIn(assertOneLineError(crr)), [
+    'list poddisruptionbudgets.policy',
+    'list podunavailablebudgets.policy.kruise.io',
+    'patch clonesets.apps.kruise.io',
+    'watch poddisruptionbudgets.policy',
+    'watch pods',
+    'watch podunavailablebudgets.policy.kruise.io',
+  ]);
+  assert.doesNotMatch(crr.stderr, /^run /m, 'no run was announced');
+  assert.deepEqual(await c.list('containerrecreaterequests', c.namespace), []);
   const patcher = c.writeKubeconfig({
     user: 'patcher',
     token: await c.addUser('patcher', [
@@ -141,7 +162,7 @@ async function halfPermitted(c: TestCluster): Promise<void> {
 }
 
 export const permissionScenarios: Scenario[] = [
-  { title: 'half-permitted users (crr without create/patch, inplace without list/watch) hear every missing permission in one line; nothing written', run: halfPermitted },
+  { title: 'half-permitted users (crr without create, crr without patch or watch, inplace without list/watch) hear every missing permission in one line; nothing written', run: halfPermitted },
   { title: "a user with exactly the README's Role runs inplace, status and crr end to end", run: readmeRoleIsEnough },
   { title: "each verb of the README's Role removed: the plugin refuses before any write naming it, and the server refuses it too", run: everyVerbNeeded },
 ];
