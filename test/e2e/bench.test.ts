@@ -17,7 +17,7 @@ const FIGURES = [
   /^`status <cs> -o json`, \d+ pods: wall time$/,
   /^`status <cs> -o json`, \d+ pods: peak RSS$/,
   /^live view, \d+ pods: build \+ render one frame/,
-  /^live view, \d+ pods: bytes written per frame$/,
+  /^live view, \d+ pods: bytes written per frame/,
   /^binary size, raw$/,
   /^binary size, gzipped$/,
 ];
