@@ -6,7 +6,7 @@ interface Cell {
   sgr: string;
 }
 
-/** Enough of a VT100/xterm for what the view writes: text, CR, LF (as a tty's onlcr makes it), CSI A-F, J, K, L, M, m. */
+/** Enough of a VT100/xterm for what the view writes: text, CR, LF (as a tty's onlcr makes it), CSI A-G, J, K, L, M, m. */
 export class VirtualTerminal {
   screen: Cell[][];
   scrollback: string[] = [];
@@ -63,6 +63,9 @@ export class VirtualTerminal {
         break;
       case 'B':
         this.row = Math.min(this.rows - 1, this.row + n);
+        break;
+      case 'G':
+        this.col = Math.min(this.columns - 1, n - 1);
         break;
       case 'E':
         this.row = Math.min(this.rows - 1, this.row + n);

@@ -137,6 +137,63 @@ function wholeFrame(previous: string[], lines: string[], columns: number): strin
   return `${previousRows > 0 ? CURSOR.up(previousRows) + CURSOR.clearDown : ''}${lines.join('\n')}\n`;
 }
 
+// eslint-disable-next-line no-control-regex
+const SGR = /\x1b\[[0-9;]*m/y;
+
+/** Where each visible character of a line starts in its text, and the colour codes met before it. */
+function cells(line: string): { at: number[]; chars: string[]; codesBefore: number[] } {
+  const at: number[] = [];
+  const chars: string[] = [];
+  const codesBefore: number[] = [];
+  let codes = 0;
+  for (let i = 0; i < line.length; ) {
+    SGR.lastIndex = i;
+    const code = SGR.exec(line);
+    if (code) {
+      codes = i + code[0].length;
+      i = codes;
+      continue;
+    }
+    const ch = String.fromCodePoint(line.codePointAt(i) as number);
+    at.push(i);
+    chars.push(ch);
+    codesBefore.push(codes);
+    i += ch.length;
+  }
+  return { at, chars, codesBefore };
+}
+
+/**
+ * One line rewritten in place, from its first changed column on (an age ticking, a count going up): the cursor jumps
+ * there (CSI G), the line's colour codes up to that point are replayed so the rest keeps its colours, and the rest is
+ * written. Only for lines whose characters are one column each; otherwise the whole line.
+ */
+function rewrite(before: string, after: string): string {
+  const a = cells(before);
+  const b = cells(after);
+  let same = 0;
+  while (same < a.chars.length && same < b.chars.length && a.chars[same] === b.chars[same] && codesUpTo(before, a, same) === codesUpTo(after, b, same)) same++;
+  const narrow = displayWidth(b.chars.slice(0, same).join('')) === same;
+  if (same < 8 || !narrow) return after + CLEAR_LINE_END;
+  const start = same < b.chars.length ? b.at[same] : after.length;
+  return `\x1b[${same + 1}G${codesUpTo(after, b, same)}${after.slice(start)}${CLEAR_LINE_END}`;
+}
+
+/** The colour codes of a line before its `index`th character (all of them past the last character). */
+function codesUpTo(line: string, c: { codesBefore: number[]; at: number[] }, index: number): string {
+  const end = index < c.at.length ? c.codesBefore[index] : line.length;
+  let codes = '';
+  for (let i = 0; i < end; ) {
+    SGR.lastIndex = i;
+    const code = SGR.exec(line);
+    if (code) {
+      codes += code[0];
+      i += code[0].length;
+    } else i++;
+  }
+  return codes;
+}
+
 /** Which lines of `before` stay in `after`, in order (longest common subsequence): index pairs. */
 function commonLines(before: string[], after: string[]): [number, number][] {
   const n = before.length;
@@ -195,7 +252,7 @@ function changedLines(previous: string[], lines: string[]): string {
     const replaced = Math.min(h.a2 - h.a, h.b2 - h.b);
     for (let k = 0; k < replaced; k++) {
       moveTo(h.a - removed + k);
-      out += lines[h.b + k] + CLEAR_LINE_END;
+      out += rewrite(old[h.a + k], lines[h.b + k]);
     }
     const extra = h.a2 - h.a - replaced;
     if (extra > 0) {
