@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { startCluster } from '../test/cluster/index';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const binary = join(root, 'dist', 'kubectl-kruise_restart');
+// KRUISE_RESTART_DIST, as for the build and the tests: a private build folder.
+const binary = join(process.env.KRUISE_RESTART_DIST ?? join(root, 'dist'), 'kubectl-kruise_restart');
 const quick = process.argv.includes('--quick');
 
 function step(title: string) {
@@ -42,12 +43,15 @@ async function main() {
       triggerAnnotation: 'example.com/restart-token',
       wiredContainers: ['app'],
     });
+    // An Advanced StatefulSet too: OrderedReady, so Kruise restarts one pod at a time from the highest ordinal.
+    await cluster.seedStatefulSet({ namespace: 'shop', name: 'db', replicas: 4, podUpdatePolicy: 'InPlaceIfPossible', triggerAnnotation: 'example.com/restart-token' });
     const kubeconfig = cluster.writeKubeconfig({ namespace: 'shop' });
-    process.stdout.write(`emulated cluster at ${cluster.url}; CloneSet shop/web with 12 pods (app wired to example.com/restart-token)\n`);
+    process.stdout.write(`emulated cluster at ${cluster.url}; CloneSet shop/web with 12 pods (app wired to example.com/restart-token), Advanced StatefulSet shop/db with 4\n`);
     await runPlugin(['status', 'web'], kubeconfig);
     await runPlugin(['inplace', 'web', '--reason', 'demo: pick up rotated credentials'], kubeconfig);
     await runPlugin(['status', 'web'], kubeconfig);
     await runPlugin(['crr', 'web', '-c', 'sidecar', '--max-unavailable', '3'], kubeconfig);
+    await runPlugin(['inplace', 'asts/db', '--reason', 'demo: an Advanced StatefulSet, ordinal by ordinal'], kubeconfig);
     const restarts = cluster.restartLog.length;
     process.stdout.write(`\nemulator restart log: ${restarts} container restarts, pods recreated: ${cluster.restartLog.filter((r) => r.cause === 'recreate').length}\n`);
     rmSync(dirname(kubeconfig), { recursive: true, force: true });
