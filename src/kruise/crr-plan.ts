@@ -115,6 +115,16 @@ function isTerminating(pod: Pod): boolean {
   return Boolean(pod.metadata.deletionTimestamp);
 }
 
+/**
+ * Whether the pod a request was made for is gone as Kruise judges it (crr_controller.go, Reconcile): not found, being
+ * deleted, or replaced by a pod of the same name. Kruise then ends the request "pod has gone": no failed restart.
+ */
+export function requestPodGone(crr: ContainerRecreateRequest, pod: Pod | undefined): boolean {
+  if (!pod || isTerminating(pod)) return true;
+  const uid = crr.metadata.labels?.[KRUISE.crrPodUidLabel];
+  return Boolean(uid && pod.metadata.uid && uid !== pod.metadata.uid);
+}
+
 function isActive(pod: Pod): boolean {
   return !isTerminating(pod) && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
@@ -466,7 +476,7 @@ export function nextPodsToStart(input: PacingInput): PacingDecision {
     if (outcome.state === 'failed') {
       // Deleted under its request (scaled down, evicted): Kruise ends the request "pod has gone". A pod that is no
       // more is no failed restart.
-      if (!pod || (crr.metadata.labels?.[KRUISE.crrPodUidLabel] && pod.metadata.uid && crr.metadata.labels[KRUISE.crrPodUidLabel] !== pod.metadata.uid)) {
+      if (requestPodGone(crr, pod)) {
         memory.skipped[name] = 'pod gone during its restart (deleted, e.g. scaled down)';
         continue;
       }

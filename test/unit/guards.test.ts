@@ -3,6 +3,7 @@ import { bindingLimit, budgetLimits, labelSelectorMatches, ownLimit, roomUnder, 
 import { containersWithoutReadiness, describeSurge, foreignOwner, nativeSidecars, surgeForecast, targetingRollout, type KruiseRollout } from '../../src/kruise/hazards';
 import { emptyMemory, nextPodsToStart } from '../../src/kruise/crr-plan';
 import { cloneSet, crr, ms, oldPod } from './fixtures';
+import { KRUISE } from '../../src/kruise/types';
 
 const pods = (n: number, labels: Record<string, string> = {}) => Array.from({ length: n }, (_, i) => oldPod(`web-${i}`, { labels }));
 
@@ -185,5 +186,19 @@ describe('crr pacing within disruption budgets', () => {
     assert.deepEqual(d.failed, []);
     assert.deepEqual(d.skipped.map((x) => x.pod), ['web-0']);
     assert.deepEqual(d.start, ['web-1']);
+  });
+
+  it('a pod still terminating, or replaced under the same name, is gone as Kruise judges it: skipped, not failed', () => {
+    const gone = crr({ pod: 'web-0', completed: 5, message: 'pod has gone' });
+    const [first, ...rest] = pods(4);
+    const terminating = { ...first, metadata: { ...first.metadata, deletionTimestamp: '2026-01-01T00:00:05Z' } };
+    const d = nextPodsToStart({ ...base, pods: [terminating, ...rest], crrs: [gone], budget: 1 });
+    assert.deepEqual(d.failed, []);
+    assert.deepEqual(d.skipped.map((x) => x.pod), ['web-0']);
+    const replaced = { ...first, metadata: { ...first.metadata, uid: 'a-new-pod' } };
+    const stamped = { ...gone, metadata: { ...gone.metadata, labels: { ...gone.metadata.labels, [KRUISE.crrPodUidLabel]: 'the-old-pod' } } };
+    assert.deepEqual(nextPodsToStart({ ...base, pods: [replaced, ...rest], crrs: [stamped], budget: 1 }).failed, []);
+    // The same pod, alive, whose request failed: a failed restart.
+    assert.deepEqual(nextPodsToStart({ ...base, pods: [first, ...rest], crrs: [gone], budget: 1 }).failed.map((f) => f.pod), ['web-0']);
   });
 });

@@ -539,6 +539,15 @@ describe('progress: CRR runs', () => {
     assert.ok(kinds(p).includes('daemon-not-acting'));
   });
 
+  it('pod has gone while the pod is still terminating (Kruise ends the request as soon as deletion starts): skipped, not failed', () => {
+    const crrs = [crr({ pod: 'web-a', completed: 12, message: 'pod has gone' })];
+    const a = oldPod('web-a');
+    const terminating = { ...a, metadata: { ...a.metadata, deletionTimestamp: at(11) } };
+    const p = buildProgress({ cloneSet: cs(), pods: [terminating, oldPod('web-c')], record: crrRecord(['web-a', 'web-c']), crrs, now: ms(30) });
+    assert.equal(states(p)['web-a'], 'skipped');
+    assert.equal(p.failed, false);
+  });
+
   it('pod has gone (deleted under its CRR, e.g. scaled down): skipped, not failed; gone without a CRR: skipped', () => {
     const crrs = [crr({ pod: 'web-a', completed: 12, message: 'pod has gone' })];
     const p = buildProgress({ cloneSet: cs(), pods: [oldPod('web-c')], record: crrRecord(['web-a', 'web-b', 'web-c']), crrs, now: ms(30) });

@@ -2,6 +2,7 @@
 // recreating, restarted and Ready again, or failed, from the pod, its newest request of the run and what the run
 // itself recorded.
 
+import { requestPodGone } from '../crr-plan';
 import { currentRequests } from '../crr-run';
 import { KRUISE, PLUGIN, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../types';
 import type { PodProgress } from './document';
@@ -108,7 +109,7 @@ export function crrVerdict(record: RestartRecord, podName: string, pod: Pod | un
   const completedAt = parseTime(crr.status?.completionTime);
   const failure = crrFailure(crr);
   // Deleted under its request (scaled down, evicted): Kruise ends it "pod has gone"; a pod that is no more did not fail.
-  if (failure && !pod) return { state: 'skipped', reason: 'pod gone during its restart (deleted, e.g. scaled down)', evidenceSince: completedAt, concerns: [], crrPhase: phase, crr: name };
+  if (failure && requestPodGone(crr, pod)) return { state: 'skipped', reason: 'pod gone during its restart (deleted, e.g. scaled down)', evidenceSince: completedAt, concerns: [], crrPhase: phase, crr: name };
   if (failure) {
     const concerns: Concern[] = [{ kind: 'crr-failed', whenStuck: false }];
     let reason = failure;
