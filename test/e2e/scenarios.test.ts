@@ -54,6 +54,8 @@ const PROVEN_ON_REAL = [
   'a second inplace while the first is unfinished',
   'crr stops at a failed container kill',
   'crr on multi-container pods without -c',
+  'inplace --canary 2 of 10 with a partition of 2',
+  'crr --batches 3 on 6 pods with a pause',
   'crr fails a pod not Ready within --ready-timeout',
   'omitempty status',
   'a FailedUpdate condition older than the restart',
