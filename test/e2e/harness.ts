@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCluster, type Cluster } from '../cluster/index';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Same variable as scripts/build.mjs: parallel runs each build and test their own copy. */
@@ -73,4 +74,18 @@ export function assertOneLineError(run: PluginRun): string {
   if (errors.length !== 1) throw new Error(`expected exactly one "error:" line on stderr, got:\n${run.stderr}`);
   if (/\n\s+at .+:\d+:\d+/.test(run.stderr)) throw new Error(`stack trace on stderr:\n${run.stderr}`);
   return errors[0];
+}
+
+/**
+ * A fresh emulated cluster per test (and the build checked once): the one setup the end-to-end suites share. The
+ * callback hands the cluster and a kubeconfig for it to the suite's own variables before each test.
+ */
+export function useEmulatedCluster(namespace: string, use: (cluster: Cluster, kubeconfig: string) => void): void {
+  let cluster: Cluster | undefined;
+  before(requireBuild);
+  beforeEach(async () => {
+    cluster = await startCluster({ speed: 50, namespace, restartSeconds: 1, readySeconds: 2 });
+    use(cluster, cluster.writeKubeconfig({ namespace }));
+  });
+  afterEach(async () => cluster?.stop());
 }

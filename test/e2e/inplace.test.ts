@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../cluster/index';
 import { KRUISE, PLUGIN, type CloneSet, type Pod } from '../../src/kruise/types';
-import { assertOneLineError, requireBuild, runPlugin } from './harness';
+import { assertOneLineError, runPlugin, useEmulatedCluster } from './harness';
 
 const NS = 'shop';
 const TEAM_KEY = 'team.example.com/restart-token';
@@ -32,12 +32,10 @@ describe('inplace end to end (built binary, emulated cluster)', function () {
   let cluster: Cluster;
   let kubeconfig: string;
 
-  before(requireBuild);
-  beforeEach(async () => {
-    cluster = await startCluster({ speed: 50, namespace: NS, restartSeconds: 1, readySeconds: 2 });
-    kubeconfig = cluster.writeKubeconfig({ namespace: NS });
+  useEmulatedCluster(NS, (started, path) => {
+    cluster = started;
+    kubeconfig = path;
   });
-  afterEach(async () => cluster.stop());
 
   const wiredCloneSet = (over: Record<string, unknown> = {}) =>
     cluster.seedCloneSet({

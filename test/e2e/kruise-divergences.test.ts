@@ -1,10 +1,10 @@
 // Where OpenKruise v1.9 behaves differently from a first reading, end to end: the emulator reproduces each behaviour
 // (checked against Kruise's source) and the built plugin copes with it.
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../cluster/index';
+import type { Cluster } from '../cluster/index';
 import { call, watch } from '../cluster/http-client';
 import { KRUISE, type CloneSet, type ContainerRecreateRequest, type Pod } from '../../src/kruise/types';
-import { assertOneLineError, requireBuild, runPlugin } from './harness';
+import { assertOneLineError, runPlugin, useEmulatedCluster } from './harness';
 
 const NS = 'shop';
 const KEY = 'team.example.com/restart-token';
@@ -27,12 +27,10 @@ describe('Kruise v1.9 behaviours the plugin must meet (built binary, emulated cl
   let cluster: Cluster;
   let kubeconfig: string;
 
-  before(requireBuild);
-  beforeEach(async () => {
-    cluster = await startCluster({ speed: 50, namespace: NS, restartSeconds: 1, readySeconds: 2 });
-    kubeconfig = cluster.writeKubeconfig({ namespace: NS });
+  useEmulatedCluster(NS, (started, path) => {
+    cluster = started;
+    kubeconfig = path;
   });
-  afterEach(async () => cluster.stop());
 
   const seed = (over: Record<string, unknown> = {}) =>
     cluster.seedCloneSet({ namespace: NS, name: 'web', replicas: 4, containers: ['app'], strategy: 'InPlaceIfPossible', triggerAnnotation: KEY, ...over });

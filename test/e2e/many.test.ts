@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../cluster/index';
+import type { Cluster } from '../cluster/index';
 import { PLUGIN } from '../../src/kruise/types';
-import { assertOneLineError, requireBuild, runPlugin } from './harness';
+import { assertOneLineError, runPlugin, useEmulatedCluster } from './harness';
 
 const NS = 'shop';
 const ANN = PLUGIN.defaultTriggerAnnotation;
@@ -15,17 +15,17 @@ describe('several workloads in one command (built binary, emulated cluster)', fu
   let cluster: Cluster;
   let kubeconfig: string;
 
-  before(requireBuild);
+  useEmulatedCluster(NS, (started, path) => {
+    cluster = started;
+    kubeconfig = path;
+  });
   beforeEach(async () => {
-    cluster = await startCluster({ speed: 50, namespace: NS, restartSeconds: 1, readySeconds: 2 });
-    kubeconfig = cluster.writeKubeconfig({ namespace: NS });
     for (const name of ['api', 'cart', 'web']) {
       await cluster.seedCloneSet({ namespace: NS, name, replicas: 3, strategy: 'InPlaceIfPossible', maxUnavailable: 1, triggerAnnotation: ANN, labels: { tier: 'web' } });
     }
     await cluster.seedCloneSet({ namespace: NS, name: 'db', replicas: 2, strategy: 'InPlaceIfPossible', triggerAnnotation: ANN, labels: { tier: 'db' } });
     cluster.clearLog();
   });
-  afterEach(async () => cluster.stop());
 
   it('inplace -l tier=web restarts the three CloneSets one after another, each within its budget; -o name prints a line each', async () => {
     const run = await runPlugin(['inplace', '-l', 'tier=web', '-o', 'name'], { kubeconfig });

@@ -1,9 +1,9 @@
 // Staged restarts (canary, batches) with the built binary against the emulated cluster: what restarts in which
 // stage, what status shows between stages, --continue from another process, and the user's partition put back.
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../cluster/index';
+import type { Cluster } from '../cluster/index';
 import { PLUGIN, type CloneSet, type Pod } from '../../src/kruise/types';
-import { assertOneLineError, PluginProcess, requireBuild, runPlugin } from './harness';
+import { assertOneLineError, PluginProcess, runPlugin, useEmulatedCluster } from './harness';
 
 const NS = 'shop';
 const KEY = 'team.example.com/restart-token';
@@ -13,12 +13,10 @@ describe('staged restarts end to end (built binary, emulated cluster)', function
   let cluster: Cluster;
   let kubeconfig: string;
 
-  before(requireBuild);
-  beforeEach(async () => {
-    cluster = await startCluster({ speed: 50, namespace: NS, restartSeconds: 1, readySeconds: 2 });
-    kubeconfig = cluster.writeKubeconfig({ namespace: NS });
+  useEmulatedCluster(NS, (started, path) => {
+    cluster = started;
+    kubeconfig = path;
   });
-  afterEach(async () => cluster.stop());
 
   const seed = (over: Record<string, unknown> = {}) =>
     cluster.seedCloneSet({ namespace: NS, name: 'web', replicas: 10, containers: ['app'], strategy: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: KEY, wiredContainers: ['app'], ...over });
