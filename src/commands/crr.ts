@@ -63,7 +63,7 @@ import { pointerEscape } from '../kruise/trigger';
 const INT32_MAX = 2147483647;
 const DEFAULTS = { readyTimeout: '5m', ttl: DEFAULT_TTL_SECONDS, failurePolicy: 'Fail' as const };
 
-interface CrrOptions {
+export interface CrrOptions {
   name: string;
   kind: WorkloadKind;
   /** Where the workload lives (its kind's resource, at the version discovery picked). */
@@ -107,7 +107,7 @@ function wholeNumber(args: CommandArgs, flag: string, min: number, max = INT32_M
 const FIXED_BY_RUN = ['container', 'all-containers', 'selector', 'pod', 'failure-policy', 'ordered', 'force-recreate', 'grace-period', 'unready-grace-period', 'min-started-seconds', 'active-deadline', 'ttl'];
 
 /** Everything about the flags is checked before the cluster is touched. */
-function completeOptions(args: CommandArgs): CrrOptions {
+export function completeOptions(args: CommandArgs): CrrOptions {
   const target = targetOf(args);
   const name = target.name;
   const resume = args.resume === undefined ? undefined : String(args.resume);
@@ -195,7 +195,7 @@ function completeOptions(args: CommandArgs): CrrOptions {
 // Read (lists of the CloneSet, its pods and the run's requests), the paced loop (create, watch; get adopts a request
 // whose create answer was lost), the run record (patch) and the audit Event. Nothing is ever deleted: Kruise removes
 // finished requests after their TTL.
-const neededFor = (type: ResourceType) => [
+export const neededFor = (type: ResourceType) => [
   { verb: 'list', group: type.group, resource: type.plural },
   { verb: 'patch', group: type.group, resource: type.plural },
   { verb: 'list', group: '', resource: 'pods' },
@@ -741,7 +741,7 @@ async function claimResume(ctx: CommandContext, client: KubeClient, opts: CrrOpt
   run.recordText = text;
 }
 
-async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promise<number> {
+export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report): Promise<number> {
   const client = await ctx.connect();
   if (opts.fieldManager) client.fieldManager = opts.fieldManager;
   const namespace = client.namespace;
