@@ -791,11 +791,15 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
   }
 
   const total = run.record.pods?.length ?? 0;
-  // First line of a run, before anything can fail: whatever happens next, the user knows what to --resume.
-  note(ctx, `run ${run.id}`);
-  warnSkipped();
+  // The run line comes first once the claim is won, before anything else can fail: whatever happens next, the user
+  // knows what to --resume. Not before: a process that loses the race for the record has started no run.
+  const announce = () => {
+    note(ctx, `run ${run.id}`);
+    warnSkipped();
+  };
   if (opts.resume) {
     await claimResume(ctx, client, opts, run);
+    announce();
     const staged = readStaged(run.record);
     if (advanceTo !== undefined && staged) {
       if (!(await swapRecord(client, opts, run, { ...run.record, staged: { ...withoutHold(staged), stage: advanceTo } }))) {
@@ -807,6 +811,7 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
   } else {
     if (run.overrideWarning) warn(ctx, run.overrideWarning);
     cloneSet = await writeNewRecord(ctx, client, cloneSet, pods, opts, run);
+    announce();
     note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${guard.binding.explanation} (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
     await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }

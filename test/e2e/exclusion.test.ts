@@ -91,6 +91,8 @@ describe('one restart at a time (built binary, emulated cluster)', function () {
       assert.match(line, /by admin/);
       assert.match(line, winner === 'crr' ? /crr run .*status web -n default -w|--resume/ : /restarted in place.*status web -n default -w/);
       assert.match(line, /--force/);
+      // Nothing of a run is printed before its claim is won: the loser started no run, so it names none of its own.
+      assert.doesNotMatch(lost.stderr, /^(run \S+|restarting .*|resuming: .*)$/m, lost.stderr);
 
       const trigger = cloneSetOf(c).spec.template.metadata?.annotations?.[KEY];
       const crrs = crrsOf(c);
