@@ -6,7 +6,7 @@ import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, TimeoutErr
 import { PROGRAM } from '../version';
 import { parseDuration } from '../kube/config';
 import { requirePermissions } from '../kube/access';
-import type { KubeClient } from '../kube/client';
+import { DEFAULT_FIELD_MANAGER, type KubeClient } from '../kube/client';
 import { CLONESETS, CRRS, PDBS, PODS, PUBS, collectionPath, objectPath, type ResourceType } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { parseIntOrPercent, resolveIntOrPercent } from '../kruise/budget';
@@ -40,10 +40,12 @@ import {
   newRunRecord,
   pacingOf,
   requestName,
+  resumeChoices,
   retryRecord,
   stoppedRecord,
   withOutcomes,
   type Pacing,
+  type RunChoices,
 } from '../kruise/crr-run';
 import { lostRace } from '../kruise/exclusion';
 import { formatDuration, listNames, plural } from '../kruise/duration';
@@ -224,6 +226,8 @@ interface Run {
   crrs: ContainerRecreateRequest[];
   crrsVersion: string;
   skipped: SkippedPod[];
+  /** --ignore-pdb and --field-manager: a new run's as typed, a resumed run's as it was started. */
+  choices: RunChoices;
 }
 
 function resumeCommand(opts: CrrOptions, namespace: string, run: string): string {
@@ -281,6 +285,7 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   // Fixed in the record before the first request, so a resume creates identical requests.
   const strategy = withDeadline(opts.strategy, cloneSet.spec.template, choice.containers);
   const id = newRunId(ctx.now(), ctx.random);
+  const choices: RunChoices = { ignorePdb: opts.ignorePdb, fieldManager: client.fieldManager };
   const record = newRunRecord({
     id,
     startedAt: new Date(ctx.now()).toISOString(),
@@ -291,6 +296,7 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     pacing: runPacing,
     heartbeatAt: serverTime(ctx, client),
     ...(stagePlan ? { staged: stagedRecordOf(stagePlan, {}) } : {}),
+    choices,
   });
   return {
     id,
@@ -304,6 +310,7 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     crrsVersion: active.resourceVersion,
     skipped: selection.skipped,
     overrideWarning: override?.warning,
+    choices,
   };
 }
 
@@ -349,27 +356,31 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
       'check the pods, then start a --new run for the rest (with --pod or -l)',
     );
   }
+  const resumed = resumeChoices(record, { ignorePdb: opts.ignorePdb, fieldManager: opts.fieldManager }, DEFAULT_FIELD_MANAGER);
+  if (!resumed.ok) throw new RefusedError(resumed.reason, resumed.remedy);
+  if (resumed.kept.length > 0) note(ctx, `run ${id} was started with ${resumed.kept.join(' and ')}: the resume keeps ${resumed.kept.length === 1 ? 'it' : 'them'}`);
   if (judged.takeover) warn(ctx, `--force: taking over run ${id} although its heartbeat is fresh; if its process is still alive, both drive the run and up to twice the budget may be unavailable`);
   const { strategy } = judged;
   const budget = opts.maxUnavailable !== undefined ? resolveBudget(cloneSet, opts) : (record.maxUnavailable ?? workloadOf(cloneSet).rollout(cloneSet).maxUnavailable);
   refuseZeroBudget(budget, cloneSet);
   const crrs = await client.list<ContainerRecreateRequest>(collectionPath(CRRS, client.namespace), { labelSelector: `${PLUGIN.runLabel}=${id}` }, { type: CRRS });
   // A failed run goes on from where it failed: the pods that failed get a new request, the others their first.
-  const resumed = judged.retry ? retryRecord(record, crrs.items) : record;
+  const retrying = judged.retry ? retryRecord(record, crrs.items) : record;
   if (judged.retry) {
-    const retried = Object.keys(resumed.attempts ?? {}).filter((pod) => resumed.attempts?.[pod] !== record.attempts?.[pod]);
+    const retried = Object.keys(retrying.attempts ?? {}).filter((pod) => retrying.attempts?.[pod] !== record.attempts?.[pod]);
     note(ctx, `run ${id} failed before; retrying ${retried.length > 0 ? `${plural(retried.length, 'failed pod')} (${retried.join(', ')}) with new requests` : 'no failed pod'} and starting the pods it never reached`);
   }
   return {
     id,
-    record: resumed,
+    record: retrying,
     recordText,
     containers: record.containers,
     strategy,
     pacing: pacing(opts, budget, record.crr),
-    crrs: currentRequests(resumed, crrs.items),
+    crrs: currentRequests(retrying, crrs.items),
     crrsVersion: crrs.resourceVersion,
     skipped: [],
+    choices: resumed.choices,
   };
 }
 
@@ -769,6 +780,9 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
   }
   const run = planned;
   report.doc.run = run.id;
+  // A resumed run goes on as it was started: honouring budgets or not, writing under the same name.
+  opts = { ...opts, ignorePdb: run.choices.ignorePdb };
+  client.fieldManager = run.choices.fieldManager;
   const guard = await guardRun(ctx, client, cloneSet, pods, opts, run);
   const warnSkipped = () => {
     run.skipped.forEach((s) => warn(ctx, `skipping pod ${s.pod}: ${s.reason}`));

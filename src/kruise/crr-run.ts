@@ -62,6 +62,56 @@ export interface NewRun {
   heartbeatAt: string;
   /** A staged run (canary, batches): the stages of its pods, in the record's order. */
   staged?: StagedRecord;
+  /** Choices a resume keeps (see resumeChoices). */
+  choices: RunChoices;
+}
+
+/**
+ * What a run was started with that is neither its requests' shape nor its pacing, and that a resume must keep:
+ * honouring PodDisruptionBudgets/PodUnavailableBudgets or not (--ignore-pdb), and the name its writes carry
+ * (--field-manager), so the run's requests and record writes all tell the same story.
+ */
+export interface RunChoices {
+  ignorePdb: boolean;
+  fieldManager: string;
+}
+
+/** The choices a resume goes on with, or why what was typed contradicts the run. */
+export type ResumeChoices = { ok: true; choices: RunChoices; kept: string[] } | { ok: false; reason: string; remedy: string };
+
+/**
+ * A resume keeps the run's choices: a flag left out takes the run's value, a flag typed with the run's value is
+ * fine, a flag that contradicts it is refused (a run half honouring budgets, or written under two names, is not one
+ * run any more). Records written before the choices were kept have none: what is typed now goes.
+ */
+export function resumeChoices(record: RestartRecord, typed: { ignorePdb: boolean; fieldManager?: string }, defaultFieldManager: string): ResumeChoices {
+  const stored = record.crr ?? {};
+  const kept: string[] = [];
+  let ignorePdb = typed.ignorePdb;
+  if (typeof stored.ignorePdb === 'boolean') {
+    if (typed.ignorePdb && !stored.ignorePdb) {
+      return {
+        ok: false,
+        reason: `--ignore-pdb: run ${record.run} honours PodDisruptionBudgets and PodUnavailableBudgets, and a resume keeps that`,
+        remedy: 'drop --ignore-pdb to resume it as it was started, or finish it and start a --new run with --ignore-pdb',
+      };
+    }
+    if (stored.ignorePdb && !typed.ignorePdb) kept.push('--ignore-pdb');
+    ignorePdb = stored.ignorePdb;
+  }
+  let fieldManager = typed.fieldManager ?? defaultFieldManager;
+  if (typeof stored.fieldManager === 'string') {
+    if (typed.fieldManager !== undefined && typed.fieldManager !== stored.fieldManager) {
+      return {
+        ok: false,
+        reason: `--field-manager ${typed.fieldManager}: run ${record.run} writes as "${stored.fieldManager}", and a resume keeps that`,
+        remedy: 'drop --field-manager to resume it under the same name',
+      };
+    }
+    if (typed.fieldManager === undefined && stored.fieldManager !== defaultFieldManager) kept.push(`--field-manager ${stored.fieldManager}`);
+    fieldManager = stored.fieldManager;
+  }
+  return { ok: true, choices: { ignorePdb, fieldManager }, kept };
 }
 
 /** The record a new run writes before its first request: everything a resume in another process needs. */
@@ -75,7 +125,14 @@ export function newRunRecord(r: NewRun): RestartRecord {
     containers: r.containers,
     pods: r.pods,
     maxUnavailable: pacing.budget,
-    crr: { ...r.strategy, minReadySeconds: pacing.minReadySeconds, readyTimeoutSeconds: pacing.readyTimeoutSeconds, maxFailures: pacing.maxFailures },
+    crr: {
+      ...r.strategy,
+      minReadySeconds: pacing.minReadySeconds,
+      readyTimeoutSeconds: pacing.readyTimeoutSeconds,
+      maxFailures: pacing.maxFailures,
+      ignorePdb: r.choices.ignorePdb,
+      fieldManager: r.choices.fieldManager,
+    },
     heartbeatAt: r.heartbeatAt,
     ...(r.staged ? { staged: r.staged } : {}),
   };

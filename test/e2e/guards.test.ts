@@ -149,6 +149,41 @@ describe('guards around a restart (built binary, emulated cluster)', function ()
       assert.deepEqual(doc.budgets.map((b) => b.honoured), [false]);
     });
 
+    it('a resume keeps the run\'s --ignore-pdb and --field-manager; --ignore-pdb typed on the resume of a run that honours budgets is refused', async () => {
+      const c = await start({ speed: 2, restartSeconds: 4 });
+      await c.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'] });
+      c.apply('poddisruptionbudgets', PDB(0));
+      await c.whenIdle();
+      const stopped = await plugin(['crr', 'web', '--ignore-pdb', '--field-manager', 'ci-restarts', '--max-unavailable', '1', '--timeout', '2s']);
+      assert.equal(stopped.code, 3, stopped.stderr);
+      const id = readRecord(c.get<CloneSet>('clonesets', NS, 'web') as CloneSet)!.run;
+      c.clearLog();
+      // Neither flag typed again: the budget allowing none is still ignored (said loudly), the writes keep their name.
+      const resumed = await plugin(['crr', 'web', '--resume', id]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stderr, new RegExp(`run ${id} was started with --ignore-pdb and --field-manager ci-restarts: the resume keeps them`));
+      assert.match(resumed.stderr, /^warning: --ignore-pdb: NOT honouring PodDisruptionBudget web-pdb/m);
+      const writes = c.writes().filter((w) => !w.dryRun);
+      assert.ok(writes.some((w) => w.resource === 'containerrecreaterequests'), 'the resume created requests');
+      assert.deepEqual([...new Set(writes.map((w) => w.fieldManager))], ['ci-restarts'], writes.map(describeWrite).join('\n'));
+      assert.deepEqual(crrsOf(c).map((x) => x.spec.podName).sort(compareNames), podNames(c), 'one request per pod, all of them made');
+
+      // The other way round: a run that honours a budget is not resumed ignoring it.
+      c.apply('poddisruptionbudgets', PDB(1));
+      const honouring = await plugin(['crr', 'web', '--max-unavailable', '1', '--timeout', '2s']);
+      assert.equal(honouring.code, 3, honouring.stderr);
+      const second = readRecord(c.get<CloneSet>('clonesets', NS, 'web') as CloneSet)!.run;
+      c.clearLog();
+      const contradicting = await plugin(['crr', 'web', '--resume', second, '--ignore-pdb']);
+      assert.equal(contradicting.code, 2, contradicting.stderr);
+      assert.match(assertOneLineError(contradicting), new RegExp(`--ignore-pdb: run ${second} honours PodDisruptionBudgets and PodUnavailableBudgets, and a resume keeps that: drop --ignore-pdb`));
+      assert.deepEqual(c.writes(), [], 'nothing written');
+      const renamed = await plugin(['crr', 'web', '--resume', second, '--field-manager', 'other']);
+      assert.equal(renamed.code, 2, renamed.stderr);
+      assert.match(assertOneLineError(renamed), /--field-manager other: run \S+ writes as "kubectl-kruise-restart"/);
+      assert.deepEqual(c.writes(), [], 'nothing written');
+    });
+
     it('crr refuses a budget that allows no pod to be unavailable (exit 2, nothing written), unless --ignore-pdb', async () => {
       const c = await start({ speed: 30 });
       await c.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'] });

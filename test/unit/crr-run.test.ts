@@ -9,6 +9,7 @@ import {
   newRunRecord,
   pacingOf,
   requestName,
+  resumeChoices,
   retryRecord,
   stoppedRecord,
   strategyFromRecord,
@@ -104,11 +105,55 @@ describe('crr run: the record', () => {
   const strategy = strategyFromRecord(undefined);
 
   it('a new run records the pods, budget, strategy and pacing a resume needs', () => {
-    const record = newRunRecord({ id: RUN, startedAt: at(0), by: 'alice', containers: ['app'], pods: ['web-a'], strategy, pacing, heartbeatAt: at(1) });
+    const choices = { ignorePdb: true, fieldManager: 'ci-restarts' };
+    const record = newRunRecord({ id: RUN, startedAt: at(0), by: 'alice', containers: ['app'], pods: ['web-a'], strategy, pacing, heartbeatAt: at(1), choices });
     assert.equal(record.mode, 'crr');
     assert.equal(record.maxUnavailable, 2);
-    assert.deepEqual(record.crr, { ...strategy, minReadySeconds: 5, readyTimeoutSeconds: 300, maxFailures: 1 });
+    assert.deepEqual(record.crr, { ...strategy, minReadySeconds: 5, readyTimeoutSeconds: 300, maxFailures: 1, ignorePdb: true, fieldManager: 'ci-restarts' });
     assert.deepEqual(strategyFromRecord(record.crr), strategy, 'the strategy survives the record');
+  });
+
+  describe('a resume keeps the choices of the run it resumes', () => {
+    const DEFAULT = 'kubectl-kruise-restart';
+    const started = (choices: { ignorePdb: boolean; fieldManager: string }) =>
+      newRunRecord({ id: RUN, startedAt: at(0), containers: ['app'], pods: ['web-a'], strategy, pacing, heartbeatAt: at(1), choices });
+
+    it('--ignore-pdb left out of the resume of a run started with it: still ignored, and said', () => {
+      const r = resumeChoices(started({ ignorePdb: true, fieldManager: DEFAULT }), { ignorePdb: false }, DEFAULT);
+      assert.deepEqual(r, { ok: true, choices: { ignorePdb: true, fieldManager: DEFAULT }, kept: ['--ignore-pdb'] });
+    });
+
+    it('--ignore-pdb typed on the resume of a run that honours budgets: refused, saying how to go on', () => {
+      const r = resumeChoices(started({ ignorePdb: false, fieldManager: DEFAULT }), { ignorePdb: true }, DEFAULT);
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok && /--ignore-pdb: run .* honours PodDisruptionBudgets/.test(r.reason), JSON.stringify(r));
+      assert.ok(!r.ok && /drop --ignore-pdb/.test(r.remedy));
+    });
+
+    it('the same choices typed again are fine, and nothing is said', () => {
+      const r = resumeChoices(started({ ignorePdb: true, fieldManager: 'ci' }), { ignorePdb: true, fieldManager: 'ci' }, DEFAULT);
+      assert.deepEqual(r, { ok: true, choices: { ignorePdb: true, fieldManager: 'ci' }, kept: [] });
+    });
+
+    it('--field-manager: the run\'s name when left out, a different one refused', () => {
+      assert.deepEqual(resumeChoices(started({ ignorePdb: false, fieldManager: 'ci' }), { ignorePdb: false }, DEFAULT), {
+        ok: true,
+        choices: { ignorePdb: false, fieldManager: 'ci' },
+        kept: ['--field-manager ci'],
+      });
+      const r = resumeChoices(started({ ignorePdb: false, fieldManager: 'ci' }), { ignorePdb: false, fieldManager: 'me' }, DEFAULT);
+      assert.ok(!r.ok && /--field-manager me: run .* writes as "ci"/.test(r.reason), JSON.stringify(r));
+      const defaulted = resumeChoices(started({ ignorePdb: false, fieldManager: DEFAULT }), { ignorePdb: false, fieldManager: 'me' }, DEFAULT);
+      assert.equal(defaulted.ok, false, 'a run started under the default name keeps it too');
+    });
+
+    it('a record from before choices were kept: what is typed now goes', () => {
+      assert.deepEqual(resumeChoices(crrRecord(['web-a']), { ignorePdb: true, fieldManager: 'me' }, DEFAULT), {
+        ok: true,
+        choices: { ignorePdb: true, fieldManager: 'me' },
+        kept: [],
+      });
+    });
   });
 
   it('pacing: the flags typed now, else what the run stored, else the defaults', () => {
