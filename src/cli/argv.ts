@@ -5,7 +5,7 @@
 // line (`--namespace=shop`), so its own guessing never matters.
 import { UsageError } from '../errors';
 import { COMMANDS, findFlag, flagsOf, GLOBAL_FLAGS, ROOT_FLAGS, type FlagSpec } from './options';
-import { canonicalTarget, kindArgument, parseTarget } from './target';
+import { canonicalTarget, kindArgument, kindOf, parseTarget } from './target';
 
 const PROGRAM = 'kubectl kruise-restart';
 const COMMAND_LIST = 'inplace, crr, status, version or completion';
@@ -190,8 +190,10 @@ export function checkCommandLine(argv: string[]): CheckedLine {
   let targets = positionals;
   if (spec?.many) {
     // kubectl's forms: several TYPE/NAME (or NAME) words, or one TYPE word with -l/--selector or --all.
-    const selecting = out.some((w) => w.startsWith('--selector=') || w === '--all' || w === '--all-namespaces');
     const kindFlag = out.findIndex((w) => w.startsWith('--kind='));
+    // crr's -l picks pods of the workloads named (`crr web -l zone=a`); with no name, or a TYPE alone, the workloads.
+    const podSelector = command === 'crr' && kindFlag < 0 && positionals.length > 0 && !(positionals.length === 1 && !positionals[0].includes('/') && kindOf(positionals[0]));
+    const selecting = out.some((w) => (w.startsWith('--selector=') && !podSelector) || w === '--all' || w === '--all-namespaces');
     if (out.includes('--all-namespaces') && !out.some((w) => w.startsWith('--selector=') || w === '--all')) {
       throw new UsageError('-A/--all-namespaces needs -l/--selector or --all', `e.g. ${PROGRAM} ${command} -A -l tier=web`);
     }

@@ -117,19 +117,25 @@ maxUnavailable: pods keep their name, IP, node and volumes.`)
   );
 
   y.command(
-    'crr <cloneset>',
+    'crr [cloneset..]',
     'Restart chosen containers with ContainerRecreateRequests, paced by the plugin',
     (c) =>
-      outputFlag(c.option('timeout', { type: 'string', default: '0', describe: 'Stop creating requests after this long (exit 3)' }), ['json', 'yaml', 'wide'])
-        .usage(`${PROGRAM} crr <cloneset> [flags]
+      outputFlag(c.option('timeout', { type: 'string', default: '0', describe: 'Stop creating requests after this long (exit 3)' }), ['json', 'yaml', 'wide', 'name'])
+        .option('kind', { type: 'string', describe: 'The kind for -l/--all: cloneset, asts (Advanced StatefulSet) or ads (Advanced DaemonSet)' })
+        .option('all', { type: 'boolean', describe: 'Restart every workload of the kind in the namespace' })
+        .option('yes', { alias: 'y', type: 'boolean', describe: 'Do not ask for confirmation (needed for --all off a terminal)' })
+        .option('skip-refused', { type: 'boolean', describe: 'With several workloads: go on with the others when some are refused (default: refuse the whole command)' })
+        .option('parallel', { type: 'number', describe: 'With several workloads: restart this many at once (default 1: one after another)' })
+        .usage(`${PROGRAM} crr <cloneset>... [flags]
 
 Creates one ContainerRecreateRequest per pod, at most --max-unavailable pods at a time (CRRs bypass maxUnavailable
 and PodDisruptionBudgets, so the plugin paces them, within the smallest of --max-unavailable and every covering
-PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and can be resumed.`)
-        .positional('cloneset', { type: 'string', describe: 'The CloneSet: NAME or cloneset/NAME' })
+PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and can be resumed. With workloads named,
+-l picks pods of each; without a name (a TYPE alone, or none) it picks the workloads, as with --all.`)
+        .positional('cloneset', { type: 'string', array: true, describe: 'The workloads: NAME (a CloneSet), cloneset/NAME, asts/NAME, ads/NAME; or a TYPE with -l/--all' })
         .option('container', { alias: 'c', type: 'string', array: true, describe: 'Container to restart (repeatable)' })
         .option('all-containers', { type: 'boolean', describe: 'Restart every container of each pod' })
-        .option('selector', { alias: 'l', type: 'string', describe: 'Only pods matching this label selector' })
+        .option('selector', { alias: 'l', type: 'string', describe: 'With workloads named: only their pods matching this label selector; without: every workload of the kind matching it' })
         .option('pod', { type: 'string', array: true, describe: 'Only these pods (repeatable)' })
         .option('max-unavailable', { type: 'string', describe: "Pods restarting at once: number or percent (default: the CloneSet's maxUnavailable)" })
         .option('min-ready-seconds', { type: 'number', describe: 'A pod counts as available again after being Ready this long (default 0)' })
@@ -148,7 +154,7 @@ PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and c
         .option('batch-size', { type: 'string', describe: 'Restart the pods in batches of this many (N or P%)' })
         .option('pause', { type: 'string', describe: 'Wait this long between batches, e.g. 1m' })
         .option('continue', { type: 'boolean', describe: 'Go on with the staged run recorded on the CloneSet' })
-        .option('resume', { type: 'string', describe: 'Finish an interrupted or failed run (its id; a failed run retries its failed pods); takes pods, containers and strategy from the run' })
+        .option('resume', { type: 'string', array: true, describe: 'Finish an interrupted or failed run (its id; a failed run retries its failed pods); takes pods, containers and strategy from the run; with several workloads, once per run' })
         .option('new', { type: 'boolean', describe: 'Start a new run, abandoning an interrupted one (never while another restart is being driven)' })
         .option('force', { type: 'boolean', describe: 'Start even while another restart of the CloneSet is unfinished (both run at once)' })
         .option('ignore-pdb', { type: 'boolean', describe: 'Do not honour PodDisruptionBudgets and PodUnavailableBudgets covering the pods (said loudly)' })
@@ -157,7 +163,9 @@ PodDisruptionBudget and PodUnavailableBudget), stops on the first failure, and c
         .option('field-manager', { type: 'string', describe: 'Name our writes carry in managedFields and audit logs (default kubectl-kruise-restart)' })
         .example(`${PROGRAM} crr web -c app`, 'Restart container app in every pod, within the CloneSet maxUnavailable')
         .example(`${PROGRAM} crr web --all-containers --max-unavailable 1`, 'One pod at a time')
-        .example(`${PROGRAM} crr web --resume 20261126-101500-abcd`, 'Finish an interrupted run'),
+        .example(`${PROGRAM} crr web --resume 20261126-101500-abcd`, 'Finish an interrupted run')
+        .example(`${PROGRAM} crr -l tier=web -c app`, 'Every CloneSet labelled tier=web, one after another, each within its own budget')
+        .example(`${PROGRAM} crr web api --resume 20261126-101500-abcd --resume 20261126-101612-efgh`, 'Finish the runs of an interrupted several-workload crr'),
     handler('crr'),
   );
 

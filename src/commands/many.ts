@@ -7,16 +7,20 @@
 import { Writable } from 'node:stream';
 import type { CommandArgs, CommandContext } from './context';
 import { EXIT, FailedError, InterruptedError, RefusedError, TimeoutError, UsageError } from '../errors';
-import { requirePermissions } from '../kube/access';
+import { requirePermissions, type Permission } from '../kube/access';
 import type { KubeClient } from '../kube/client';
-import { collectionPath } from '../kube/resources';
+import { collectionPath, type ResourceType } from '../kube/resources';
+import { validateRunId } from '../kruise/crr-plan';
+import { readRecord } from '../kruise/record';
+import { PROGRAM } from '../version';
 import { plural } from '../kruise/duration';
 import type { CloneSet } from '../kruise/types';
 import { formatDocument } from '../ui/document';
 import { describeFailure } from '../ui/failure';
 import { completeOptions, inplace, neededFor, runInplace } from './inplace';
+import { completeOptions as completeCrrOptions, crr, neededFor as crrNeededFor, runCrr, type CrrOptions } from './crr';
 import { runStatus, status } from './status';
-import { confirm, KIND_WORDS, manyTargets, note, OUTCOMES, resourceTypeOf, resourceWord, targetsOf, timeoutMs, type Report, type Target, type WorkloadKind } from './common';
+import { confirm, getCloneSet, KIND_WORDS, manyTargets, note, OUTCOMES, resourceTypeOf, resourceWord, targetsOf, timeoutMs, type Report, type Target, type WorkloadKind } from './common';
 
 export async function runInplaceCommand(ctx: CommandContext, args: CommandArgs): Promise<number> {
   return manyTargets(args) ? runManyInplace(ctx, args) : runInplace(ctx, args);
@@ -55,6 +59,7 @@ const NAME_VERBS: Record<string, string> = {
   interrupted: 'restart interrupted',
   refused: 'refused',
   'not-started': 'not started',
+  held: 'restart held after its canary',
 };
 
 /** `cloneset.apps.kruise.io/web restarted`, as kubectl prints `deployment.apps/web restarted`. */
@@ -117,14 +122,113 @@ function failureOf(err: unknown): { exitCode: number; line: string } {
   return { exitCode: f.exitCode, line: f.line.replace(/^error: /, '') };
 }
 
+/** What differs between `inplace` and `crr` when several workloads restart in one command. */
+interface ManyRestart {
+  command: 'inplace' | 'crr';
+  dryRun: 'none' | 'client' | 'server';
+  yes: boolean;
+  needed(type: ResourceType): Permission[];
+  /** Plans one target as a client dry run would, writing nothing; throws its refusal. */
+  check(quiet: CommandContext, target: Target): Promise<void>;
+  /** Restarts one target; `output` is json when the command prints one List at the end. */
+  run(ctx: CommandContext, target: Target, output: 'json' | 'wide' | undefined, report: Report): Promise<number>;
+}
+
 export async function runManyInplace(ctx: CommandContext, args: CommandArgs): Promise<number> {
-  const output = typeof args.output === 'string' ? args.output : undefined;
-  const parallel = args.parallel === undefined ? 1 : Number(args.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel needs a whole number of at least 1, got ${String(args.parallel)}`, 'e.g. --parallel 2');
   const client = await ctx.connect();
   const targets = await resolveTargets(ctx, client, args);
   const base = completeOptions(args, targets[0].target);
-  if (args.all && !base.yes && base.dryRun === 'none') {
+  return runManyRestarts(ctx, args, client, targets, {
+    command: 'inplace',
+    dryRun: base.dryRun,
+    yes: base.yes,
+    needed: neededFor,
+    check: async (quiet, target) => {
+      await inplace(quiet, { ...base, name: target.name, kind: target.kind, dryRun: 'client', output: undefined }, { doc: {}, printed: false });
+    },
+    run: (c, target, output, report) => inplace(c, { ...base, name: target.name, kind: target.kind, output }, report),
+  });
+}
+
+/**
+ * `crr` over several workloads. With names typed, -l/--selector still picks pods of each; with a TYPE (or none) and
+ * no name it picks the workloads. `--resume ID` (repeatable) resumes, on each target named, the run of those ids that
+ * is recorded on it: the interrupted command prints that line with every unfinished target and its run id.
+ */
+export async function runManyCrr(ctx: CommandContext, args: CommandArgs): Promise<number> {
+  const ids = resumeIds(args);
+  const selecting = typeof args.kind === 'string';
+  if (ids.length > 0 && selecting) {
+    throw new UsageError('--resume names runs of workloads: give the workloads by name, not with -l/--all', 'the interrupted command printed the line to type');
+  }
+  if (args.pod !== undefined && (selecting || targetsOf(args).length > 1)) {
+    throw new UsageError('--pod names pods of one workload', 'restart several workloads without --pod, or one workload with it');
+  }
+  // With the workloads picked by -l, the selector is not a pod selector as well. Each target's options are checked as
+  // its own command line would be (staged flags are for CloneSets only).
+  const podArgs: CommandArgs = { ...args, ...(selecting ? { selector: undefined } : {}), resume: ids[0] };
+  const optionsOf = (target: Target): CrrOptions => completeCrrOptions({ ...podArgs, cloneset: target.kind === 'CloneSet' ? target.name : `${resourceWord(target.kind).replace('.', 's.')}/${target.name}` });
+  const typed = targetsOf(args);
+  typed.forEach(optionsOf);
+  const client = await ctx.connect();
+  const targets = await resolveTargets(ctx, client, args);
+  const options = new Map(targets.map((t) => [targetLabel(t.target), optionsOf(t.target)]));
+  const base = options.get(targetLabel(targets[0].target)) as CrrOptions;
+  const runs = ids.length > 0 ? await matchRuns(client, targets.map((t) => t.target), ids) : new Map<string, string | undefined>();
+  const optsFor = (target: Target): CrrOptions => ({ ...(options.get(targetLabel(target)) as CrrOptions), resume: runs.get(targetLabel(target)) });
+  return runManyRestarts(ctx, args, client, targets, {
+    command: 'crr',
+    dryRun: base.dryRun,
+    yes: Boolean(args.yes),
+    needed: crrNeededFor,
+    check: async (quiet, target) => {
+      if (ids.length > 0 && !runs.get(targetLabel(target))) throw new RefusedError(`none of the --resume ids (${ids.join(', ')}) is the latest run of ${KIND_WORDS[target.kind]} "${target.name}"`, 'give each workload with the id its run printed');
+      await crr(quiet, { ...optsFor(target), dryRun: 'client', output: undefined }, { doc: {}, printed: false });
+    },
+    run: (c, target, output, report) => crr(c, { ...optsFor(target), output }, report),
+  });
+}
+
+function resumeIds(args: CommandArgs): string[] {
+  const raw = args.resume === undefined ? [] : Array.isArray(args.resume) ? args.resume : [args.resume];
+  const ids = [...new Set(raw.map(String))];
+  for (const id of ids) {
+    const problem = validateRunId(id);
+    if (problem) throw new UsageError(`--resume: ${problem}`);
+  }
+  return ids;
+}
+
+/** Each target's run among the ids: the one its restart record holds. An id no target holds is refused. */
+async function matchRuns(client: KubeClient, targets: Target[], ids: string[]): Promise<Map<string, string | undefined>> {
+  const runs = new Map<string, string | undefined>();
+  for (const target of targets) {
+    const workload = await getCloneSet(client, target.name, await resourceTypeOf(client, target.kind));
+    const run = readRecord(workload)?.run;
+    runs.set(targetLabel(target), ids.find((id) => id === run));
+  }
+  const unmatched = ids.filter((id) => ![...runs.values()].includes(id));
+  if (unmatched.length > 0) {
+    throw new RefusedError(
+      `${unmatched.length === 1 ? 'run' : 'runs'} ${unmatched.join(', ')} ${unmatched.length === 1 ? 'is' : 'are'} the latest run of none of ${targets.map(targetLabel).join(', ')}`,
+      'name each workload whose run you resume (the interrupted command printed the line), or check its run with status',
+    );
+  }
+  return runs;
+}
+
+export async function runCrrCommand(ctx: CommandContext, args: CommandArgs): Promise<number> {
+  if (manyTargets(args)) return runManyCrr(ctx, args);
+  const ids = args.resume === undefined ? [] : [args.resume].flat();
+  if (ids.length > 1) throw new UsageError(`--resume is given ${ids.length} times for one workload`, 'give the one run id its run printed');
+  return runCrr(ctx, { ...args, resume: ids[0] });
+}
+
+async function runManyRestarts(ctx: CommandContext, args: CommandArgs, client: KubeClient, targets: Array<{ target: Target; namespace: string }>, restart: ManyRestart): Promise<number> {
+  const output = typeof args.output === 'string' ? args.output : undefined;
+  const parallel = args.parallel === undefined ? 1 : Number(args.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel needs a whole number of at least 1, got ${String(args.parallel)}`, 'e.g. --parallel 2');
+  if (args.all && !restart.yes && restart.dryRun === 'none') {
     const names = targets.map((t) => t.target.name).join(', ');
     const what = plural(targets.length, KIND_WORDS[targets[0].target.kind]);
     if (!ctx.stdout.isTTY || !process.stdin.isTTY) throw new RefusedError(`--all restarts ${what} (${names}) and needs confirmation`, 'run again with --yes');
@@ -132,14 +236,14 @@ export async function runManyInplace(ctx: CommandContext, args: CommandArgs): Pr
   }
 
   // Every precondition of every target before the first write: each target is planned as a client dry run, silently.
-  if (base.dryRun !== 'client') {
-    for (const kind of new Set(targets.map((t) => t.target.kind))) await requirePermissions(client, client.namespace, neededFor(await resourceTypeOf(client, kind)));
+  if (restart.dryRun !== 'client') {
+    for (const kind of new Set(targets.map((t) => t.target.kind))) await requirePermissions(client, client.namespace, restart.needed(await resourceTypeOf(client, kind)));
   }
   const quiet: CommandContext = { ...ctx, stdout: discard(), stderr: discard() };
   const refused: TargetResult[] = [];
   for (const { target, namespace } of targets) {
     try {
-      await inplace(quiet, { ...base, name: target.name, kind: target.kind, dryRun: 'client', output: undefined }, { doc: {}, printed: false });
+      await restart.check(quiet, target);
     } catch (err) {
       const f = failureOf(err);
       // A missing workload or an API failure is not a refusal to skip past: the whole command stops on it.
@@ -169,10 +273,9 @@ export async function runManyInplace(ctx: CommandContext, args: CommandArgs): Pr
     const report: Report = { doc: {}, printed: false };
     // Several live tables cannot share one terminal: with --parallel each target appends lines instead.
     const stdout = asDocument || output === 'name' ? discard() : parallel > 1 ? Object.assign(Object.create(ctx.stdout) as typeof ctx.stdout, { isTTY: false }) : ctx.stdout;
-    const opts = { ...base, name: target.name, kind: target.kind, output: asDocument ? ('json' as const) : output === 'wide' ? ('wide' as const) : undefined };
     let result: TargetResult;
     try {
-      const code = await inplace({ ...ctx, stdout }, opts, report);
+      const code = await restart.run({ ...ctx, stdout }, target, asDocument ? 'json' : output === 'wide' ? 'wide' : undefined, report);
       const outcome = String(report.doc.outcome ?? (report.printed ? 'dry-run' : OUTCOMES[code] ?? 'complete'));
       result = { target, namespace, exitCode: code, outcome, doc: report.doc };
     } catch (err) {
@@ -199,11 +302,31 @@ export async function runManyInplace(ctx: CommandContext, args: CommandArgs): Pr
     note(ctx, summary);
     return EXIT.ok;
   }
-  const hint = ordered.some((r) => r.outcome === 'not-started') ? 'the targets not started were left as they are; run them again once the cause is fixed' : undefined;
+  const hint = restart.command === 'crr' ? crrHint(ordered, client.namespace) : notStartedHint(ordered);
   if (exitCode === EXIT.interrupted) throw new InterruptedError(summary, hint);
   if (exitCode === EXIT.timeout) throw new TimeoutError(summary, hint);
   if (exitCode === EXIT.usage) throw new RefusedError(summary, hint);
   throw new FailedError(summary, hint);
+}
+
+function notStartedHint(results: readonly TargetResult[]): string | undefined {
+  return results.some((r) => r.outcome === 'not-started') ? 'the targets not started were left as they are; run them again once the cause is fixed' : undefined;
+}
+
+/**
+ * What finishes the command: one --resume line for every run that stopped unfinished (each workload with its own run
+ * id), and the workloads never started, to be started anew.
+ */
+export function crrHint(results: readonly TargetResult[], namespace: string): string | undefined {
+  const unfinished = results.filter((r) => r.exitCode !== EXIT.ok && r.outcome !== 'refused' && r.outcome !== 'not-started' && typeof r.doc?.run === 'string');
+  const notStarted = results.filter((r) => r.outcome === 'not-started');
+  const parts: string[] = [];
+  if (notStarted.length > 0) parts.push(`not started (left as they are; start them with the same flags once the cause is fixed): ${notStarted.map((r) => targetLabel(r.target)).join(' ')}`);
+  // Last on the line, so it copies cleanly.
+  if (unfinished.length > 0) {
+    parts.push(`resume with: ${PROGRAM} crr ${unfinished.map((r) => targetLabel(r.target)).join(' ')} -n ${namespace} ${unfinished.map((r) => `--resume ${String(r.doc?.run)}`).join(' ')}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 export async function runManyStatus(ctx: CommandContext, args: CommandArgs): Promise<number> {

@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import { formatCount, formatDuration } from '../kruise/duration';
 import type { Diagnosis, PodProgress, PodRestartState, RestartProgress } from '../kruise/progress';
 import type { StagedProgress } from '../kruise/staged-progress';
+import { workloadByKind } from '../kruise/workload';
 import { displayWidth, padEnd, painter, truncateEnd, truncateMiddle, type Paint, type Tone } from './text';
 
 /** The header's name for each kind (the API kinds of Advanced workloads are StatefulSet and DaemonSet). */
@@ -99,7 +100,7 @@ function runLine(p: RestartProgress, paint: Paint, now: number): string {
         : p.state === 'paused' && stageOf(p)
           ? paint('yellow', `${stageOf(p)}: waiting for --continue`)
           : p.state === 'paused'
-          ? paint('yellow', 'paused (spec.updateStrategy.paused)')
+          ? paint('yellow', `paused (${workloadByKind(p.cloneSet.kind ?? 'CloneSet')?.fields.paused ?? 'spec.updateStrategy.paused'})`)
           : stalled
             ? paint('yellow', 'stalled')
             : paint('cyan', 'in progress');

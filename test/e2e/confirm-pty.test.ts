@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { startCluster, type Cluster } from '../cluster/index';
 import { BINARY, BUNDLE, requireBuild } from './harness';
+import { PLUGIN } from '../../src/kruise/types';
 
 const NS = 'shop';
 
@@ -108,5 +109,60 @@ describe('the --setup confirmation on a real terminal (single executable)', func
     assert.deepEqual(cluster.writes(), []);
     const yes = await setup('bundle-yes', 'y\r', ['/usr/bin/node', BUNDLE]);
     assert.equal(yes.code, 0, yes.output);
+  });
+});
+
+describe('the --all confirmation on a real terminal (single executable)', function () {
+  this.timeout(90_000);
+  const FLEET = 'fleet';
+  let cluster: Cluster;
+  let kubeconfig: string;
+
+  before(async function () {
+    if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) this.skip();
+    requireBuild();
+    cluster = await startCluster({ speed: 50, namespace: FLEET });
+    kubeconfig = cluster.writeKubeconfig({ namespace: FLEET });
+    for (const name of ['api', 'web']) await cluster.seedCloneSet({ namespace: FLEET, name, replicas: 2, strategy: 'InPlaceIfPossible', triggerAnnotation: PLUGIN.defaultTriggerAnnotation });
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const all = async (keys: string) => {
+    await cluster.whenIdle(30_000);
+    cluster.clearLog();
+    return onTerminal(['--kubeconfig', kubeconfig, 'inplace', '--all', '--no-wait'], keys);
+  };
+  const patched = () => cluster.writes().filter((w) => w.method === 'PATCH' && w.resource === 'clonesets').map((w) => w.name);
+
+  it('asks naming every workload; n: nothing changed, exit 2', async () => {
+    const run = await all('n\r');
+    assert.equal(run.code, 2, run.output);
+    assert.match(run.output, /Restart all 2 CloneSets in namespace fleet \(api, web\)\? \[y\/N\]/);
+    assert.match(run.output, /error: not confirmed: nothing was changed/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('Ctrl-C: interrupted, nothing changed, exit 130', async () => {
+    const run = await all('\x03');
+    assert.equal(run.code, 130, run.output);
+    assert.match(run.output, /error: interrupted before confirming: nothing was changed/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('Ctrl-D (end of input): a no, exit 2', async () => {
+    const run = await all('\x04');
+    assert.equal(run.code, 2, run.output);
+    assert.match(run.output, /not confirmed/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('y: restarts every CloneSet of the namespace', async () => {
+    const run = await all('y\r');
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /2 of 2 workloads done: cloneset\/api started, cloneset\/web started/);
+    assert.deepEqual([...new Set(patched())].sort(), ['api', 'web']);
   });
 });

@@ -39,6 +39,19 @@ describe('several workloads in one command (built binary, emulated cluster)', fu
     assert.equal(restartTimes(cluster, 'db').length, 0, 'tier=db untouched');
   });
 
+  it('--parallel 2: two restarts overlap (the emulator saw both at once), each within its own budget; the third starts when one ends', async () => {
+    // Slow readiness (simulated seconds) gives each rollout room to overlap however loaded the machine is.
+    for (const pod of cluster.list<{ metadata: { name: string } }>('pods', NS)) if (/^(api|cart)-/.test(pod.metadata.name)) cluster.knobs.readyDelay(pod.metadata.name, 20);
+    const run = await runPlugin(['inplace', 'api', 'cart', 'web', '--parallel', '2'], { kubeconfig });
+    assert.equal(run.code, 0, run.stderr);
+    const [api, cart, web] = ['api', 'cart', 'web'].map((n) => restartTimes(cluster, n));
+    for (const t of [api, cart, web]) assert.equal(t.length, 3);
+    assert.ok(Math.min(...cart) < Math.max(...api) && Math.min(...api) < Math.max(...cart), `api and cart overlap: api ${api}, cart ${cart}`);
+    assert.ok(Math.min(...web) > Math.min(Math.max(...api), Math.max(...cart)), `web after the first of them ended: ${web}`);
+    for (const n of ['api', 'cart', 'web']) assert.ok(cluster.maxUnavailableSeen(NS, n) <= 1, `${n}: ${cluster.unavailableHistory(NS, n)}`);
+    assert.match(run.stderr, /3 of 3 workloads done/);
+  });
+
   it('with one of them paused, the command refuses before any write (exit 2), naming it', async () => {
     const r = await fetchPatch(cluster, 'cart', { spec: { updateStrategy: { paused: true } } });
     assert.equal(r, 200);

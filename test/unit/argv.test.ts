@@ -95,7 +95,7 @@ describe('command line: everything else a user can get wrong', () => {
     refuses(['status'], /status needs the name of a CloneSet: e.g. kubectl kruise-restart status web/);
     refuses(['crr', '-c', 'app'], /crr needs the name of a CloneSet/);
     refuses(['completion'], /completion needs one of bash, zsh, fish, kubectl/);
-    refuses(['crr', 'web', 'api'], /unexpected argument "api": crr takes one CloneSet/);
+    refuses(['completion', 'bash', 'zsh'], /unexpected argument "zsh": completion takes one argument/);
     refuses(['version', 'extra'], /unexpected argument "extra": version takes no argument/);
   });
 
@@ -137,6 +137,20 @@ describe('several workloads on one line', () => {
     refuses(['inplace', 'deploy', '-l', 'a=b'], /--kind "deploy" is not a kind this plugin restarts/);
     refuses(['status', '-A'], /-A\/--all-namespaces needs -l\/--selector or --all/);
     refuses(['inplace', '-l', 'a=b', '--all'], /-l\/--selector and --all cannot be combined/);
+  });
+
+  it("crr: -l picks pods of the workloads named, and the workloads when none is named (a TYPE alone, or --kind)", () => {
+    assert.deepEqual(canonical(['crr', 'web', '-l', 'zone=a']), ['crr', 'web', '--selector=zone=a']);
+    assert.deepEqual(canonical(['crr', 'web', 'asts/db', '-l', 'zone=a']), ['crr', 'web', 'statefulsets.apps.kruise.io/db', '--selector=zone=a']);
+    assert.deepEqual(canonical(['crr', '-l', 'tier=web', '-c', 'app']), ['crr', '--selector=tier=web', '--container=app', '--kind=CloneSet']);
+    assert.deepEqual(canonical(['crr', 'asts', '-l', 'tier=db']), ['crr', '--selector=tier=db', '--kind=StatefulSet']);
+    assert.deepEqual(canonical(['crr', '--kind', 'ads', '-l', 'tier=db']), ['crr', '--selector=tier=db', '--kind=DaemonSet']);
+    assert.deepEqual(canonical(['crr', '--all', '--yes']), ['crr', '--all', '--yes', '--kind=CloneSet']);
+    // A CloneSet named like a kind is written cloneset/NAME, as with inplace.
+    assert.deepEqual(canonical(['crr', 'cloneset/asts', '-l', 'zone=a']), ['crr', 'asts', '--selector=zone=a']);
+    assert.deepEqual(canonical(['crr', 'web', 'api', '--resume', 'a', '--resume', 'b']), ['crr', 'web', 'api', '--resume=a', '--resume=b']);
+    refuses(['crr', 'web', '--kind', 'asts'], /--kind only applies with -l\/--selector or --all/);
+    refuses(['crr', '-A', '-l', 'a=b'], /unknown flag -A for crr/);
   });
 });
 

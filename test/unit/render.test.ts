@@ -97,6 +97,15 @@ describe('renderFrame', () => {
     assert.ok(!ESCAPE.test(frame));
   });
 
+  it("names each kind's own paused field when the restart is paused", () => {
+    const base = smallInplace();
+    const paused = (kind: string) => ({ ...base, failed: false, complete: false, state: 'paused', cloneSet: { ...base.cloneSet, kind } }) as RestartProgress;
+    const header = (kind: string) => renderFrame(paused(kind), { columns: 160, rows: 40, color: false, now: ms(120) }).split('\n')[1];
+    assert.match(header('CloneSet'), /: paused \(spec\.updateStrategy\.paused\)$/);
+    assert.match(header('StatefulSet'), /: paused \(spec\.updateStrategy\.rollingUpdate\.paused\)$/);
+    assert.match(header('DaemonSet'), /: paused \(spec\.updateStrategy\.rollingUpdate\.paused\)$/);
+  });
+
   it('adds the CRR phase in crr mode and IP, REVISION, CONTAINER IDS with wide', () => {
     const frame = renderFrame(smallCrr(), { columns: 200, rows: 40, color: false, wide: true, now: ms(40) });
     const head = frame.split('\n').find((l) => l.startsWith('POD'));
