@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError, isPluginError } from '../errors';
 import type { Connection } from './config';
 import { readText, send } from './http';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryPolicy } from './retry';
@@ -159,6 +159,8 @@ export class KubeClient {
       } catch (err) {
         failure = err;
       }
+      // Our own errors (an exec credential plugin that failed) already say what is wrong: not a network failure.
+      if (isPluginError(failure)) throw failure;
       this.requestCount++;
       const took = Date.now() - started;
       if (response) {

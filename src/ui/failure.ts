@@ -18,6 +18,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]+(?=@)/gi,
   /("?(?:token|password|client-key-data|client-certificate-data|id-token|refresh-token|access-token)"?\s*[:=]\s*"?)[^\s",}]+/gi,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+  // A JSON Web Token without a name before it, as an exec credential plugin's stderr may quote one.
+  /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
 ];
 
 /** Removes anything that looks like a credential; applied to every line we print about a failure. */

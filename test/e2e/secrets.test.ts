@@ -169,6 +169,46 @@ describe('secrets never appear in any output (-v 9, every command and error path
     for (const { what, run } of runs) assertNoSecret(what, run.stdout + run.stderr, [{ name: 'token printed by the exec plugin', value: token }]);
   });
 
+  it('an exec plugin that fails is named with its exit code and its stderr\'s first line, run once, its secrets never shown', async () => {
+    const count = join(dir, 'exec-runs');
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA';
+    const failing = file('exec-fails-3.sh', `#!/bin/sh\necho run >> ${count}\necho "login expired for alice: token ${jwt} was refused" >&2\necho "second line: see the SSO page" >&2\nexit 3\n`);
+    const good = file('exec-no-expiry.sh', `#!/bin/sh\necho run >> ${count}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${cluster.token}"}}'\n`);
+    execFileSync('chmod', ['+x', failing, good]);
+    const exec = (command: string) => ({
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command, args: ['--client-secret', 'ARG-SECRET-3k9'], env: [{ name: 'SSO_SECRET', value: 'ENV-SECRET-7q2' }], interactiveMode: 'Never' },
+    });
+    const runs = () => (readFileSync(count, 'utf8').match(/run/g) ?? []).length;
+    const secrets = [
+      { name: 'JWT on the plugin\'s stderr', value: jwt },
+      { name: 'exec argument', value: 'ARG-SECRET-3k9' },
+      { name: 'exec env value', value: 'ENV-SECRET-7q2' },
+    ];
+
+    writeFileSync(count, '');
+    for (const verbosity of [[], ['-v', '9']]) {
+      const failed = await runPlugin(['status', 'web', ...verbosity], { kubeconfig: file('exec-fails', kubeconfig(cluster.url, cluster.caPem, exec(failing))) });
+      assert.equal(failed.code, 1, failed.stderr);
+      const line = failed.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? '';
+      assert.match(line, /^error: the exec credential plugin of user "u" \(exec-fails-3\.sh\) exited with code 3: login expired for alice: token \[REDACTED\] was refused: nothing was sent to the cluster; run \S+exec-fails-3\.sh yourself/);
+      assert.doesNotMatch(failed.stderr, /cannot reach|second line/);
+      assertNoSecret('status web with a failing exec plugin', failed.stdout + failed.stderr, secrets);
+    }
+    assert.equal(runs(), 2, 'the failing plugin ran once per command, not retried as a network error');
+
+    const missing = await runPlugin(['status', 'web'], { kubeconfig: file('exec-missing', kubeconfig(cluster.url, cluster.caPem, exec(join(dir, 'no-such-plugin')))) });
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /^error: the exec credential plugin of user "u" could not be started: \S+no-such-plugin \(ENOENT\)/m);
+    assertNoSecret('status web with a missing exec plugin', missing.stdout + missing.stderr, secrets);
+
+    // A credential without an expirationTimestamp is good for the whole command: one run, however many requests.
+    writeFileSync(count, '');
+    const ok = await runPlugin(['status', 'web', '-v', '6'], { kubeconfig: file('exec-good', kubeconfig(cluster.url, cluster.caPem, exec(good))) });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok((ok.stderr.match(/^GET https:/gm) ?? []).length >= 2, ok.stderr);
+    assert.equal(runs(), 1);
+  });
+
   it('redact() removes every form a credential can take in a message', () => {
     const keyPem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAsecretkeymaterial\n-----END RSA PRIVATE KEY-----';
     const cases: Array<[string, string]> = [
