@@ -35,6 +35,7 @@ import {
   DEFAULT_TTL_SECONDS,
   claimedRecord,
   currentRequests,
+  driverProof,
   finishedRecord,
   judgeResume,
   newRunRecord,
@@ -54,6 +55,7 @@ import { KRUISE, PLUGIN, type CloneSet, type ContainerRecreateRequest, type IntO
 import { formatDocument } from '../ui/document';
 import { KIND_WORDS, resourceTypeOf, targetOf, type WorkloadKind, confirm, fieldManagerOf, getCloneSet, listPods, note, recordEvent, outputOf, reporting, requireNoOtherRestart, timeoutMs, warn, whoAmI, type Report } from './common';
 import { progressSink } from './sinks';
+import { processNow, thisProcess } from './driver';
 import { BUDGET_READS, BUDGET_WATCHES, bindingOf, ignoredBudgetsWarning, limitsOf, ownerNote, readinessWarnings, snapshotBudgets, type BudgetSnapshot } from './guards';
 import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, UnavailabilityLimit } from '../kruise/disruption-budgets';
 import { atStage, sleep, stageFlags } from './staged';
@@ -297,6 +299,7 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     heartbeatAt: serverTime(ctx, client),
     ...(stagePlan ? { staged: stagedRecordOf(stagePlan, {}) } : {}),
     choices,
+    driver: thisProcess(),
   });
   return {
     id,
@@ -342,14 +345,17 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
       `check the pods (${PROGRAM} status ${opts.name} -n ${client.namespace} --run ${id}) and start a --new crr run for those not restarted (--pod or -l) once the other restart is over`,
     );
   }
-  const judged = judgeResume(record, { now: ctx.now(), serverNow: ctx.now() + client.serverClockOffsetMs }, opts.force);
+  // After kill -9 on this machine the heartbeat is still fresh, but the process provably gone: no need to wait.
+  const proof = driverProof(record.driver, thisProcess(), processNow);
+  const judged = judgeResume(record, { now: ctx.now(), serverNow: ctx.now() + client.serverClockOffsetMs }, opts.force, proof);
   if (judged.verdict === 'completed') return 'completed';
   if (judged.verdict === 'driven') {
     throw new RefusedError(
-      `crr run ${id} of CloneSet "${opts.name}" is being driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''})`,
-      `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone (killed), resume once status shows the run interrupted (no heartbeat for ${HEARTBEAT_STALE_MS / 1000}s), or now with --force`,
+      `crr run ${id} of CloneSet "${opts.name}" may still be driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''}; ${judged.why ?? 'its process cannot be checked'})`,
+      `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone (killed), resume in ${judged.staleInSeconds}s, once its heartbeat is ${HEARTBEAT_STALE_MS / 1000}s old, or now with --force`,
     );
   }
+  if (judged.verdict === 'resume' && judged.provedGone) note(ctx, `run ${id}: ${judged.provedGone}, so it is resumed at once`);
   if (judged.verdict === 'expired') {
     throw new RefusedError(
       `run ${id} started ${Math.round(judged.ageSeconds)}s ago, longer than its requests' TTL (${judged.ttlSeconds}s): Kruise may have deleted finished requests, so resuming could restart pods twice`,
@@ -738,7 +744,7 @@ export async function runCrr(ctx: CommandContext, args: CommandArgs): Promise<nu
  */
 async function claimResume(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run): Promise<void> {
   const pointer = `/metadata/annotations/${pointerEscape(PLUGIN.lastRestartAnnotation)}`;
-  const next = claimedRecord(run.record, serverTime(ctx, client), whoAmI(client));
+  const next = claimedRecord(run.record, serverTime(ctx, client), whoAmI(client), thisProcess());
   const text = writeRecord(next);
   try {
     await client.patch(objectPath(opts.type, client.namespace, opts.name), [{ op: 'test', path: pointer, value: run.recordText }, { op: 'replace', path: pointer, value: text }], 'json', { type: opts.type });

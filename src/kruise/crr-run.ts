@@ -3,8 +3,8 @@
 // command reads, writes and paces; the decisions are here, tested with plain objects.
 
 import { crrName, crrOutcome, type CrrStrategy, type PacingDecision } from './crr-plan';
-import { crrRunAbandoned } from './record';
-import { PLUGIN, type ContainerRecreateRequest, type RestartRecord, type StagedRecord } from './types';
+import { HEARTBEAT_STALE_MS, crrRunAbandoned } from './record';
+import { PLUGIN, type ContainerRecreateRequest, type DriverIdentity, type RestartRecord, type StagedRecord } from './types';
 
 /** Kruise's default ttlSecondsAfterFinished, which crr uses too when the user sets none. */
 export const DEFAULT_TTL_SECONDS = 86400;
@@ -64,6 +64,8 @@ export interface NewRun {
   staged?: StagedRecord;
   /** Choices a resume keeps (see resumeChoices). */
   choices: RunChoices;
+  /** This process, where it can be told (see DriverIdentity). */
+  driver?: DriverIdentity;
 }
 
 /**
@@ -135,7 +137,29 @@ export function newRunRecord(r: NewRun): RestartRecord {
     },
     heartbeatAt: r.heartbeatAt,
     ...(r.staged ? { staged: r.staged } : {}),
+    ...(r.driver ? { driver: r.driver } : {}),
   };
+}
+
+/** Whether the process a run's record names is provably gone, and in words either way. */
+export type DriverProof = { gone: true; why: string } | { gone: false; why: string };
+
+/**
+ * A run's driver is provably gone only when it ran on this machine (same host name, boot and PID namespace) and its
+ * pid is gone or now belongs to a process started at another time. Anything else (another machine, a record without
+ * a driver, a system without /proc) proves nothing: the heartbeat decides.
+ */
+export function driverProof(recorded: DriverIdentity | undefined, here: DriverIdentity | undefined, lookup: (pid: number) => 'gone' | { startTicks: string | undefined }): DriverProof {
+  if (!recorded) return { gone: false, why: 'its record does not say which process drives it' };
+  if (!here) return { gone: false, why: 'this machine cannot check processes' };
+  if (recorded.host !== here.host) return { gone: false, why: `its process runs on another machine (${recorded.host})` };
+  if (recorded.bootId !== here.bootId || recorded.pidNamespace !== here.pidNamespace) {
+    return { gone: false, why: `its process on ${recorded.host} cannot be checked from here (another boot, or another container)` };
+  }
+  const now = lookup(recorded.pid);
+  if (now === 'gone') return { gone: true, why: `its process (pid ${recorded.pid} on ${recorded.host}) is gone` };
+  if (now.startTicks !== recorded.startTicks) return { gone: true, why: `its process (pid ${recorded.pid} on ${recorded.host}) is gone; the pid now belongs to another process` };
+  return { gone: false, why: `its process (pid ${recorded.pid} on ${recorded.host}) is still running` };
 }
 
 /**
@@ -150,21 +174,33 @@ export function newRunRecord(r: NewRun): RestartRecord {
  */
 export type ResumeVerdict =
   | { verdict: 'completed' }
-  | { verdict: 'driven' }
+  | { verdict: 'driven'; why?: string; staleInSeconds: number }
   | { verdict: 'expired'; ageSeconds: number; ttlSeconds: number }
-  | { verdict: 'resume'; strategy: CrrStrategy; retry: boolean; takeover: boolean };
+  | { verdict: 'resume'; strategy: CrrStrategy; retry: boolean; takeover: boolean; provedGone?: string };
 
-/** `now`: the plugin's clock (the record's startedAt is on it); `serverNow`: the API server's (heartbeats are). */
-export function judgeResume(record: RestartRecord, clocks: { now: number; serverNow: number }, force: boolean): ResumeVerdict {
+/**
+ * `now`: the plugin's clock (the record's startedAt is on it); `serverNow`: the API server's (heartbeats are).
+ * `proof`: whether the recorded driver is provably gone (kill -9 on this machine): then its fresh heartbeat means
+ * nothing and the run resumes at once, without --force.
+ */
+export function judgeResume(record: RestartRecord, clocks: { now: number; serverNow: number }, force: boolean, proof?: DriverProof): ResumeVerdict {
   if (record.finished === 'completed') return { verdict: 'completed' };
   const failed = record.finished === 'failed';
   // A run marked finished has no driver left: its process wrote that as its last act.
-  const driven = !failed && !crrRunAbandoned(record, clocks.serverNow);
-  if (driven && !force) return { verdict: 'driven' };
+  const beating = !failed && !crrRunAbandoned(record, clocks.serverNow);
+  const provedGone = beating && proof?.gone ? proof.why : undefined;
+  const driven = beating && !provedGone;
+  if (driven && !force) return { verdict: 'driven', why: proof?.why, staleInSeconds: staleInSeconds(record, clocks.serverNow) };
   const strategy = strategyFromRecord(record.crr);
   const ageSeconds = (clocks.now - Date.parse(record.startedAt)) / 1000;
   if (ageSeconds > strategy.ttlSecondsAfterFinished) return { verdict: 'expired', ageSeconds, ttlSeconds: strategy.ttlSecondsAfterFinished };
-  return { verdict: 'resume', strategy, retry: failed, takeover: driven };
+  return { verdict: 'resume', strategy, retry: failed, takeover: driven, ...(provedGone ? { provedGone } : {}) };
+}
+
+/** Seconds until the run's heartbeat is stale (at least 1): how long a resume without proof must wait. */
+export function staleInSeconds(record: RestartRecord, serverNow: number): number {
+  const beat = Date.parse(typeof record.heartbeatAt === 'string' ? record.heartbeatAt : record.startedAt);
+  return Math.max(1, Math.ceil((beat + HEARTBEAT_STALE_MS - serverNow) / 1000));
 }
 
 /** The crr run `crr --resume` would accept without --force (for completion): the record's, when resumable. */
@@ -218,9 +254,9 @@ export function retryRecord(record: RestartRecord, crrs: readonly ContainerRecre
 }
 
 /** The record a resume claims the run with: written over exactly the record it judged, so of two resumes one wins. */
-export function claimedRecord(record: RestartRecord, heartbeatAt: string, by: string | undefined): RestartRecord {
-  const { stoppedAt: _stopped, finished: _finished, ...rest } = record;
-  return { ...rest, heartbeatAt, by };
+export function claimedRecord(record: RestartRecord, heartbeatAt: string, by: string | undefined, driver?: DriverIdentity): RestartRecord {
+  const { stoppedAt: _stopped, finished: _finished, driver: _driver, ...rest } = record;
+  return { ...rest, heartbeatAt, by, ...(driver ? { driver } : {}) };
 }
 
 /** The run's own verdicts, carried in the record so the progress view (and a later `status`) agrees with the exit code. */

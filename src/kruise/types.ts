@@ -249,6 +249,20 @@ export interface RestartRecord {
   stoppedAt?: string;
   /** A staged restart (canary, batches): the stages and the one under way. */
   staged?: StagedRecord;
+  /** crr: the process driving the run (where it can be told), so a resume on its machine can prove it dead. */
+  driver?: DriverIdentity;
+}
+
+/** A process as another process on the same machine can check it (Linux: /proc). */
+export interface DriverIdentity {
+  host: string;
+  /** /proc/sys/kernel/random/boot_id: pids and start times mean nothing across a reboot. */
+  bootId: string;
+  /** /proc/self/ns/pid: containers may share a host name and a kernel, not a PID namespace. */
+  pidNamespace: string;
+  pid: number;
+  /** The pid's start time in clock ticks after boot (/proc/<pid>/stat field 22): a reused pid has another. */
+  startTicks: string;
 }
 
 /**

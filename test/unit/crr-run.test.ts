@@ -4,6 +4,7 @@ import { crrName, emptyMemory, nextPodsToStart, type PacingDecision } from '../.
 import {
   claimedRecord,
   currentRequests,
+  driverProof,
   finishedRecord,
   judgeResume,
   newRunRecord,
@@ -34,10 +35,41 @@ describe('crr run: may a run be resumed', () => {
   });
 
   it('a run with a fresh heartbeat is driven by a live process: refused, unless --force takes it over', () => {
-    assert.deepEqual(judgeResume(beating, clocks(60), false), { verdict: 'driven' });
+    assert.deepEqual(judgeResume(beating, clocks(60), false), { verdict: 'driven', why: undefined, staleInSeconds: 25 });
     const forced = judgeResume(beating, clocks(60), true);
     assert.equal(forced.verdict, 'resume');
     assert.equal(forced.verdict === 'resume' && forced.takeover, true);
+  });
+
+  describe('after kill -9: the driver proved gone on its own machine', () => {
+    const here = { host: 'laptop', bootId: 'boot-1', pidNamespace: 'pid:[4026531836]', pid: 500, startTicks: '9000' };
+    const driver = { ...here, pid: 123, startTicks: '4000' };
+    const alive = () => ({ startTicks: '4000' });
+
+    it('a pid that is gone, or that now belongs to a process started at another time, is proof', () => {
+      assert.deepEqual(driverProof(driver, here, () => 'gone'), { gone: true, why: 'its process (pid 123 on laptop) is gone' });
+      assert.deepEqual(driverProof(driver, here, () => ({ startTicks: '8000' })), { gone: true, why: 'its process (pid 123 on laptop) is gone; the pid now belongs to another process' });
+      assert.deepEqual(driverProof(driver, here, alive), { gone: false, why: 'its process (pid 123 on laptop) is still running' });
+    });
+
+    it('nothing is proved from another machine, another boot, another container, or without a driver in the record', () => {
+      const gone = () => 'gone' as const;
+      assert.equal(driverProof({ ...driver, host: 'ci-runner' }, here, gone).gone, false);
+      assert.match(driverProof({ ...driver, host: 'ci-runner' }, here, gone).why, /another machine \(ci-runner\)/);
+      assert.equal(driverProof({ ...driver, bootId: 'boot-0' }, here, gone).gone, false);
+      assert.equal(driverProof({ ...driver, pidNamespace: 'pid:[4026532000]' }, here, gone).gone, false);
+      assert.equal(driverProof(undefined, here, gone).gone, false);
+      assert.equal(driverProof(driver, undefined, gone).gone, false);
+    });
+
+    it('a proved-gone driver lets a resume go at once, no --force, no takeover; without proof the wait is said', () => {
+      const judged = judgeResume(beating, clocks(60), false, driverProof(driver, here, () => 'gone'));
+      assert.equal(judged.verdict, 'resume');
+      assert.deepEqual(judged.verdict === 'resume' && [judged.takeover, judged.provedGone], [false, 'its process (pid 123 on laptop) is gone']);
+      const refused = judgeResume(beating, clocks(60), false, driverProof(driver, here, alive));
+      assert.deepEqual(refused, { verdict: 'driven', why: 'its process (pid 123 on laptop) is still running', staleInSeconds: 25 });
+      assert.deepEqual(judgeResume(beating, clocks(84.5), false), { verdict: 'driven', why: undefined, staleInSeconds: 1 });
+    });
   });
 
   it('an interrupted run (stale heartbeat, or stopped) is resumed as it is', () => {
