@@ -117,8 +117,8 @@ describe('interruptions (seeded): crr resumed after SIGINT/SIGKILL, inplace stop
       }
       assert.ok(createdBeforeStop < PODS, `the stop came too late to test anything (${createdBeforeStop} CRRs)`);
 
-      // After SIGKILL the heartbeat is still fresh: taking the run over at once needs --force.
-      const resumed = await runPlugin(['crr', 'web', '--resume', id, ...(t.signal === 'SIGKILL' ? ['--force'] : [])], { kubeconfig: c.kubeconfigPath, timeoutMs: 30_000 });
+      // After SIGKILL the heartbeat is still fresh, but the killed process ran here and is provably gone: no --force.
+      const resumed = await runPlugin(['crr', 'web', '--resume', id], { kubeconfig: c.kubeconfigPath, timeoutMs: 30_000 });
       assert.equal(resumed.code, 0, `resume exit ${resumed.code}:\n${resumed.stderr}`);
       assert.match(resumed.stderr, new RegExp(`run ${id} completed: 8 of 8 pods restarted`));
       await c.whenIdle();

@@ -25,9 +25,10 @@ async function sigkillThenResume(c: TestCluster): Promise<void> {
   const created = (await c.list('containerrecreaterequests', c.namespace)).length;
   assert.ok(created < pods.length, `the kill came too late to test anything (${created} CRRs)`);
 
-  // The dead run's heartbeat is still fresh: taking it over at once needs --force.
-  const resumed = await plugin(c, ['crr', 'web', '--resume', id, '--force']);
+  // The dead run's heartbeat is still fresh, but its process was on this machine and is provably gone: no --force.
+  const resumed = await plugin(c, ['crr', 'web', '--resume', id]);
   assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  assert.match(resumed.stderr, new RegExp(`run ${id}: its process \\(pid ${first.child.pid} on \\S+\\) is gone, so it is resumed at once`));
   assert.match(resumed.stderr, new RegExp(`run ${id} completed: 4 of 4 pods restarted`));
   await assertCrrExactlyOnce(c, pods, 'after --resume');
   assert.equal(readRecord((await cloneSetOf(c, 'web')) as CloneSet)?.finished, 'completed');
