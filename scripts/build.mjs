@@ -54,6 +54,7 @@ export const BUNDLE_FILE = 'kruise-restart.cjs';
 /** Loaded on demand, in this order; names as in src/bundles.ts (LAZY_BUNDLES). */
 export const LAZY = {
   cli: { entry: 'src/cli/main.ts', file: 'kruise-restart.cli.cjs' },
+  help: { entry: 'src/cli/program.ts', file: 'kruise-restart.help.cjs' },
   runtime: { entry: 'src/runtime.ts', file: 'kruise-restart.runtime.cjs' },
   auth: { entry: 'src/kube/auth-plugins.ts', file: 'kruise-restart.auth.cjs' },
 };
@@ -63,11 +64,12 @@ const codeCacheName = (file) => file.replace(/\.cjs$/, '.cache');
 /**
  * A dynamic import of one of these modules, from a source file in the folder named, becomes a load of its bundle (a sibling
  * file, or an asset of the single executable) through src/bundles.ts: the entry bundle never compiles the parser,
- * the parser never the Kubernetes client, the client never the
+ * the parser never yargs unless help is wanted, nor the Kubernetes client, the client never the
  * authentication plugins of @kubernetes/client-node unless the kubeconfig needs them. esbuild inlines the small loader module, so no import() is left.
  */
 const LAZY_IMPORTS = [
   { from: 'src', path: './cli/main', bundle: 'cli' },
+  { from: 'src/cli', path: './program', bundle: 'help' },
   { from: 'src/cli', path: '../runtime', bundle: 'runtime' },
   { from: 'src/kube', path: './auth-plugins', bundle: 'auth' },
 ];

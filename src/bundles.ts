@@ -8,8 +8,10 @@ import { Script } from 'node:vm';
 
 /** The bundles loaded on demand, by what they hold; the entry bundle (kruise-restart.cjs) loads the first. */
 export const LAZY_BUNDLES = {
-  /** The command-line parser (yargs) and completion: everything but --version and help already rendered at build time. */
+  /** The command line's check and reader, and completion: everything but --version and help rendered at build time. */
   cli: 'kruise-restart.cli.cjs',
+  /** yargs: help not rendered at build time (a narrow terminal), and the odd lines src/cli/parse.ts leaves to it. */
+  help: 'kruise-restart.help.cjs',
   /** The Kubernetes client, the domain and the renderers: what a command needs beyond argument parsing. */
   runtime: 'kruise-restart.runtime.cjs',
   /** @kubernetes/client-node's authentication plugins (exec, OIDC, auth-provider, proxies), for kubeconfigs that need them. */

@@ -143,7 +143,8 @@ export function checkCommandLine(argv: string[]): CheckedLine {
           throw new UsageError(`unknown command "${word}"`, guess ? `did you mean ${guess}? The commands are ${COMMAND_LIST}` : `use ${COMMAND_LIST}`);
         }
         command = word;
-        out.push(word);
+        // First, whatever was typed before it: yargs reads `--as-group=ops status web` as three groups.
+        out.unshift(word);
       } else positionals.push(word);
       continue;
     }

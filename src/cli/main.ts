@@ -4,8 +4,10 @@ import type { CommandContext, CommandRunner } from '../commands/context';
 import { EXIT, UsageError } from '../errors';
 import { printable } from '../kruise/record';
 import { describeFailure, redact } from '../ui/failure';
+import { versionLine } from '../version';
+import { dispatch, type BaseContext } from './dispatch';
 import { printFailure } from './errors';
-import { buildProgram, printVersionLine } from './program';
+import { readCanonicalLine } from './parse';
 
 export interface Io {
   stdout: CommandContext['stdout'];
@@ -42,6 +44,11 @@ function usageDocument(error: string, exitCode: number, format: 'json' | 'yaml')
   return `outcome: refused\nexitCode: ${exitCode}\nerror: ${JSON.stringify(error)}\n`;
 }
 
+function printVersionLine(out: NodeJS.WritableStream): number {
+  out.write(versionLine());
+  return EXIT.ok;
+}
+
 /** Runs the plugin and returns its exit code; never throws, never prints a stack unless -v=9. */
 export async function main(argv: string[], io: Io): Promise<number> {
   if (argv.length === 1 && argv[0] === '--version') return printVersionLine(io.stdout);
@@ -59,7 +66,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const verbosity = verbosityOf(argv);
   const log = (line: string) => io.stderr.write(`${redact(printable(line))}\n`);
   let exitCode: number = EXIT.ok;
-  const ctx: Omit<CommandContext, 'args' | 'connect'> = {
+  const ctx: BaseContext = {
     stdout: io.stdout,
     stderr: io.stderr,
     env: io.env,
@@ -80,9 +87,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return printFailure(report, io.stderr);
   }
   try {
+    const parsed = readCanonicalLine(line);
+    if (parsed) return await dispatch(parsed.command, parsed.raw, ctx, loadCommand);
+    // Help, and the few lines parse.ts leaves to yargs: its own bundle, loaded only for them.
+    const { buildProgram } = await import('./program');
     const program = buildProgram(line.argv, ctx, loadCommand, (code) => (exitCode = code));
-    const parsed = await program.parseAsync();
-    if ((parsed as { version?: boolean }).version) return printVersionLine(io.stdout);
+    const result = await program.parseAsync();
+    if ((result as { version?: boolean }).version) return printVersionLine(io.stdout);
     return exitCode;
   } catch (err) {
     const report = describeFailure(err, verbosity);

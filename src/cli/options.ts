@@ -25,6 +25,8 @@ export interface FlagSpec {
   repeatable?: boolean;
   /** Offer `--no-<name>` too. */
   negatable?: boolean;
+  /** What the command gets when the flag is not typed (yargs' default in program.ts: test/unit/parse.test.ts compares). */
+  default?: string | number | boolean;
 }
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
@@ -36,15 +38,15 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'request-timeout', describe: 'Time to wait for one API request', value: 'free', example: '10s' },
   { name: 'as', describe: 'Username to impersonate', value: 'free', example: 'jane' },
   { name: 'as-group', describe: 'Group to impersonate', value: 'free', example: 'ops', repeatable: true },
-  { name: 'verbosity', short: 'v', aliases: ['v'], describe: 'Log level', value: 'number', example: '6' },
-  { name: 'color', describe: 'Colour on a terminal', negatable: true },
+  { name: 'verbosity', short: 'v', aliases: ['v'], describe: 'Log level', value: 'number', example: '6', default: 0 },
+  { name: 'color', describe: 'Colour on a terminal', negatable: true, default: true },
   { name: 'help', short: 'h', describe: 'Show help' },
 ];
 
 const output = (choices: string[]): FlagSpec => ({ name: 'output', short: 'o', describe: 'Output format', value: choices });
 const DRY_RUN: FlagSpec = { name: 'dry-run', describe: 'Print the plan, change nothing', value: ['none', 'client', 'server'], bare: 'client' };
 const FIELD_MANAGER: FlagSpec = { name: 'field-manager', describe: 'Name our writes carry in managedFields and audit logs', value: 'free', example: 'kubectl-kruise-restart' };
-const TIMEOUT: FlagSpec = { name: 'timeout', describe: 'Stop waiting after this long', value: 'free', example: '10m' };
+const TIMEOUT: FlagSpec = { name: 'timeout', describe: 'Stop waiting after this long', value: 'free', example: '10m', default: '0' };
 const KIND: FlagSpec = { name: 'kind', describe: 'Kind for -l/--all: cloneset, asts or ads (default cloneset)', value: 'free', example: 'asts' };
 const ALL: FlagSpec = { name: 'all', describe: 'Every workload of the kind in the namespace' };
 
@@ -70,19 +72,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'skip-refused', describe: 'With several workloads: go on with the others when some are refused' },
       { name: 'parallel', describe: 'With several workloads: restart this many at once (default 1)', value: 'number', example: '2' },
       TIMEOUT,
-      { name: 'wait', describe: 'Follow the restart to the end', negatable: true },
+      { name: 'wait', describe: 'Follow the restart to the end', negatable: true, default: true },
       { name: 'container', short: 'c', describe: 'Restart only these wired containers', value: 'containers', example: 'app', repeatable: true },
-      { name: 'setup', describe: 'Add the trigger env var first (recreates every pod once)' },
+      { name: 'setup', describe: 'Add the trigger env var first (recreates every pod once)', default: false },
       { name: 'env-name', describe: 'Env var name for --setup', value: 'free', example: 'KRUISE_RESTARTED_AT' },
       { name: 'annotation', describe: 'Trigger annotation key for --setup', value: 'free', example: 'kruise-restart.dev/restarted-at' },
-      { name: 'yes', short: 'y', describe: 'Do not ask for confirmation' },
-      { name: 'allow-recreate', describe: 'Under ReCreate, accept a rolling recreate' },
-      { name: 'force', describe: 'Start although a rollout is in progress' },
-      { name: 'ignore-owner', describe: 'Restart a CloneSet another controller owns (it may revert the change)' },
+      { name: 'yes', short: 'y', describe: 'Do not ask for confirmation', default: false },
+      { name: 'allow-recreate', describe: 'Under ReCreate, accept a rolling recreate', default: false },
+      { name: 'force', describe: 'Start although a rollout is in progress', default: false },
+      { name: 'ignore-owner', describe: 'Restart a CloneSet another controller owns (it may revert the change)', default: false },
       { name: 'reason', describe: 'Why: recorded on the CloneSet and in the Event', value: 'free', example: '"rotated secret"' },
       DRY_RUN,
-      { name: 'pause-on-failure', describe: 'Pause the CloneSet if a pod does not become ready again' },
-      { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the restart', value: 'free', example: '10m' },
+      { name: 'pause-on-failure', describe: 'Pause the CloneSet if a pod does not become ready again', default: false },
+      { name: 'ready-timeout', describe: 'A pod not Ready again within this long fails the restart', value: 'free', example: '10m', default: '10m' },
       FIELD_MANAGER,
       { name: 'canary', describe: 'Restart this many pods first, then hold', value: 'free', example: '1' },
       { name: 'canary-wait', describe: 'Go on once the canary stayed Ready this long', value: 'free', example: '5m' },
@@ -143,7 +145,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       KIND,
       ALL,
       { name: 'all-namespaces', short: 'A', describe: 'With -l or --all: in every namespace' },
-      { name: 'watch', short: 'w', describe: 'Follow until the restart completes or fails' },
+      { name: 'watch', short: 'w', describe: 'Follow until the restart completes or fails', default: false },
       TIMEOUT,
       { name: 'run', describe: 'Show this CRR run instead of the latest restart', value: 'runs', example: '20261126-101500-abcd' },
     ],

@@ -1,11 +1,9 @@
 import yargs, { type Argv } from 'yargs';
-import type { CommandContext, CommandRunner } from '../commands/context';
+import type { CommandRunner } from '../commands/context';
 import { EXIT, UsageError } from '../errors';
-import { printable } from '../kruise/record';
-import { redact } from '../ui/failure';
-import { PROGRAM, versionLine } from '../version';
-import { connectWith } from './context';
+import { PROGRAM } from '../version';
 import { completionScript, SHELLS } from './completion-scripts';
+import { dispatch, type BaseContext } from './dispatch';
 
 const EXIT_CODES = `Exit codes:
   0    done (status: the latest restart is complete, or still in progress without --watch)
@@ -38,14 +36,12 @@ const waitFlags = (y: Argv): Argv =>
     .option('wait', { type: 'boolean', default: true, describe: 'Follow the restart to the end (--no-wait returns after starting it)' });
 
 /**
- * Builds the yargs program. `run` resolves the implementation of a subcommand lazily so that --help stays fast.
+ * Builds the yargs program: help, and the lines parse.ts leaves to yargs. `run` resolves the implementation of a
+ * subcommand lazily so that --help stays fast.
  */
-export function buildProgram(argv: string[], ctx: Omit<CommandContext, 'args' | 'connect'>, run: (name: string) => Promise<CommandRunner>, setExit: (code: number) => void): Argv {
+export function buildProgram(argv: string[], ctx: BaseContext, run: (name: string) => Promise<CommandRunner>, setExit: (code: number) => void): Argv {
   const handler = (name: string) => async (raw: Record<string, unknown>) => {
-    const args = { ...raw, verbosity: Number(raw.v ?? 0), color: raw.color !== false } as Parameters<CommandRunner>[1];
-    const runner = await run(name);
-    const connect = () => connectWith(args, (line) => ctx.stderr.write(`${redact(printable(line))}\n`));
-    setExit(await runner({ ...ctx, args, connect }, args));
+    setExit(await dispatch(name, raw, ctx, run));
   };
 
   const y = yargs(argv)
@@ -227,9 +223,4 @@ CloneSet, container and run names come from the cluster of the current (or typed
       // Unreachable while argv.ts checks every line first; if yargs still objects, its wording is not ours to print.
       throw new UsageError('cannot read this command line', `see ${PROGRAM} --help`);
     });
-}
-
-export function printVersionLine(out: NodeJS.WritableStream): number {
-  out.write(versionLine());
-  return EXIT.ok;
 }

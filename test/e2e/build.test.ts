@@ -40,7 +40,7 @@ describe('npm run build', function () {
 
   it('leaves one kubectl-* file, the executable; the bundles are neither named so nor executable', () => {
     const files = readdirSync(out).sort();
-    assert.deepEqual(files, ['kruise-restart.auth.cjs', 'kruise-restart.cjs', 'kruise-restart.cli.cjs', 'kruise-restart.runtime.cjs', 'kubectl-kruise_restart']);
+    assert.deepEqual(files, ['kruise-restart.auth.cjs', 'kruise-restart.cjs', 'kruise-restart.cli.cjs', 'kruise-restart.help.cjs', 'kruise-restart.runtime.cjs', 'kubectl-kruise_restart']);
     const executable = files.filter((f) => (statSync(join(out, f)).mode & 0o111) !== 0);
     assert.deepEqual(executable, ['kubectl-kruise_restart']);
   });
@@ -51,9 +51,14 @@ describe('npm run build', function () {
     assert.doesNotMatch(entry, /yargs|strict mode/i);
   });
 
+  it('the bundle that reads a command line holds no yargs: only help not rendered at build time loads it', () => {
+    assert.doesNotMatch(readFileSync(join(out, 'kruise-restart.cli.cjs'), 'utf8'), /yargs|strict mode|cacheHelpMessage/i);
+    assert.match(readFileSync(join(out, 'kruise-restart.help.cjs'), 'utf8'), /cacheHelpMessage/);
+  });
+
   it('fails on a bundle that keeps an import(), and passes the real ones', async () => {
     const { refuseDynamicImport } = await buildScript();
-    for (const bundle of ['kruise-restart.cjs', 'kruise-restart.cli.cjs', 'kruise-restart.runtime.cjs', 'kruise-restart.auth.cjs']) refuseDynamicImport(join(out, bundle));
+    for (const bundle of ['kruise-restart.cjs', 'kruise-restart.cli.cjs', 'kruise-restart.help.cjs', 'kruise-restart.runtime.cjs', 'kruise-restart.auth.cjs']) refuseDynamicImport(join(out, bundle));
     const bad = join(out, 'bad.cjs');
     for (const code of ['async function f(){const{createInterface:i}=await import("node:readline/promises")}', 'x=import ("y")']) {
       writeFileSync(bad, code);

@@ -41,7 +41,7 @@ describe('command line: flags that take a value', () => {
       assert.deepEqual(canonical(['status', 'web', ...form]), ['status', 'web', '--namespace=shop'], form.join(' '));
     }
     for (const form of [['-v', '9'], ['-v9'], ['-v=9'], ['--v=9'], ['--verbosity', '9']]) {
-      assert.deepEqual(canonical([...form, 'status', 'web']), ['--verbosity=9', 'status', 'web'], form.join(' '));
+      assert.deepEqual(canonical([...form, 'status', 'web']), ['status', 'web', '--verbosity=9'], form.join(' '));
     }
   });
 
@@ -105,8 +105,9 @@ describe('command line: everything else a user can get wrong', () => {
     assert.deepEqual(canonical(['--version']), ['--version']);
   });
 
-  it('puts the CloneSet right after the command, where an array flag cannot take it for one of its values', () => {
-    assert.deepEqual(canonical(['--kubeconfig', '/k', 'crr', '-c', 'app', 'web']), ['--kubeconfig=/k', 'crr', 'web', '--container=app']);
+  it('puts the command first and the CloneSet right after it, where an array flag cannot take either for one of its values', () => {
+    assert.deepEqual(canonical(['--kubeconfig', '/k', 'crr', '-c', 'app', 'web']), ['crr', 'web', '--kubeconfig=/k', '--container=app']);
+    assert.deepEqual(canonical(['--as-group', 'ops', 'status', 'web']), ['status', 'web', '--as-group=ops']);
   });
 
   it('passes the CloneSet of TYPE/NAME on as its name, right after the command', () => {
