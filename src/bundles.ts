@@ -63,6 +63,15 @@ function fromSeaAsset<T>(file: string): T | undefined {
   return module.exports;
 }
 
+/**
+ * A Node built-in loaded at its first use instead of when the bundle starts: readline and zlib cost ~13 ms of CPU at
+ * every start, and a plain status reads no watch, asks no question and gets no compressed answer. (import() would do
+ * it too, but the single executable cannot run one.)
+ */
+export function builtin<T>(id: `node:${string}`): T {
+  return createRequire(process.execPath)(id) as T;
+}
+
 const loaded = new Map<string, unknown>();
 
 export function loadBundled<T>(file: string): T {

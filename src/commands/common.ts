@@ -1,7 +1,7 @@
 // Steps several commands share: validating the target name, reading the CloneSet and its pods.
 import { hostname, userInfo } from 'node:os';
-// Static on purpose: the single executable has no loader for import() and dies with ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING.
-import { createInterface } from 'node:readline/promises';
+import type * as ReadlinePromises from 'node:readline/promises';
+import { builtin } from '../bundles';
 import type { CommandArgs, CommandContext } from './context';
 import { formatDocument } from '../ui/document';
 import { ApiError, EXIT, FailedError, InterruptedError, RefusedError, UsageError } from '../errors';
@@ -196,7 +196,8 @@ export async function reporting(ctx: CommandContext, output: string | undefined,
  * (Ctrl-D) is a no; Ctrl-C is an interruption (exit 130), whether it arrives as a keystroke or as a signal.
  */
 export async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  // At first use, not at every start (builtin(): the single executable has no loader for import()).
+  const rl = builtin<typeof ReadlinePromises>('node:readline/promises').createInterface({ input: process.stdin, output: ctx.stderr });
   const cancel = new AbortController();
   const interrupt = () => cancel.abort();
   // readline reads a terminal in raw mode, so Ctrl-C arrives as a keystroke, not as SIGINT to the process.

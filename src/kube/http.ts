@@ -4,7 +4,8 @@
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import type * as Zlib from 'node:zlib';
+import { builtin } from '../bundles';
 import type { RequestHeaders } from './credentials';
 
 export interface HttpInit {
@@ -44,7 +45,8 @@ export function send(url: string, init: HttpInit): Promise<HttpResponse> {
       const encoding = String(response.headers['content-encoding'] ?? '').toLowerCase();
       let body: Readable = response;
       if (encoding === 'gzip' || encoding === 'deflate') {
-        const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
+        const zlib = builtin<typeof Zlib>('node:zlib');
+        const inflate = encoding === 'gzip' ? zlib.createGunzip() : zlib.createInflate();
         response.on('error', (err) => inflate.destroy(err));
         body = response.pipe(inflate);
       }

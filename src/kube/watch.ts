@@ -1,4 +1,5 @@
-import { createInterface } from 'node:readline';
+import type * as Readline from 'node:readline';
+import { builtin } from '../bundles';
 import type { ObjectMeta } from '../kruise/types';
 import type { KubeClient, Query } from './client';
 import { readText, send } from './http';
@@ -128,7 +129,7 @@ export class LiveCollection<T extends WatchedObject> {
         return 'failed';
       }
       feed();
-      const lines = createInterface({ input: response.body, crlfDelay: Infinity });
+      const lines = builtin<typeof Readline>('node:readline').createInterface({ input: response.body, crlfDelay: Infinity });
       for await (const line of lines) {
         feed();
         if (!line.trim()) continue;
