@@ -65,6 +65,8 @@ import { decideContinue, describeStages, isLastStage, planStages, readStaged, st
 import { pointerEscape } from '../kruise/trigger';
 
 const INT32_MAX = 2147483647;
+/** At most one progress model a frame while a run is driven (ms). */
+const RENDER_EVERY_MS = 100;
 const DEFAULTS = { readyTimeout: '5m', ttl: DEFAULT_TTL_SECONDS, failurePolicy: 'Fail' as const };
 
 export interface CrrOptions {
@@ -556,11 +558,22 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
     pdbsLive ? limitsOf(cloneSet, livePods, { pdbs: pdbsLive.values(), pubs: pubsLive?.values() ?? [], pdbsVersion: '' }) : [];
 
   const render = () => {
+    if (renderTimer) clearTimeout(renderTimer);
+    renderTimer = undefined;
+    renderedAt = performance.now();
     const record = withOutcomes(run.record, decision);
     const result = track({ cloneSet, kind: workloadOf(cloneSet), pods: ownedBy(cloneSet, podsLive.values(), workloadOf(cloneSet)), record, crrs: crrsLive.values(), now: ctx.now(), history, driving: true });
     history = result.history;
     progress = stageView(result.progress, { record, serverNow: ctx.now() + client.serverClockOffsetMs, driving: true });
     sink.update(progress);
+  };
+  // The model reads every pod and request: built once a frame at most (the live view draws every 150 ms anyway), so
+  // a burst of watch events costs one build, and the build never delays the next event, hence the next create.
+  let renderTimer: NodeJS.Timeout | undefined;
+  let renderedAt = Number.NEGATIVE_INFINITY;
+  const renderSoon = () => {
+    if (renderTimer) return;
+    renderTimer = setTimeout(render, Math.max(0, renderedAt + RENDER_EVERY_MS - performance.now()));
   };
 
   const create = async (pod: string) => {
@@ -616,9 +629,7 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
       }
     }
     if (!stopping) for (const pod of decision.start) void create(pod);
-    // The requests leave first: a redraw of hundreds of pods takes milliseconds that a freed slot would stay empty.
-    if (decision.start.length > 0) setImmediate(render);
-    else render();
+    renderSoon();
     if (decision.finished && creating.size === 0 && decision.start.length === 0) settle({ kind: 'finished', decision });
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = decision.wakeAt !== undefined ? setTimeout(schedule, Math.max(0, decision.wakeAt - now) + 5) : undefined;
@@ -647,12 +658,14 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
     stopping = true;
     // Requests already sent either land or not; wait for the answers so the summary and the record are right.
     while (creating.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    if (!progress) render();
+    // The last frame shows the end: built now if events came after the latest build.
+    if (renderTimer || !progress) render();
     sink.finish(progress as RestartProgress);
     if (end.kind === 'timeout' || end.kind === 'interrupted') return { end: { kind: end.kind, decision }, progress };
     return { end, progress };
   } finally {
     clearInterval(tick);
+    if (renderTimer) clearTimeout(renderTimer);
     if (timer) clearTimeout(timer);
     if (wakeTimer) clearTimeout(wakeTimer);
     ctx.interrupted.removeEventListener('abort', onInterrupt);

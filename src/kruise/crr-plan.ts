@@ -171,9 +171,14 @@ export type Selection =
   | { ok: true; pods: string[]; skipped: SkippedPod[] }
   | { ok: false; message: string; hint?: string };
 
-/** Natural order, so web-2 comes before web-10 and the run's order is the one a human expects. */
+/**
+ * Natural order, so web-2 comes before web-10 and the run's order is the one a human expects. One collator for every
+ * comparison: localeCompare with options builds one per call, and the pacing loop sorts on every watch event.
+ */
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 export function compareNames(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }
 
 /** The pods a new run restarts, in the order it restarts them, and every pod it leaves out with the reason. */
