@@ -222,6 +222,11 @@ export interface Cluster {
   allWrites(): RequestRecord[];
   clearLog(): void;
   restartLog: RestartRecord[];
+  /**
+   * Calls `fn` with every stored change as it is made (resource is the storage key, e.g. `pods`), before any watch
+   * stream carries it; the object is the store's own and must not be changed. Returns the unsubscribe function.
+   */
+  onChange(fn: (change: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: string; object: { metadata: { name?: string; namespace?: string } } & Record<string, unknown> }) => void): () => void;
   /** After every pod change, how many of the workload's desired pods were not Running and Ready. */
   unavailableHistory(namespace: string, name: string, kind?: WorkloadKind): number[];
   maxUnavailableSeen(namespace: string, name: string, kind?: WorkloadKind): number;
@@ -492,6 +497,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       restartLog.length = 0;
     },
     restartLog,
+    onChange: (fn) => store.subscribe((e) => fn({ type: e.type, resource: e.resource, object: e.object })),
     unavailableHistory: (ns, name, kind = 'CloneSet') => history.get(ns, name, kind),
     maxUnavailableSeen: (ns, name, kind = 'CloneSet') => Math.max(0, ...history.get(ns, name, kind)),
     faults,
