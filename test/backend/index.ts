@@ -147,8 +147,41 @@ export interface SharedReal {
   cluster: RealCluster;
   /** Seconds from nothing to Ready nodes. */
   startSeconds: number;
+  /** A test's view; its stop() deletes the namespaces and ClusterRoles the test made (without waiting for them). */
   forTest(namespace: string): Promise<TestCluster>;
-  stop(): Promise<void>;
+  /**
+   * Waits, at most `namespaceWaitMs` (default 120 s), for the namespaces the tests deleted to be gone, then stops the
+   * cluster. Rejects, naming each namespace still there and what its status says, if any outlived the wait.
+   */
+  stop(opts?: { namespaceWaitMs?: number }): Promise<void>;
+}
+
+interface NamespaceLeft {
+  metadata: { name: string; deletionTimestamp?: string; finalizers?: string[] };
+  spec?: { finalizers?: string[] };
+  status?: { phase?: string; conditions?: { type: string; status: string; message?: string }[] };
+}
+
+/** Deleted namespaces still there after `timeoutMs`, each with what its status says holds it. */
+export async function namespacesLeft(rc: Pick<RealCluster, 'api'>, names: string[], timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = names;
+  for (;;) {
+    const seen: NamespaceLeft[] = [];
+    for (const name of left) {
+      const r = await rc.api('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`);
+      if (r.status !== 404) seen.push(r.body as NamespaceLeft);
+    }
+    left = seen.map((n) => n.metadata.name);
+    if (!seen.length || Date.now() > deadline) {
+      return seen.map((n) => {
+        const holding = (n.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${c.type}: ${c.message ?? ''}`);
+        const finalizers = [...(n.spec?.finalizers ?? []), ...(n.metadata.finalizers ?? [])];
+        return `${n.metadata.name} (${n.status?.phase ?? 'no phase'}${finalizers.length ? `, finalizers ${finalizers.join(',')}` : ''}${holding.length ? `; ${holding.join('; ')}` : ''})`;
+      });
+    }
+    await sleep(500);
+  }
 }
 
 export async function startSharedReal(opts: RealClusterOptions = {}): Promise<SharedReal> {
@@ -170,9 +203,12 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
     return line?.split(',')[1] ?? '';
   };
   pluginUsers.add(userOf(pluginToken));
+  const deleted: string[] = [];
 
   const forTest = async (namespace: string): Promise<TestCluster> => {
     await rc.createNamespace(namespace);
+    const namespaces = new Set([namespace]);
+    const roles: string[] = [];
     // Each seeded CloneSet's unavailability history starts after its seeding, as the emulator's does.
     const seededAt = new Map<string, number>();
     const tc: TestCluster = {
@@ -181,9 +217,16 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
       url: rc.url,
       token: rc.token,
       caPem: rc.caPem,
-      createNamespace: (name) => rc.createNamespace(name),
+      async createNamespace(name) {
+        await rc.createNamespace(name);
+        namespaces.add(name);
+      },
       async seedCloneSet(s) {
         const ns = s.namespace ?? namespace;
+        if (!namespaces.has(ns)) {
+          await rc.createNamespace(ns);
+          namespaces.add(ns);
+        }
         const cs = await rc.seedCloneSet({ namespace: ns, ...s });
         // The pod watch lags the API a little: wait until it, too, has seen every pod Ready.
         await rc.waitFor(async () => rc.unavailableHistory(ns, s.name).at(-1) === 0, 30_000, `the pod watch to see ${ns}/${s.name} settled`);
@@ -194,6 +237,7 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
       list: (resource, ns) => rc.list(resource, ns),
       writeKubeconfig: (o = {}) => rc.writeKubeconfig({ namespace: o.namespace ?? namespace, user: o.user ?? 'plugin', token: o.token ?? pluginToken }),
       async addUser(name, rules) {
+        roles.push(`realcluster-${namespace}-${name}`);
         const token = await rc.addUser(`${namespace}-${name}`, rules);
         pluginUsers.add(userOf(token));
         return token;
@@ -242,10 +286,31 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
         const view = await other.forTest(o.namespace);
         return { ...view, stop: () => other.stop() };
       },
-      // The cluster outlives the test: the driver stops it after the file.
-      stop: async () => undefined,
+      // The cluster outlives the test: the driver stops it after the file. What the test made goes now, as in a real
+      // cluster: the namespace controller deletes everything in the namespaces (pods through the node agent, as a
+      // kubelet confirms them). The driver's stop() waits for them, so no test waits here.
+      async stop() {
+        for (const role of roles) {
+          await rc.api('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${role}`);
+          await rc.api('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`);
+        }
+        for (const ns of namespaces) {
+          const r = await rc.api('DELETE', `/api/v1/namespaces/${encodeURIComponent(ns)}`);
+          if (r.status !== 200 && r.status !== 202 && r.status !== 404) throw new Error(`deleting namespace ${ns}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+          deleted.push(ns);
+        }
+      },
     };
     return tc;
   };
-  return { cluster: rc, startSeconds, forTest, stop: () => rc.stop() };
+  const stop = async (o: { namespaceWaitMs?: number } = {}) => {
+    let left: string[];
+    try {
+      left = await namespacesLeft(rc, deleted, o.namespaceWaitMs ?? 120_000);
+    } finally {
+      await rc.stop();
+    }
+    if (left.length) throw new Error(`namespaces deleted by tests still there after ${((o.namespaceWaitMs ?? 120_000) / 1000).toFixed(0)} s: ${left.join(', ')}`);
+  };
+  return { cluster: rc, startSeconds, forTest, stop };
 }

@@ -1,6 +1,6 @@
-// The real tier: a real kube-apiserver (v1.32.10) on a real etcd, OpenKruise v1.9.0's own kruise-manager with its
-// webhooks, and the node agent (kubelet + kruise-daemon stand-in), all built from Go modules by build.sh and started
-// as child processes. Where the emulator in test/cluster/ reproduces Kruise from reading its source, this runs it.
+// The real tier: a real kube-apiserver (v1.32.10) on a real etcd, the controllers of kube-controller-manager (v1.32.10)
+// a restart tool meets, OpenKruise v1.9.0's own kruise-manager with its webhooks, and the node agent (kubelet +
+// kruise-daemon stand-in), all built from Go modules by build.sh and started as child processes. Where the emulator in test/cluster/ reproduces Kruise from reading its source, this runs it.
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +20,14 @@ export type { SeedCloneSet, RbacRule, RestartRecord };
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = join(HERE, '..', '..');
 export const BIN_DIR = process.env.REALCLUSTER_BIN ?? join(REPO, '.cache', 'realcluster', 'bin');
-const BINARIES = ['etcd', 'kube-apiserver', 'kruise-manager', 'node-agent'] as const;
+const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kruise-manager', 'node-agent'] as const;
+/**
+ * kube-controller-manager's controllers that act on what a restart touches and need no kubelet or cloud: namespace
+ * deletion, ownerReference garbage collection (Kruise leaves pod-owned objects to it) and the disruption controller
+ * that keeps PodDisruptionBudget status. Workload controllers (Deployment, StatefulSet...) are left out: nothing here
+ * runs native workloads, and each controller adds informers to start.
+ */
+export const KCM_CONTROLLERS = ['namespace-controller', 'garbage-collector-controller', 'disruption-controller'] as const;
 const KUBE_VERSION = 'v1.32.10';
 
 export interface RealClusterOptions {
@@ -224,14 +231,17 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
 
   // The token file is read once at start: the admin plus restricted users with no bindings, which addUser() binds.
   const token = randomBytes(24).toString('hex');
+  // kube-controller-manager's own identity, which the API server's bootstrap RBAC binds (system:kube-controller-manager):
+  // with it the controllers each get their own service account, as in a kubeadm cluster.
+  const kcmToken = randomBytes(24).toString('hex');
   const restricted = Array.from({ length: opts.users ?? 8 }, (_, i) => ({ user: `restricted-${i + 1}`, token: randomBytes(24).toString('hex'), used: false }));
   writeFileSync(
     join(dir, 'tokens.csv'),
-    [`${token},admin,admin-uid,"system:masters"`, ...restricted.map((r) => `${r.token},${r.user},${r.user}-uid`)].join('\n') + '\n',
+    [`${token},admin,admin-uid,"system:masters"`, `${kcmToken},system:kube-controller-manager,kcm-uid`, ...restricted.map((r) => `${r.token},${r.user},${r.user}-uid`)].join('\n') + '\n',
     { mode: 0o600 },
   );
 
-  const [etcdPort, peerPort, apiPort, webhookPort, healthPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [etcdPort, peerPort, apiPort, webhookPort, healthPort, metricsPort, kcmPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const url = `https://127.0.0.1:${apiPort}`;
 
   const api = (method: string, path: string, body?: unknown, o: { token?: string; contentType?: string } = {}): Promise<ApiResponse> =>
@@ -316,8 +326,8 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     `--service-account-issuer=https://127.0.0.1:${apiPort}`,
     '--service-cluster-ip-range=10.96.0.0/16',
     '--allow-privileged=true',
-    // No controller-manager runs, so no token controller and no `default` ServiceAccount in new namespaces: the
-    // ServiceAccount admission plugin would reject every pod Kruise creates. Nothing here runs pods that call the API.
+    // kube-controller-manager runs no serviceaccount controller here, so new namespaces get no `default` ServiceAccount:
+    // the ServiceAccount admission plugin would reject every pod Kruise creates. Nothing here runs pods that call the API.
     '--disable-admission-plugins=ServiceAccount',
     `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
     `--audit-log-path=${auditLogPath}`,
@@ -395,6 +405,19 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     return fail(`installing Kruise's CRDs and webhooks: ${(e as Error).message}`);
   }
 
+  // After the CRDs, so the garbage collector's and the namespace controller's first discovery already sees Kruise's
+  // kinds; it starts while kruise-manager does, off the start's critical path.
+  startProcess('kube-controller-manager', [
+    `--kubeconfig=${writeKubeconfig({ path: join(dir, 'kubeconfig-kube-controller-manager'), token: kcmToken, user: 'system:kube-controller-manager', namespace: 'kube-system' })}`,
+    `--controllers=${KCM_CONTROLLERS.join(',')}`,
+    '--use-service-account-credentials=true',
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${kcmPort}`,
+    '--profiling=false',
+    '--v=1',
+  ]);
+
   const gates = { InPlaceUpdateEnvFromMetadata: opts.envFromMetadataGate ?? true, ...opts.featureGates };
   const gateFlag = Object.entries(gates).map(([k, v]) => `${k}=${v}`).join(',');
   mkdirSync(join(dir, 'protection'));
@@ -452,6 +475,15 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     }, 60_000, `${nodes} Ready nodes from the node agent`);
   } catch {
     return fail('the node agent did not register its nodes', 'node-agent');
+  }
+  try {
+    // Long up by now: its health endpoint only says it serves. Its controllers then act within seconds.
+    await waitFor(async () => {
+      if (!alive('kube-controller-manager')) throw new Error('kube-controller-manager exited');
+      return (await httpsGetStatus(`https://127.0.0.1:${kcmPort}/healthz`)) === 200;
+    }, 60_000, 'kube-controller-manager /healthz');
+  } catch {
+    return fail('kube-controller-manager did not become healthy', 'kube-controller-manager');
   }
 
   // One pod watch from the start, for maxUnavailableSeen: the emulator's UnavailableTracker, fed by the real server.
@@ -584,6 +616,19 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
 
 /** Seconds the last startRealCluster() took to be ready (certificates to Ready nodes). */
 export let startupSeconds = 0;
+
+/** Status of a GET to a component's own self-signed HTTPS endpoint (its /healthz needs no credentials). */
+function httpsGetStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 2000, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function httpGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
