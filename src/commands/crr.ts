@@ -57,7 +57,7 @@ import { KIND_WORDS, resourceTypeOf, targetOf, type WorkloadKind, confirm, field
 import { progressSink } from './sinks';
 import { processNow, thisProcess } from './driver';
 import { BUDGET_READS, BUDGET_WATCHES, bindingOf, ignoredBudgetsWarning, limitsOf, ownerNote, readinessWarnings, snapshotBudgets, type BudgetSnapshot } from './guards';
-import type { BindingLimit, PodDisruptionBudget, PodUnavailableBudget, UnavailabilityLimit } from '../kruise/disruption-budgets';
+import { holdOthersBetweenStatuses, type BindingLimit, type OthersMemory, type PodDisruptionBudget, type PodUnavailableBudget, type UnavailabilityLimit } from '../kruise/disruption-budgets';
 import { atStage, sleep, stageFlags } from './staged';
 import { buildProgress } from '../kruise/progress';
 import { continueCommand, heldView, stageView } from '../kruise/staged-progress';
@@ -554,8 +554,13 @@ async function drive(ctx: CommandContext, client: KubeClient, cloneSet: CloneSet
   // The budgets' status moves as pods come and go (ours and others'): every change may open or close a slot.
   const pdbsLive = guard.honoured ? new LiveCollection<PodDisruptionBudget>(client, PDBS, namespace, {}, () => schedule()) : undefined;
   const pubsLive = guard.honoured && guard.budgets.pubsVersion !== undefined ? new LiveCollection<PodUnavailableBudget>(client, PUBS, namespace, {}, () => schedule()) : undefined;
-  const liveLimits = (livePods: Pod[]): UnavailabilityLimit[] =>
-    pdbsLive ? limitsOf(cloneSet, livePods, { pdbs: pdbsLive.values(), pubs: pubsLive?.values() ?? [], pdbsVersion: '' }) : [];
+  let othersSeen: OthersMemory = new Map();
+  const liveLimits = (livePods: Pod[]): UnavailabilityLimit[] => {
+    if (!pdbsLive) return [];
+    const held = holdOthersBetweenStatuses(limitsOf(cloneSet, livePods, { pdbs: pdbsLive.values(), pubs: pubsLive?.values() ?? [], pdbsVersion: '' }), othersSeen);
+    othersSeen = held.memory;
+    return held.limits;
+  };
 
   const render = () => {
     if (renderTimer) clearTimeout(renderTimer);

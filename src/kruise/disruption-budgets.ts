@@ -54,6 +54,8 @@ export interface UnavailabilityLimit {
   covers?: Set<string>;
   /** Covered pods outside the CloneSet that its status reports unavailable: they use the budget up too. */
   othersUnavailable: number;
+  /** The budget's resourceVersion when othersUnavailable came from its status (see holdOthersBetweenStatuses). */
+  statusVersion?: string;
 }
 
 /** `matchLabels` and `matchExpressions` as Kubernetes evaluates them (an empty selector matches everything). */
@@ -137,7 +139,8 @@ export function budgetLimits(input: BudgetInput): UnavailabilityLimit[] {
       others = Math.min(others, Math.max(0, (s.expectedPods as number) - covers.size));
     } else limit = allowedFromSpec(pdb.spec, covers.size);
     if (limit === undefined) continue;
-    limits.push({ source: `PodDisruptionBudget ${pdb.metadata.name}`, rule: describeRule(pdb.spec), limit, covers, othersUnavailable: others });
+    const version = current && pdb.metadata.resourceVersion ? { statusVersion: pdb.metadata.resourceVersion } : {};
+    limits.push({ source: `PodDisruptionBudget ${pdb.metadata.name}`, rule: describeRule(pdb.spec), limit, covers, othersUnavailable: others, ...version });
   }
 
   for (const pub of input.pubs) {
@@ -163,9 +166,31 @@ export function budgetLimits(input: BudgetInput): UnavailabilityLimit[] {
       others = Math.min(Math.max(0, reported - oursUnavailable(covers)), Math.max(0, (s.totalReplicas as number) - covers.size));
     } else limit = allowedFromSpec(spec, covers.size);
     if (limit === undefined) continue;
-    limits.push({ source: `PodUnavailableBudget ${pub.metadata.name}`, rule: describeRule(spec), limit, covers, othersUnavailable: others });
+    const version = current && pub.metadata.resourceVersion ? { statusVersion: pub.metadata.resourceVersion } : {};
+    limits.push({ source: `PodUnavailableBudget ${pub.metadata.name}`, rule: describeRule(spec), limit, covers, othersUnavailable: others, ...version });
   }
   return limits;
+}
+
+/** othersUnavailable of each budget as last taken from its status, keyed by source, with the version it came from. */
+export type OthersMemory = ReadonlyMap<string, { version: string; others: number }>;
+
+/**
+ * Others' unavailable pods are known only from a budget's status, so they change only when the status does. Between
+ * two statuses, one of our pods going down would otherwise look like one of theirs coming back (reported minus ours,
+ * from a status that has not counted ours yet: the disruption controller writes a moment after the pod changes), and
+ * open a slot the budget does not have. So the figure taken at a status version is kept until the next version.
+ */
+export function holdOthersBetweenStatuses(limits: UnavailabilityLimit[], memory: OthersMemory): { limits: UnavailabilityLimit[]; memory: OthersMemory } {
+  const next = new Map<string, { version: string; others: number }>();
+  const held = limits.map((l) => {
+    if (l.statusVersion === undefined) return l;
+    const before = memory.get(l.source);
+    const others = before && before.version === l.statusVersion ? before.others : l.othersUnavailable;
+    next.set(l.source, { version: l.statusVersion, others });
+    return others === l.othersUnavailable ? l : { ...l, othersUnavailable: others };
+  });
+  return { limits: held, memory: next };
 }
 
 /** The plugin's own cap, over every pod of the run: `--max-unavailable` or the CloneSet's maxUnavailable. */

@@ -18,7 +18,7 @@ export class BudgetController {
   private stopped = false;
   private readonly unsubscribe: () => void;
 
-  /** `disruptionController: false`: no kube-controller-manager, as on the real tier; PDB status stays the server's zeros. */
+  /** `disruptionController: false`: kube-controller-manager runs without its disruption controller; PDB status stays the server's zeros. */
   constructor(
     private readonly sim: Sim,
     private readonly disruptionController = true,

@@ -33,7 +33,7 @@ describe('simulated controllers around a CloneSet', function () {
     assert.equal(c.get<PodDisruptionBudget>('poddisruptionbudgets', 'default', 'web')?.status?.disruptionsAllowed, 0);
   });
 
-  it('without a disruption controller (as on the real tier) a PDB status is the API server\'s zeros, with no observedGeneration', async () => {
+  it('without a disruption controller (kube-controller-manager without it) a PDB status is the API server\'s zeros, with no observedGeneration', async () => {
     c = await startCluster({ speed: 200, disruptionController: false });
     await c.seedCloneSet({ name: 'web', replicas: 3 });
     c.apply('poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { selector: {}, maxUnavailable: 1 } });

@@ -64,8 +64,8 @@ export interface ClusterOptions {
   /** Default false (a separate install): serve Kruise Rollouts (rollouts.kruise.io/v1beta1). No controller runs. */
   rollouts?: boolean;
   /**
-   * Default true. false: no disruption controller (no kube-controller-manager, as on the real tier): a PDB's status
-   * stays the API server's zeros, without observedGeneration.
+   * Default true. false: no disruption controller (a cluster whose kube-controller-manager runs without it, or a PDB
+   * it has not synced yet): a PDB's status stays the API server's zeros, without observedGeneration.
    */
   disruptionController?: boolean;
 }

@@ -22,6 +22,11 @@ export interface ResourceDef {
   verbs: string[];
   /** CustomResource semantics: no strategic merge patch, PUT needs resourceVersion, generation tracks spec. */
   custom: boolean;
+  /**
+   * A built-in whose registry strategy keeps metadata.generation as custom resources do: 1 at create, +1 on a spec
+   * change (policy/v1 PodDisruptionBudget, whose controller reports it back in status.observedGeneration).
+   */
+  generation?: boolean;
 }
 
 export const KRUISE_GROUP = 'apps.kruise.io';
@@ -131,7 +136,7 @@ export interface Registry {
 
 /** policy/v1 PodDisruptionBudget: built into every API server. */
 export const PDB_DEF: ResourceDef = {
-  ...core('poddisruptionbudgets', 'poddisruptionbudget', 'PodDisruptionBudget', true, ['pdb'], { status: true }),
+  ...core('poddisruptionbudgets', 'poddisruptionbudget', 'PodDisruptionBudget', true, ['pdb'], { status: true, generation: true }),
   group: 'policy',
   storageKey: 'poddisruptionbudgets.policy',
 };

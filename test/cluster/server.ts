@@ -480,7 +480,7 @@ export class ApiServer {
     if (def.status) delete obj.status;
     if (def.plural === 'pods') obj.status = { phase: 'Pending' };
     if (def.plural === 'namespaces') obj.status = { phase: 'Active' };
-    if (def.custom) obj.metadata.generation = 1;
+    if (def.custom || def.generation) obj.metadata.generation = 1;
     if (this.o.store.raw(def.storageKey, obj.metadata.namespace, obj.metadata.name)) throw Errors.alreadyExists(def, obj.metadata.name);
     let admitted = this.o.admission.mutate('CREATE', def, obj, undefined);
     this.schemaCheck(def, admitted);
@@ -544,7 +544,7 @@ export class ApiServer {
     delete next.metadata.resourceVersion;
 
     if (subresource !== 'status' && subresource !== 'scale') next = this.o.admission.mutate('UPDATE', def, next, old);
-    if (def.custom && !specEqual(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if ((def.custom || def.generation) && !specEqual(old, next)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
     this.schemaCheck(def, next);
     if (subresource !== 'status' && subresource !== 'scale') this.o.admission.validate('UPDATE', def, next, old);
 

@@ -2,7 +2,7 @@
 // tier) and a PodDisruptionBudget, and the field manager on every write (managedFields on the real tier).
 import assert from 'node:assert/strict';
 import type { TestCluster } from '../backend/index';
-import type { PodUnavailableBudget } from '../../src/kruise/disruption-budgets';
+import type { PodDisruptionBudget, PodUnavailableBudget } from '../../src/kruise/disruption-budgets';
 import type { CloneSet, ContainerRecreateRequest } from '../../src/kruise/types';
 import type { RestartProgress } from '../../src/kruise/progress';
 import { PluginProcess } from '../e2e/harness';
@@ -46,13 +46,51 @@ async function pdbCapsCrr(c: TestCluster): Promise<void> {
     spec: { selector: { matchLabels: { app: 'web' } }, minAvailable: '80%' },
   });
   assert.equal(created.status, 201, created.text);
+  // The disruption controller's status (kube-controller-manager's on the real tier) is what the plugin reads.
+  const pdb = await pdbStatus(c, 'web-pdb', (s) => s.expectedPods === 5 && s.currentHealthy === 5);
+  assert.deepEqual([pdb.desiredHealthy, pdb.disruptionsAllowed], [4, 1]);
   const pods = (await podsOf(c, 'web')).map((p) => p.metadata.name ?? '').sort();
-  // With or without a disruption controller keeping its status (the real tier runs none), 80% of 5 is 4 healthy.
   const run = await plugin(c, ['crr', 'web', '-c', 'app']);
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.match(run.stderr, /1 at a time: PodDisruptionBudget web-pdb minAvailable 80% binds/);
   assert.ok(c.maxUnavailableSeen(c.namespace, 'web') <= 1, `up to ${c.maxUnavailableSeen(c.namespace, 'web')} unavailable`);
   await assertCrrExactlyOnce(c, pods, 'crr within the PDB');
+}
+
+/** The PDB's status once its controller has written one for the current generation that satisfies `ready`. */
+async function pdbStatus(c: TestCluster, name: string, ready: (s: NonNullable<PodDisruptionBudget['status']>) => boolean): Promise<NonNullable<PodDisruptionBudget['status']>> {
+  const path = `/apis/policy/v1/namespaces/${c.namespace}/poddisruptionbudgets/${name}`;
+  return c.waitFor(async () => {
+    const r = await c.api<PodDisruptionBudget>('GET', path);
+    const s = r.body.status;
+    return s && s.observedGeneration === r.body.metadata.generation && ready(s) ? s : undefined;
+  }, 60_000, `PodDisruptionBudget ${name}'s status from the disruption controller`);
+}
+
+/**
+ * A PDB over two CloneSets with one pod of the other already down: only its status (expectedPods 7, currentHealthy 6)
+ * tells that one of its 2 allowed disruptions is taken, so crr restarts 1 at a time where the spec alone would allow 2.
+ */
+async function pdbStatusCountsPodsElsewhere(c: TestCluster): Promise<void> {
+  await c.seedCloneSet({ name: 'web', replicas: 5, containers: ['app'], strategy: 'InPlaceIfPossible', maxUnavailable: 3 });
+  await c.seedCloneSet({ name: 'cache', replicas: 2, containers: ['app'], strategy: 'InPlaceIfPossible', maxUnavailable: 1 });
+  const created = await c.api('POST', `/apis/policy/v1/namespaces/${c.namespace}/poddisruptionbudgets`, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'shared-pdb' },
+    spec: { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'cache'] }] }, maxUnavailable: 2 },
+  });
+  assert.equal(created.status, 201, created.text);
+  const [down] = (await podsOf(c, 'cache')).map((p) => p.metadata.name ?? '');
+  await c.knobs.neverReady(c.namespace, down);
+  const pdb = await pdbStatus(c, 'shared-pdb', (s) => s.expectedPods === 7 && s.currentHealthy === 6);
+  assert.deepEqual([pdb.desiredHealthy, pdb.disruptionsAllowed], [5, 1]);
+  const pods = (await podsOf(c, 'web')).map((p) => p.metadata.name ?? '').sort();
+  const run = await plugin(c, ['crr', 'web', '-c', 'app']);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.match(run.stderr, /1 at a time: PodDisruptionBudget shared-pdb maxUnavailable 2, 1 of its pods outside this CloneSet already unavailable binds/);
+  assert.ok(c.maxUnavailableSeen(c.namespace, 'web') <= 1, `up to ${c.maxUnavailableSeen(c.namespace, 'web')} unavailable`);
+  await assertCrrExactlyOnce(c, pods, 'crr within the shared PDB');
 }
 
 async function fieldManagerOnEveryWrite(c: TestCluster): Promise<void> {
@@ -132,5 +170,6 @@ export const guardScenarios: Scenario[] = [
   { title: 'scale 10 -> 6 during crr', run: scaledMidway('crr', 6) },
   { title: 'crr within a PodUnavailableBudget allowing 1 (CloneSet maxUnavailable 3): never more than 1 unavailable', run: pubCapsCrr },
   { title: 'crr within a PodDisruptionBudget minAvailable 80% of 5: never more than 1 unavailable', run: pdbCapsCrr },
+  { title: "crr within a PodDisruptionBudget over two CloneSets, one pod of the other down: the budget's status leaves 1 at a time", run: pdbStatusCountsPodsElsewhere },
   { title: 'every write of inplace and crr carries the field manager', run: fieldManagerOnEveryWrite },
 ];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { bindingLimit, budgetLimits, labelSelectorMatches, ownLimit, roomUnder, takeRoom, tighterBudgets, type PodDisruptionBudget, type PodUnavailableBudget } from '../../src/kruise/disruption-budgets';
+import { bindingLimit, budgetLimits, holdOthersBetweenStatuses, labelSelectorMatches, ownLimit, roomUnder, takeRoom, tighterBudgets, type PodDisruptionBudget, type PodUnavailableBudget } from '../../src/kruise/disruption-budgets';
 import { containersWithoutReadiness, describeSurge, foreignOwner, nativeSidecars, surgeForecast, targetingRollout, type KruiseRollout } from '../../src/kruise/hazards';
 import { emptyMemory, nextPodsToStart } from '../../src/kruise/crr-plan';
 import { cloneSet, crr, ms, oldPod } from './fixtures';
@@ -68,6 +68,31 @@ describe('disruption budgets: each PDB and PUB as a cap on unavailable pods', ()
     });
     assert.equal(limits[0].othersUnavailable, 1);
     assert.equal(bindingLimit([ownLimit(3, false, '3'), ...limits]).effective, 1);
+  });
+
+  it("keeps others' unavailable pods as its status last said until the status changes: one of ours going down frees nothing", () => {
+    // 7 covered (5 ours, 2 elsewhere), maxUnavailable 2, one pod elsewhere down.
+    const wide = (rv: string, currentHealthy: number): PodDisruptionBudget => ({
+      ...pdb('wide', { selector: {}, maxUnavailable: 2 }, { expectedPods: 7, desiredHealthy: 5, currentHealthy }),
+      metadata: { name: 'wide', generation: 1, resourceVersion: rv },
+    });
+    const at = (p: PodDisruptionBudget, down: string[]) => budgetLimits({ pods: pods(5), cloneSetName: 'web', unavailableNow: new Set(down), pdbs: [p], pubs: [] });
+    let held = holdOthersBetweenStatuses(at(wide('10', 6), []), new Map());
+    assert.equal(held.limits[0].othersUnavailable, 1);
+    // web-0 goes down before the controller has counted it: the same status now reads "none elsewhere" ...
+    assert.equal(at(wide('10', 6), ['web-0'])[0].othersUnavailable, 0);
+    // ... which would leave room for a second pod of ours. Held, it does not.
+    held = holdOthersBetweenStatuses(at(wide('10', 6), ['web-0']), held.memory);
+    assert.equal(held.limits[0].othersUnavailable, 1);
+    assert.deepEqual(roomUnder(held.limits, new Set(['web-0'])), [0]);
+    // The controller's next status counts web-0: taken afresh from it.
+    held = holdOthersBetweenStatuses(at(wide('11', 5), ['web-0']), held.memory);
+    assert.equal(held.limits[0].othersUnavailable, 1);
+    // The pod elsewhere recovers: a new status, a new figure.
+    held = holdOthersBetweenStatuses(at(wide('12', 6), ['web-0']), held.memory);
+    assert.equal(held.limits[0].othersUnavailable, 0);
+    // A budget read from its spec (no status yet) has nothing to hold.
+    assert.equal(holdOthersBetweenStatuses(at(pdb('fresh', { selector: {}, maxUnavailable: 2 }), []), new Map()).memory.size, 0);
   });
 
   it('takes a PUB cap from status.totalReplicas - status.desiredAvailable, by selector or targetRef to the CloneSet', () => {
