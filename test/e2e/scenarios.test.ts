@@ -37,6 +37,7 @@ const PROVEN_ON_REAL = [
   'crr killed by SIGKILL mid-run',
   'crr within a PodUnavailableBudget allowing 1',
   'crr within a PodDisruptionBudget minAvailable 80%',
+  'crr within a PodDisruptionBudget over two CloneSets',
   'every write of inplace and crr carries the field manager',
   'maxSurge 1 on 6 pods with an in-place restart',
   'scale 10 -> 14 during inplace',
