@@ -1,9 +1,9 @@
 import type { CommandArgs, CommandContext } from './context';
 import { EXIT, FailedError, RefusedError, TimeoutError, UsageError } from '../errors';
 import { PROGRAM } from '../version';
-import { requirePermissions } from '../kube/access';
+import { requireClusterPermissions, requirePermissions } from '../kube/access';
 import { CLONESETS, objectPath, type ResourceType } from '../kube/resources';
-import { ADVANCED_DAEMONSET, ADVANCED_STATEFULSET, daemonSetCaveats, isParallel, workloadOf, type AdvancedDaemonSet, type AdvancedStatefulSet } from '../kruise/workload';
+import { ADVANCED_DAEMONSET, ADVANCED_STATEFULSET, daemonSetCaveats, isParallel, workloadOf, type AdvancedDaemonSet, type NodeLabels, type AdvancedStatefulSet } from '../kruise/workload';
 import { likelyUpdateOrder, planInplace, setupCost, type InplacePlan } from '../kruise/inplace-plan';
 import { lostRace } from '../kruise/exclusion';
 import { primeTemplateAnnotations } from './prime';
@@ -129,17 +129,41 @@ export const neededFor = (type: ResourceType) => [
 ];
 export const NEEDED = neededFor(CLONESETS);
 
+/**
+ * The labels of every node, read only for an Advanced DaemonSet whose rollingUpdate.selector picks the nodes Kruise
+ * updates (nodes are cluster-scoped: a permission of its own, checked first and named when missing).
+ */
+async function nodesForSelector(client: KubeClient, workload: CloneSet, opts: InplaceOptions): Promise<NodeLabels | undefined> {
+  if (opts.kind !== 'DaemonSet' || !(workload as unknown as AdvancedDaemonSet).spec?.updateStrategy?.rollingUpdate?.selector) return undefined;
+  if (opts.dryRun !== 'client') {
+    await requireClusterPermissions(client, [{ verb: 'list', group: '', resource: 'nodes' }], `following the rollingUpdate.selector of Advanced DaemonSet "${opts.name}" needs`);
+  }
+  const { items } = await client.list<{ metadata: { name?: string; labels?: Record<string, string> } }>('/api/v1/nodes', {});
+  return new Map(items.map((n) => [n.metadata.name ?? '', n.metadata.labels]));
+}
+
 type Decision = { kind: 'restart'; selection: TriggerSelection; plan: InplacePlan } | { kind: 'setup'; containers: string[]; plan: InplacePlan; cost: string };
 
 /** Re-run after every 409: the CloneSet may have changed under us. */
-function decide(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions): Decision {
+function decideFor(cloneSet: CloneSet, pods: Pod[], opts: InplaceOptions, nodes?: NodeLabels): Decision {
   const kind = workloadOf(cloneSet);
   const what = kindWord(cloneSet);
   const plan = planInplace(cloneSet, { allowRecreate: opts.allowRecreate, force: opts.force, setup: opts.setup }, pods, kind);
   if (kind === ADVANCED_DAEMONSET) {
-    const caveats = daemonSetCaveats(cloneSet as unknown as AdvancedDaemonSet, pods);
+    const caveats = daemonSetCaveats(cloneSet as unknown as AdvancedDaemonSet, pods, nodes);
     if (caveats.refusal) throw new RefusedError(caveats.refusal.reason, caveats.refusal.remedy);
     plan.warnings.push(...caveats.warnings);
+    if (caveats.reached) {
+      plan.reached = caveats.reached.map((p) => p.metadata.name ?? '');
+      plan.podsToRestart = caveats.reached.length;
+      plan.batches = plan.podsToRestart === 0 ? 0 : Math.ceil(plan.podsToRestart / Math.max(1, plan.maxUnavailable));
+      if (plan.podsToRestart === 0 && !plan.refusal) {
+        plan.refusal = {
+          reason: `the rollingUpdate.selector of Advanced DaemonSet "${cloneSet.metadata.name}" picks none of the nodes its pods run on: Kruise would restart no pod`,
+          remedy: 'label the nodes to restart, or change the selector, or use "crr" with --pod',
+        };
+      }
+    }
   }
   const selection = selectTrigger(cloneSet.spec.template, opts.containers);
   if (!selection.ok && selection.problem !== 'no-wiring') {
@@ -274,16 +298,19 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
   report.doc.cloneSet = `${namespace}/${opts.name}`;
   report.doc.mode = 'inplace';
   if (opts.dryRun !== 'none') report.doc.dryRun = opts.dryRun;
-  // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
-  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, neededFor(opts.type));
-  if (opts.continueRun) return continueInplace(ctx, client, opts, report);
   if (opts.kind !== 'CloneSet') {
     // The version discovery prefers and the server serves (v1beta1 for both in Kruise v1.9), never an unserved one.
+    // Resolved first: the permissions are those on this kind's resource, not on CloneSets.
     opts = { ...opts, type: await resourceTypeOf(client, opts.kind) };
     report.doc.kind = opts.kind;
   }
+  // Before any read: a user missing several permissions hears about all of them, not just the first one hit.
+  if (opts.dryRun !== 'client') await requirePermissions(client, namespace, neededFor(opts.type));
+  if (opts.continueRun) return continueInplace(ctx, client, opts, report);
   let cloneSet = await getCloneSet(client, opts.name, opts.type);
   const { pods, resourceVersion: podsVersion } = await listPods(client, cloneSet);
+  const nodes = await nodesForSelector(client, cloneSet, opts);
+  const decide = (cs: CloneSet, p: Pod[], o: InplaceOptions) => decideFor(cs, p, o, nodes);
   // Before the plan's own refusals, so the user hears which restart is in the way and how it ends.
   let override = await requireNoOtherRestart(ctx, client, cloneSet, pods, 'inplace', { force: opts.force });
   let decision: Decision;
@@ -315,6 +342,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
     containers: d.kind === 'restart' ? d.selection.targets : d.containers,
     annotationKeys: d.kind === 'restart' ? d.selection.annotations : [opts.annotation],
     fromRevision: cs.status?.updateRevision,
+    ...(d.plan.reached ? { pods: d.plan.reached } : {}),
     ...(d.kind === 'setup' ? { setup: true } : {}),
     ...(stagePlan ? { staged: stagedRecordOf(stagePlan, { replicas: d.plan.replicas, partition: cs.spec.updateStrategy?.partition ?? null }), heartbeatAt: serverTime(ctx, client) } : {}),
   });
@@ -348,7 +376,8 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
       await client.patch(path, patch.body, patch.kind, { query: { dryRun: 'All' }, type: opts.type });
     }
     // Under a partition Kruise moves only replicas - partition pods: list those, in the order it would pick them.
-    const restarting = likelyUpdateOrder(pods).slice(0, decision.plan.podsToRestart);
+    const reached = decision.plan.reached;
+    const restarting = reached ? pods.filter((p) => reached.includes(p.metadata.name ?? '')) : likelyUpdateOrder(pods).slice(0, decision.plan.podsToRestart);
     const doc = {
       dryRun: opts.dryRun,
       outcome: 'dry-run',
@@ -358,7 +387,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
       containers: decision.kind === 'restart' ? decision.selection.targets : decision.containers,
       podsToRestart: decision.plan.podsToRestart,
       pods: restarting.map((p) => p.metadata.name),
-      ...(decision.plan.partition > 0 ? { podsKept: pods.length - restarting.length } : {}),
+      ...(decision.plan.partition > 0 || reached ? { podsKept: pods.length - restarting.length } : {}),
       maxUnavailable: decision.plan.maxUnavailable,
       partition: decision.plan.partition,
       batches: decision.plan.batches,

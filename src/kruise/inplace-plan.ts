@@ -21,6 +21,8 @@ export interface InplacePlan {
   partition: number;
   /** Pods Kruise will move to the new revision (replicas − partition). */
   podsToRestart: number;
+  /** The pods the update reaches, by name, when the workload limits it to some (an ADS rollingUpdate.selector). */
+  reached?: string[];
   maxUnavailable: number;
   /** Rolling waves at best: the controller starts a new pod as soon as one becomes available again. */
   batches: number;

@@ -225,7 +225,11 @@ export interface RestartRecord {
   setup?: boolean;
   /** inplace: status.updateRevision before the trigger; completion needs a different one. */
   fromRevision?: string;
-  /** crr: the pods selected for the run (names), fixed at the start so a resume neither skips nor adds pods. */
+  /**
+   * crr: the pods selected for the run (names), fixed at the start so a resume neither skips nor adds pods.
+   * inplace: the pods the update reaches when the workload limits it to some (an Advanced DaemonSet's
+   * rollingUpdate.selector); the others are not part of the restart.
+   */
   pods?: string[];
   /** crr: the unavailability budget the run paces itself with (absolute number of pods). */
   maxUnavailable?: number;

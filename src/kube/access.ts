@@ -94,6 +94,20 @@ export async function requirePermissions(client: KubeClient, namespace: string, 
   }
 }
 
+/**
+ * Cluster-scoped permissions (nodes), asked with access reviews without a namespace: a namespace's rules review
+ * would list a Role's rule for nodes, which RBAC never applies to a cluster-scoped resource. `why` says what needs it.
+ */
+export async function requireClusterPermissions(client: KubeClient, needed: Permission[], why: string): Promise<void> {
+  const missing = await accessReviews(client, '', needed);
+  if (missing && missing.length > 0) {
+    throw new FailedError(
+      `you are not allowed to ${missing.map(describePermission).join(', ')} (cluster-scoped), which ${why}; nothing was changed`,
+      `ask a cluster admin for a ClusterRole with ${missing.map((p) => `"${p.verb}" on "${p.resource}"`).join(', ')} bound to you (a namespace Role cannot grant it)`,
+    );
+  }
+}
+
 /** Whether the API server serves a group version (discovery is open to every authenticated user). */
 export async function groupVersionServed(client: KubeClient, group: string, version: string): Promise<boolean> {
   try {

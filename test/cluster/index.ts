@@ -78,6 +78,7 @@ export type ResourceName =
   | 'containerrecreaterequests'
   | 'events'
   | 'namespaces'
+  | 'nodes'
   | 'poddisruptionbudgets'
   | 'podunavailablebudgets'
   | 'uniteddeployments'
@@ -254,6 +255,38 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+type SimNode = { daemon: boolean; labels?: Record<string, string> };
+
+/**
+ * The simulated nodes, each also served as a Node object (labels, Ready) so clients can read them as on a real
+ * cluster: every change to the map is written to the store, whoever makes it.
+ */
+class NodeMap extends Map<string, SimNode> {
+  constructor(
+    private readonly store: Store,
+    entries: Array<[string, SimNode]>,
+  ) {
+    super();
+    for (const [name, node] of entries) this.set(name, node);
+  }
+
+  override set(name: string, node: SimNode): this {
+    super.set(name, node);
+    // Map's constructor calls set before the store is assigned.
+    if (!this.store) return this;
+    const labels = { 'kubernetes.io/hostname': name, ...node.labels };
+    const existing = this.store.raw('nodes', undefined, name);
+    if (existing) this.store.replace('nodes', { ...existing, metadata: { ...existing.metadata, labels } });
+    else this.store.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    return this;
+  }
+
+  override delete(name: string): boolean {
+    if (this.store?.raw('nodes', undefined, name)) this.store.delete('nodes', undefined, name);
+    return super.delete(name);
+  }
+}
+
 const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 /** Access reviews are creates that change nothing. */
@@ -272,7 +305,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     store,
     clock,
     gates: { envFromMetadata: opts.envFromMetadataGate ?? true },
-    nodes: new Map([0, 1, 2].map((i) => [`node-${i}`, { daemon: true }])),
+    nodes: new NodeMap(store, [0, 1, 2].map((i) => [`node-${i}`, { daemon: true }])),
     restartSeconds: opts.restartSeconds ?? 1,
     readySeconds: opts.readySeconds ?? 2,
     killDelaySeconds: opts.killDelaySeconds ?? 4,
@@ -485,10 +518,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       daemonsets.nodesChanged();
     },
     get: <T>(resource: ResourceName, namespace: string, name: string) => {
-      const o = store.raw(STORAGE_KEYS[resource], resource === 'namespaces' ? undefined : namespace, name);
+      const o = store.raw(STORAGE_KEYS[resource], resource === 'namespaces' || resource === 'nodes' ? undefined : namespace, name);
       return o ? (deepCopy(o) as T) : undefined;
     },
-    list: <T>(resource: ResourceName, namespace: string) => store.rawList(STORAGE_KEYS[resource], resource === 'namespaces' ? undefined : namespace).map((o) => deepCopy(o) as T),
+    list: <T>(resource: ResourceName, namespace: string) => store.rawList(STORAGE_KEYS[resource], resource === 'namespaces' || resource === 'nodes' ? undefined : namespace).map((o) => deepCopy(o) as T),
     requests: server.requests,
     writes: () => server.requests.filter((r) => MUTATING.has(r.verb) && !REVIEWS.has(r.resource ?? '') && !r.dryRun && r.status >= 200 && r.status < 300),
     allWrites: () => server.requests.filter((r) => MUTATING.has(r.verb) && !REVIEWS.has(r.resource ?? '')),

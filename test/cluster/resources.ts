@@ -161,6 +161,8 @@ export function buildRegistry(opts: { kruise: boolean; crrCrd: boolean; crdDir?:
     core('namespaces', 'namespace', 'Namespace', false, ['ns'], { status: true }),
     core('pods', 'pod', 'Pod', true, ['po'], { status: true, categories: ['all'] }),
     core('events', 'event', 'Event', true, ['ev']),
+    // Read by the plugin for an Advanced DaemonSet's rollingUpdate.selector; mirrored from the simulated nodes.
+    core('nodes', 'node', 'Node', false, ['no'], { status: true }),
     PDB_DEF,
     SSAR,
     SSRR,
@@ -220,6 +222,7 @@ export const STORAGE_KEYS: Record<string, string> = {
   pods: 'pods',
   events: 'events',
   namespaces: 'namespaces',
+  nodes: 'nodes',
   clonesets: `clonesets.${KRUISE_GROUP}`,
   statefulsets: `statefulsets.${KRUISE_GROUP}`,
   daemonsets: `daemonsets.${KRUISE_GROUP}`,

@@ -180,6 +180,29 @@ describe('simulated Advanced DaemonSet controller', function () {
     assert.equal(ds.status?.updatedNumberScheduled, 1);
   });
 
+  it('rollingUpdate.selector with a partition: the picked nodes from the highest name, cut to nodes minus partition (filterDaemonPodsNodeToUpdate)', async () => {
+    c = await startCluster({ speed: 200 });
+    await c.seedDaemonSet({ name: 'agent', nodes: 5, rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: 5, partition: 3, triggerAnnotation: ANN, nodeSelectorForUpdate: { matchExpressions: [{ key: 'pool', operator: 'In', values: ['canary'] }] } });
+    for (const node of ['node-0', 'node-2', 'node-4']) c.setNode(node, { pool: 'canary' });
+    await c.whenIdle();
+    c.clearLog();
+    await call(c, 'PATCH', path('v1beta1', 'daemonsets', 'agent'), bump('t1'), merge);
+    await c.whenIdle();
+    const nodesOf = (pods: string[]) => pods.map((n) => c.list<Pod>('pods', 'default').find((p) => p.metadata.name === n)!.spec.nodeName).sort();
+    assert.deepEqual(nodesOf(killOrder(c)), ['node-2', 'node-4']);
+  });
+
+  it('serves the simulated nodes as Node objects with their labels, as the plugin reads them', async () => {
+    c = await startCluster({ speed: 200 });
+    c.setNode('node-1', { pool: 'canary' });
+    const r = await call(c, 'GET', '/api/v1/nodes');
+    assert.equal(r.status, 200);
+    const items = (r.body as { items: Array<{ metadata: { name: string; labels: Record<string, string> } }> }).items;
+    assert.deepEqual(items.map((n) => n.metadata.name).sort(), ['node-0', 'node-1', 'node-2']);
+    assert.equal(items.find((n) => n.metadata.name === 'node-1')?.metadata.labels.pool, 'canary');
+    assert.equal(items.find((n) => n.metadata.name === 'node-1')?.metadata.labels['kubernetes.io/hostname'], 'node-1');
+  });
+
   it('the webhook refuses maxSurge with InPlaceIfPossible (500 on create) and a template without restartPolicy', async () => {
     c = await startCluster({ speed: 200 });
     const body = (ru: object, restartPolicy?: string) => ({

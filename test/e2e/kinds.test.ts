@@ -87,6 +87,48 @@ describe('Advanced StatefulSet and Advanced DaemonSet end to end (built binary, 
     assert.equal(cluster.restartLog.filter((r) => r.cause === 'recreate').length, 2);
   });
 
+  it('follows an Advanced DaemonSet rollingUpdate.selector as Kruise does: reads the nodes, plans, restarts and counts only the pods on the nodes it picks', async () => {
+    await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 6, rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: ANN, nodeSelectorForUpdate: { matchLabels: { pool: 'canary' } } });
+    for (const node of ['node-1', 'node-4']) cluster.setNode(node, { pool: 'canary' });
+    await cluster.whenIdle();
+    const onNode = (node: string) => podsOf(cluster, 'agent').find((p) => p.spec.nodeName === node)?.metadata.name as string;
+    const picked = [onNode('node-4'), onNode('node-1')];
+    const plan = await runPlugin(['inplace', 'ads/agent', '--dry-run', '-o', 'json'], { kubeconfig });
+    assert.equal(plan.code, 0, plan.stderr);
+    const planned = JSON.parse(plan.stdout) as { podsToRestart: number; pods: string[]; podsKept: number };
+    assert.equal(planned.podsToRestart, 2);
+    assert.deepEqual([...planned.pods].sort(), [...picked].sort());
+    assert.equal(planned.podsKept, 4);
+    assert.match(plan.stderr, /rollingUpdate\.selector pool=canary limits the update to 2 of 6 pods: .*\(node node-4\).*\(node node-1\); Kruise leaves the other 4 as they are/);
+
+    cluster.clearLog();
+    const before = identity(podsOf(cluster, 'agent'));
+    const run = await runPlugin(['inplace', 'ads/agent'], { kubeconfig });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stderr, /in 2 of 6 nodes/);
+    assert.deepEqual(identity(podsOf(cluster, 'agent')), before);
+    const restarted = podsOf(cluster, 'agent').filter((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0).map((p) => p.metadata.name);
+    assert.deepEqual(restarted.sort(), [...picked].sort(), 'only the pods on the picked nodes restarted');
+    assert.match(run.stdout, /daemonset agent: restart complete: 2 of 2 pods restarted/);
+
+    // status says which pods the selector leaves out, and counts the restart complete.
+    const status = await runPlugin(['status', 'ads/agent', '-o', 'json'], { kubeconfig });
+    assert.equal(status.code, 0, status.stderr);
+    const doc = JSON.parse(status.stdout) as { complete: boolean; summary: { restarted: number; skipped: number }; pods: Array<{ name: string; state: string; reason?: string }> };
+    assert.equal(doc.complete, true);
+    assert.equal(doc.summary.restarted, 2);
+    assert.equal(doc.summary.skipped, 4);
+    for (const pod of doc.pods.filter((p) => !picked.includes(p.name))) assert.match(`${pod.state} ${pod.reason}`, /skipped not on a node the rollingUpdate\.selector picks/);
+
+    // Nodes are cluster-scoped: a user who may not list them is told what to grant, before anything is written.
+    const token = cluster.addUser('no-nodes', [{ verbs: ['*'], apiGroups: ['*'], resources: ['daemonsets', 'pods', 'events', 'poddisruptionbudgets', 'podunavailablebudgets', 'rollouts', 'containerrecreaterequests'] }]);
+    cluster.clearLog();
+    const denied = await runPlugin(['inplace', 'ads/agent'], { kubeconfig: cluster.writeKubeconfig({ token, namespace: NS, user: 'no-nodes' }) });
+    assert.equal(denied.code, 1, denied.stderr);
+    assert.match(assertOneLineError(denied), /not allowed to list nodes \(cluster-scoped\), which following the rollingUpdate\.selector of Advanced DaemonSet "agent" needs; nothing was changed: ask a cluster admin for a ClusterRole with "list" on "nodes"/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
   it('refuses what Kruise would not do in place, in one line, writing nothing', async () => {
     await cluster.seedStatefulSet({ namespace: NS, name: 'db', replicas: 2, triggerAnnotation: ANN });
     await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 3, rollingUpdateType: 'InPlaceIfPossible', triggerAnnotation: ANN, nodeSelectorForUpdate: { matchLabels: { pool: 'a' } } });

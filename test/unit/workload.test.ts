@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildProgress } from '../../src/kruise/progress';
-import { ADVANCED_DAEMONSET, ADVANCED_STATEFULSET, CLONESET, IN_PLACE_WORKLOADS, daemonSetCaveats, ordinalOf, workloadByKind, type AdvancedDaemonSet, type AdvancedStatefulSet, type InPlaceWorkload } from '../../src/kruise/workload';
+import { ADVANCED_DAEMONSET, ADVANCED_STATEFULSET, CLONESET, IN_PLACE_WORKLOADS, daemonSetCaveats, ordinalOf, podsReachedBySelector, workloadByKind, type AdvancedDaemonSet, type AdvancedStatefulSet, type InPlaceWorkload } from '../../src/kruise/workload';
 import type { Pod } from '../../src/kruise/types';
 import { NEW_REV, OLD_REV, cloneSet, inplaceRecord, ms, oldPod, restartedPod } from './fixtures';
 
@@ -126,6 +126,39 @@ describe('Advanced DaemonSet as an in-place workload', () => {
     const pod = (name: string, gate: boolean) => ({ metadata: { name }, spec: { nodeName: `n-${name}`, containers: [], ...(gate ? { readinessGates: [{ conditionType: 'InPlaceUpdateReady' }] } : {}) } }) as unknown as Pod;
     const caveats = daemonSetCaveats(ds({ rollingUpdateType: 'InPlaceIfPossible' }), [pod('a', true), pod('b', false)]);
     assert.match(caveats.warnings[0], /^1 of 2 pods lack the InPlaceUpdateReady readiness gate .* recreate it instead of restarting in place: b \(node n-b\)$/);
-    assert.match(daemonSetCaveats(ds({ selector: { matchLabels: { a: 'b' } } }), []).refusal?.reason ?? '', /rollingUpdate.selector/);
+    assert.match(daemonSetCaveats(ds({ selector: { matchLabels: { a: 'b' } } }), []).refusal?.reason ?? '', /rollingUpdate\.selector: .*without reading the nodes/);
+  });
+
+  describe('rollingUpdate.selector (filterDaemonPodsNodeToUpdate)', () => {
+    const pod = (node: string) => ({ metadata: { name: `agent-${node}` }, spec: { nodeName: node, containers: [], readinessGates: [{ conditionType: 'InPlaceUpdateReady' }] } }) as unknown as Pod;
+    const pods = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'].map(pod);
+    const nodes = new Map(['n0', 'n1', 'n2', 'n3', 'n4', 'n5'].map((n, i) => [n, { 'kubernetes.io/hostname': n, ...(i % 2 === 0 ? { pool: 'canary' } : {}) }]));
+    const names = (list: Pod[]) => list.map((p) => p.metadata.name).sort();
+
+    it('reaches only the pods on the nodes it picks (matchLabels or matchExpressions; an empty selector picks every node)', () => {
+      assert.deepEqual(names(podsReachedBySelector(ds({ selector: { matchLabels: { pool: 'canary' } } }), pods, nodes).reached), ['agent-n0', 'agent-n2', 'agent-n4']);
+      assert.deepEqual(names(podsReachedBySelector(ds({ selector: { matchExpressions: [{ key: 'pool', operator: 'DoesNotExist' }] } }), pods, nodes).reached), ['agent-n1', 'agent-n3', 'agent-n5']);
+      assert.equal(podsReachedBySelector(ds({ selector: {} }), pods, nodes).reached.length, 6);
+    });
+
+    it('the partition cuts the picked nodes to nodes minus partition, from the highest name down', () => {
+      const split = podsReachedBySelector(ds({ selector: { matchLabels: { pool: 'canary' } }, partition: 4 }), pods, nodes);
+      assert.deepEqual(names(split.reached), ['agent-n2', 'agent-n4']);
+      assert.deepEqual(names(split.passed), ['agent-n0', 'agent-n1', 'agent-n3', 'agent-n5']);
+      assert.equal(podsReachedBySelector(ds({ selector: { matchLabels: { pool: 'canary' } }, partition: '100%' }), pods, nodes).reached.length, 0);
+    });
+
+    it('the plan names how many and which pods restart and which stay', () => {
+      const caveats = daemonSetCaveats(ds({ rollingUpdateType: 'InPlaceIfPossible', selector: { matchLabels: { pool: 'canary' } } }), pods, nodes);
+      assert.equal(caveats.reached?.length, 3);
+      assert.match(caveats.warnings[0], /^spec\.updateStrategy\.rollingUpdate\.selector pool=canary limits the update to 3 of 6 pods: agent-n4 \(node n4\), agent-n2 \(node n2\), agent-n0 \(node n0\); Kruise leaves the other 3 as they are: agent-n1 \(node n1\)/);
+    });
+
+    it('completion counts the nodes the restart reached; a rollout under a selector is judged by its pods, not the status count', () => {
+      assert.equal(ADVANCED_DAEMONSET.statusGap(ds({}, { updateRevision: 'h2', updatedNumberScheduled: 2 }), 'h1', 2), undefined);
+      assert.equal(ADVANCED_DAEMONSET.statusGap(ds({}, { updateRevision: 'h2', updatedNumberScheduled: 1 }), 'h1', 2), '1 of 2 nodes updated');
+      assert.equal(ADVANCED_DAEMONSET.rolloutUnfinished(ds({ selector: { matchLabels: { pool: 'canary' } } }, { updateRevision: 'h2', updatedNumberScheduled: 2 })), undefined);
+      assert.match(ADVANCED_DAEMONSET.rolloutUnfinished(ds({}, { updateRevision: 'h2', updatedNumberScheduled: 2 })) ?? '', /still rolling out \(2\/6 nodes updated\)/);
+    });
   });
 });

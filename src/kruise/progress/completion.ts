@@ -32,7 +32,7 @@ export function cloneSetProgress(cloneSet: CloneSet, kind: InPlaceWorkload = CLO
  * sufficient: per-pod evidence decides the rest. Returns the first unmet point, in words, or undefined when all hold.
  */
 export function inPlaceStatusGap(cloneSet: CloneSet, record: RestartRecord, kind: InPlaceWorkload = CLONESET): string | undefined {
-  return kind.statusGap(cloneSet, record.fromRevision);
+  return kind.statusGap(cloneSet, record.fromRevision, Array.isArray(record.pods) ? record.pods.length : undefined);
 }
 
 export function resumeCommand(cs: CloneSetProgress, run: string): string {

@@ -125,6 +125,8 @@ export function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[],
   }
 
   if (!isNew) {
+    // An Advanced DaemonSet's rollingUpdate.selector leaves pods on the nodes it does not pick as they are.
+    if (Array.isArray(ctx.record.pods) && !ctx.record.pods.includes(podName(pod) ?? '')) return { state: 'skipped', reason: 'not on a node the rollingUpdate.selector picks', concerns: [] };
     if (podLabels[SPECIFIED_DELETE_LABEL] === 'true') {
       return { state: 'restarting', reason: 'marked by the controller to be recreated', evidenceSince: lifecycleSince, concerns: [] };
     }
@@ -268,6 +270,7 @@ export function inPlaceKey(ctx: InPlaceContext): string {
   return JSON.stringify([
     ctx.record.fromRevision,
     ctx.record.containers,
+    ctx.record.pods,
     ctx.startedAt,
     ctx.updateRevision,
     ctx.revisionChanged,

@@ -7,6 +7,7 @@
 // all three are read with apimachinery's strict parser, where "12.5%" is an error that stops the update. The status
 // has no updated-ready count: the pods decide (pkg/controller/daemonset/daemonset_update.go, daemonset_util.go).
 
+import { labelSelectorMatches } from '../disruption-budgets';
 import { KRUISE, type IntOrString, type LabelSelector, type ObjectMeta, type Pod, type PodTemplate } from '../types';
 import type { InPlaceWorkload, RolloutSettings } from './in-place-workload';
 
@@ -117,14 +118,15 @@ export const ADVANCED_DAEMONSET: InPlaceWorkload<AdvancedDaemonSet> = {
     };
   },
 
-  statusGap(ds, fromRevision) {
+  statusGap(ds, fromRevision, reached) {
     const status = ds.status ?? {};
     const generation = num(ds.metadata?.generation) ?? 0;
     const observed = num(status.observedGeneration);
     if (observed === undefined || observed < generation) return `the controller has not observed generation ${generation} yet`;
     const updateRevision = str(status.updateRevision);
     if (!updateRevision || (fromRevision !== undefined && updateRevision === fromRevision)) return 'the controller has not produced the new revision yet';
-    const expected = desired(ds) - (budgetOf(ds).partition ?? 0);
+    // Under rollingUpdate.selector only the nodes it picks are updated: the restart counted them when it started.
+    const expected = reached ?? desired(ds) - (budgetOf(ds).partition ?? 0);
     const updated = num(status.updatedNumberScheduled) ?? 0;
     if (updated < expected) return `${updated} of ${expected} nodes updated`;
     // No updated-ready count in this status: readiness is judged pod by pod.
@@ -135,6 +137,9 @@ export const ADVANCED_DAEMONSET: InPlaceWorkload<AdvancedDaemonSet> = {
     const s = ds.status ?? {};
     const generation = ds.metadata.generation ?? 0;
     if ((s.observedGeneration ?? 0) < generation) return `the controller has not yet observed generation ${generation}`;
+    // Under rollingUpdate.selector the status never counts every node updated: how many the selector reaches is not
+    // in it, so an update still under way is told by its pods (rolloutInProgress) instead.
+    if (ds.spec?.updateStrategy?.rollingUpdate?.selector) return undefined;
     const expected = desired(ds) - (budgetOf(ds).partition ?? 0);
     const updated = s.updatedNumberScheduled ?? 0;
     if (s.updateRevision && updated < expected) return `revision ${s.updateRevision} is still rolling out (${updated}/${expected} nodes updated)`;
@@ -169,31 +174,75 @@ export const ADVANCED_DAEMONSET: InPlaceWorkload<AdvancedDaemonSet> = {
   },
 };
 
+/** Node labels by node name, as read from the cluster (nodes are cluster-scoped). */
+export type NodeLabels = ReadonlyMap<string, Record<string, string> | undefined>;
+
+/**
+ * The pods an update of this Advanced DaemonSet reaches under rollingUpdate.selector, as Kruise's
+ * filterDaemonPodsNodeToUpdate picks their nodes when every pod is on the old revision (a restart starts so): node
+ * names from the highest down, only those whose labels the selector matches, cut to the nodes with pods minus the
+ * partition. `reached` in that order; `passed` are the pods it leaves as they are (pkg/controller/daemonset/daemonset_update.go:307-362).
+ */
+export function podsReachedBySelector(ds: AdvancedDaemonSet, pods: readonly Pod[], nodes: NodeLabels): { reached: Pod[]; passed: Pod[] } {
+  const selector = ds.spec?.updateStrategy?.rollingUpdate?.selector;
+  const byNode = new Map<string, Pod>();
+  for (const pod of pods) if (pod.spec.nodeName && nodes.has(pod.spec.nodeName)) byNode.set(pod.spec.nodeName, pod);
+  const names = [...byNode.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).reverse();
+  const partition = budgetOf(ds).partition ?? 0;
+  const picked = selector ? names.filter((n) => labelSelectorMatches(selector, nodes.get(n))) : names;
+  // In the order Kruise takes them: the highest node name first.
+  const reached = picked.slice(0, Math.max(0, names.length - partition)).map((n) => byNode.get(n) as Pod);
+  return { reached, passed: pods.filter((p) => !reached.includes(p)) };
+}
+
+/** `matchLabels` and `matchExpressions` in kubectl's selector words, for messages. */
+function describeSelector(selector: LabelSelector): string {
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const req of selector.matchExpressions ?? []) parts.push(`${req.key} ${req.operator}${req.values?.length ? ` (${req.values.join(',')})` : ''}`);
+  return parts.join(',') || '{} (every node)';
+}
+
+function podList(pods: readonly Pod[]): string {
+  const names = pods.map((p) => `${p.metadata.name} (node ${p.spec.nodeName ?? '?'})`);
+  return `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`;
+}
+
 /**
  * What an in-place restart of this Advanced DaemonSet will really do to its pods, said before it starts: pods without
  * the readiness gate are recreated (the controller only updates gated pods in place), and a rollingUpdate.selector
- * limits the update to nodes whose labels the plugin does not read.
+ * limits the update to the pods on the nodes it picks (`reached`, named; undefined without a selector). Without the
+ * node labels a selector cannot be followed: refused.
  */
-export function daemonSetCaveats(ds: AdvancedDaemonSet, pods: readonly Pod[]): { warnings: string[]; refusal?: { reason: string; remedy: string } } {
+export function daemonSetCaveats(ds: AdvancedDaemonSet, pods: readonly Pod[], nodes?: NodeLabels): { warnings: string[]; reached?: Pod[]; refusal?: { reason: string; remedy: string } } {
   const warnings: string[] = [];
   const name = ds.metadata.name ?? '';
-  if (ds.spec?.updateStrategy?.rollingUpdate?.selector) {
-    return {
-      warnings,
-      refusal: {
-        reason: `Advanced DaemonSet "${name}" has spec.updateStrategy.rollingUpdate.selector: Kruise updates only the pods on nodes matching it, which this plugin cannot tell without reading nodes`,
-        remedy: 'remove the selector for a restart of every node, or use "crr" with --pod for the pods you want',
-      },
-    };
+  const selector = ds.spec?.updateStrategy?.rollingUpdate?.selector;
+  let reached: Pod[] | undefined;
+  if (selector) {
+    if (!nodes) {
+      return {
+        warnings,
+        refusal: {
+          reason: `Advanced DaemonSet "${name}" has spec.updateStrategy.rollingUpdate.selector: Kruise updates only the pods on nodes matching it, which cannot be told without reading the nodes`,
+          remedy: 'grant list on nodes, or use "crr" with --pod for the pods you want',
+        },
+      };
+    }
+    const split = podsReachedBySelector(ds, pods, nodes);
+    reached = split.reached;
+    warnings.push(
+      `spec.updateStrategy.rollingUpdate.selector ${describeSelector(selector)} limits the update to ${split.reached.length} of ${pods.length} pods` +
+        (split.reached.length > 0 ? `: ${podList(split.reached)}` : '') +
+        (split.passed.length > 0 ? `; Kruise leaves the other ${split.passed.length} as they are: ${podList(split.passed)}` : ''),
+    );
   }
   if (ds.spec?.updateStrategy?.rollingUpdate?.rollingUpdateType === 'InPlaceIfPossible') {
-    const gateless = pods.filter((p) => !hasInPlaceGate(p));
+    const gateless = (reached ?? pods).filter((p) => !hasInPlaceGate(p));
     if (gateless.length > 0) {
-      const names = gateless.map((p) => `${p.metadata.name} (node ${p.spec.nodeName ?? '?'})`);
       warnings.push(
-        `${gateless.length} of ${pods.length} pods lack the ${KRUISE.inPlaceUpdateReady} readiness gate (created before rollingUpdateType was InPlaceIfPossible): Kruise will delete and recreate ${gateless.length === 1 ? 'it' : 'them'} instead of restarting in place: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`,
+        `${gateless.length} of ${(reached ?? pods).length} pods lack the ${KRUISE.inPlaceUpdateReady} readiness gate (created before rollingUpdateType was InPlaceIfPossible): Kruise will delete and recreate ${gateless.length === 1 ? 'it' : 'them'} instead of restarting in place: ${podList(gateless)}`,
       );
     }
   }
-  return { warnings };
+  return { warnings, reached };
 }

@@ -77,7 +77,8 @@ export interface InPlaceWorkload<W extends WorkloadObject = WorkloadObject> {
    * The workload's own status agrees that the new revision is rolled out (necessary, not sufficient: the pods
    * decide the rest). The first unmet point in words, or undefined when all hold.
    */
-  statusGap(workload: W, fromRevision: string | undefined): string | undefined;
+  /** `reached`: the pods the restart counted on reaching, when the kind limits an update to some (an ADS selector). */
+  statusGap(workload: W, fromRevision: string | undefined, reached?: number): string | undefined;
   /** A previous template change the controller is still rolling out, by its status alone; undefined when none. */
   rolloutUnfinished(workload: W): string | undefined;
   /**

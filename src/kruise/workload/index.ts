@@ -8,7 +8,7 @@ import type { InPlaceWorkload } from './in-place-workload';
 
 export { CLONESET } from './cloneset';
 export { ADVANCED_STATEFULSET, byOrdinalDescending, isParallel, ordinalOf, type AdvancedStatefulSet } from './advanced-statefulset';
-export { ADVANCED_DAEMONSET, daemonSetCaveats, hasInPlaceGate, type AdvancedDaemonSet } from './advanced-daemonset';
+export { ADVANCED_DAEMONSET, daemonSetCaveats, hasInPlaceGate, podsReachedBySelector, type AdvancedDaemonSet, type NodeLabels } from './advanced-daemonset';
 export { subjectOf } from './in-place-workload';
 export type { InPlaceWorkload, RolloutSettings, SettingFields, TemplateChangeHandling, WorkloadObject, WorkloadResource } from './in-place-workload';
 
