@@ -10,7 +10,7 @@ import { DEFAULT_FIELD_MANAGER, type KubeClient } from '../kube/client';
 import { CLONESETS, CRRS, PDBS, PODS, PUBS, collectionPath, objectPath, type ResourceType } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { parseIntOrPercent, resolveIntOrPercent } from '../kruise/budget';
-import { workloadOf } from '../kruise/workload';
+import { typedTarget, workloadOf } from '../kruise/workload';
 import {
   batchCount,
   buildCrr,
@@ -128,9 +128,6 @@ export function completeOptions(args: CommandArgs): CrrOptions {
   }
   const stages = stageFlags(args, 'crr');
   const continueRun = Boolean(args.continue);
-  if (target.kind !== 'CloneSet' && (stages || continueRun)) {
-    throw new UsageError('staged restarts (--canary, --batches, --batch-size, --continue) are for CloneSets only', `restart ${KIND_WORDS[target.kind]} ${name} without them: --max-unavailable paces it`);
-  }
   if (continueRun) {
     const taken = [...FIXED_BY_RUN, 'resume', 'new', 'canary', 'batches', 'batch-size', 'pause'].filter((f) => args[f] !== undefined && args[f] !== false);
     if (taken.length > 0) throw new UsageError(`--continue takes everything from the run it continues: drop ${taken.map((f) => `--${f}`).join(', ')}`);
@@ -274,7 +271,7 @@ async function planNewRun(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   if (!selection.ok) throw new RefusedError(selection.message, selection.hint);
   if (selection.pods.length === 0) {
     const why = selection.skipped.length ? `; skipped: ${selection.skipped.map((s) => `${s.pod} (${s.reason})`).join(', ')}` : '';
-    throw new RefusedError(`no pod of CloneSet "${opts.name}" to restart${why}`, 'nothing was changed');
+    throw new RefusedError(`no pod of ${KIND_WORDS[opts.kind]} "${opts.name}" to restart${why}`, 'nothing was changed');
   }
   const budget = resolveBudget(cloneSet, opts);
   refuseZeroBudget(budget, cloneSet);
@@ -333,7 +330,7 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     if (items.length === 0) {
       const latest = record ? ` (the latest restart is ${record.mode} run ${record.run})` : '';
       throw new RefusedError(
-        `no request of CloneSet "${opts.name}" carries run id ${id}, so nothing of it was restarted${latest}`,
+        `no request of ${KIND_WORDS[opts.kind]} "${opts.name}" carries run id ${id}, so nothing of it was restarted${latest}`,
         'check the id printed when the run started, or start a new run without --resume',
       );
     }
@@ -341,9 +338,9 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
     const done = items.filter((c) => c.status?.completionTime || c.status?.phase === 'Completed').length;
     const replaced = record
       ? `its record was replaced by ${record.mode === 'crr' ? 'crr' : 'inplace'} run ${record.run} (started ${record.startedAt}${record.by ? ` by ${record.by}` : ''})`
-      : 'the CloneSet no longer has its record (the annotation was removed)';
+      : `the ${KIND_WORDS[opts.kind]} no longer has its record (the annotation was removed)`;
     throw new RefusedError(
-      `cannot resume crr run ${id} of CloneSet "${opts.name}": ${replaced}; ${items.length} of its requests exist, ${done} finished`,
+      `cannot resume crr run ${id} of ${KIND_WORDS[opts.kind]} "${opts.name}": ${replaced}; ${items.length} of its requests exist, ${done} finished`,
       `check the pods (${PROGRAM} status ${opts.name} -n ${client.namespace} --run ${id}) and start a --new crr run for those not restarted (--pod or -l) once the other restart is over`,
     );
   }
@@ -353,7 +350,7 @@ async function planResume(ctx: CommandContext, client: KubeClient, cloneSet: Clo
   if (judged.verdict === 'completed') return 'completed';
   if (judged.verdict === 'driven') {
     throw new RefusedError(
-      `crr run ${id} of CloneSet "${opts.name}" may still be driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''}; ${judged.why ?? 'its process cannot be checked'})`,
+      `crr run ${id} of ${KIND_WORDS[opts.kind]} "${opts.name}" may still be driven by a running process (last heartbeat ${record.heartbeatAt ?? record.startedAt}${record.by ? `, started by ${record.by}` : ''}; ${judged.why ?? 'its process cannot be checked'})`,
       `follow it with: ${PROGRAM} status ${opts.name} -n ${client.namespace} -w; if that process is gone (killed), resume in ${judged.staleInSeconds}s, once its heartbeat is ${HEARTBEAT_STALE_MS / 1000}s old, or now with --force`,
     );
   }
@@ -497,7 +494,7 @@ function startHeartbeat(ctx: CommandContext, client: KubeClient, opts: CrrOption
       .then((ours) => {
         if (!ours && !lost) {
           lost = true;
-          warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (another restart replaced it); requests already created finish on their own`);
+          warn(ctx, `the ${KIND_WORDS[opts.kind]}'s restart record no longer shows run ${run.id} (another restart replaced it); requests already created finish on their own`);
         }
       })
       .catch((err: unknown) => ctx.log(2, `heartbeat of run ${run.id} not written: ${err instanceof Error ? err.message : String(err)}`));
@@ -516,9 +513,9 @@ async function finishRecord(ctx: CommandContext, client: KubeClient, opts: CrrOp
   const next = finishedRecord(run.record, decision, serverTime(ctx, client));
   try {
     const ours = await swapRecord(client, opts, run, next);
-    if (!ours) warn(ctx, `the CloneSet's restart record no longer shows run ${run.id} (a newer restart replaced it); left it as is`);
+    if (!ours) warn(ctx, `the ${KIND_WORDS[opts.kind]}'s restart record no longer shows run ${run.id} (a newer restart replaced it); left it as is`);
   } catch (err) {
-    warn(ctx, `could not mark run ${run.id} ${next.finished} on the CloneSet: ${err instanceof Error ? err.message : String(err)}`);
+    warn(ctx, `could not mark run ${run.id} ${next.finished} on the ${KIND_WORDS[opts.kind]}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -723,7 +720,7 @@ async function guardRun(ctx: CommandContext, client: KubeClient, cloneSet: Clone
   const budgets = await snapshotBudgets(client);
   const raw = opts.maxUnavailable ?? (opts.resume ? run.pacing.budget : (cloneSet.spec.updateStrategy?.maxUnavailable ?? '20%'));
   const own: UnavailabilityLimit = {
-    source: opts.maxUnavailable !== undefined ? '--max-unavailable' : opts.resume ? "the run's budget" : 'CloneSet maxUnavailable',
+    source: opts.maxUnavailable !== undefined ? '--max-unavailable' : opts.resume ? "the run's budget" : `${KIND_WORDS[opts.kind]} maxUnavailable`,
     rule: String(raw),
     limit: run.pacing.budget,
     othersUnavailable: 0,
@@ -738,7 +735,7 @@ async function guardRun(ctx: CommandContext, client: KubeClient, cloneSet: Clone
     const closed = covering.find((l) => l.limit <= 0);
     if (closed) {
       throw new RefusedError(
-        `${closed.source} (${closed.rule}) allows no pod of CloneSet "${opts.name}" to be unavailable: no pod could restart`,
+        `${closed.source} (${closed.rule}) allows no pod of ${KIND_WORDS[opts.kind]} "${opts.name}" to be unavailable: no pod could restart`,
         'relax the budget for the restart, or pass --ignore-pdb to restart anyway without honouring it',
       );
     }
@@ -799,7 +796,7 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
   if (opts.resume) report.doc.run = opts.resume;
   const planned = opts.resume ? await planResume(ctx, client, cloneSet, opts, opts.resume) : await planNewRun(ctx, client, cloneSet, pods, opts);
   if (planned === 'completed') {
-    note(ctx, `run ${opts.resume} of CloneSet ${namespace}/${opts.name} already completed: nothing to do`);
+    note(ctx, `run ${opts.resume} of ${KIND_WORDS[opts.kind]} ${namespace}/${opts.name} already completed: nothing to do`);
     return EXIT.ok;
   }
   const run = planned;
@@ -845,12 +842,12 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
       }
       note(ctx, `stage ${advanceTo + 1} of ${staged.through.length} (${stageName(staged, advanceTo)}): up to ${plural(staged.through[advanceTo], 'pod')} in all`);
     }
-    note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${guard.binding.explanation}`);
+    note(ctx, `resuming: ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of ${KIND_WORDS[opts.kind]} ${namespace}/${opts.name}, ${guard.binding.explanation}`);
   } else {
     if (run.overrideWarning) warn(ctx, run.overrideWarning);
     cloneSet = await writeNewRecord(ctx, client, cloneSet, pods, opts, run);
     announce();
-    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of CloneSet ${namespace}/${opts.name}, ${guard.binding.explanation} (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
+    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of ${KIND_WORDS[opts.kind]} ${namespace}/${opts.name}, ${guard.binding.explanation} (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
     await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }
 
@@ -895,8 +892,8 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
     // Stopped on purpose after the canary: the record says so, and nothing is left running.
     await swapRecord(client, opts, run, { ...run.record, staged: { ...(readStaged(run.record) as NonNullable<ReturnType<typeof readStaged>>), holding: true }, stoppedAt: serverTime(ctx, client) });
     const view = progress ? heldView(progress, 'crr') : undefined;
-    if (view) report.doc = { ...view, outcome: 'held', next: continueCommand('crr', opts.name, namespace) };
-    note(ctx, `the run holds after the canary; continue with: ${continueCommand('crr', opts.name, namespace)}`);
+    if (view) report.doc = { ...view, outcome: 'held', next: continueCommand('crr', opts.name, namespace, opts.kind) };
+    note(ctx, `the run holds after the canary; continue with: ${continueCommand('crr', opts.name, namespace, opts.kind)}`);
     return EXIT.ok;
   }
   if (progress) report.doc = { ...progress };
@@ -927,7 +924,7 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
         // The run ends failed, as any failed run: --continue retries the stage's failed pods and goes on (roll forward).
         await finishRecord(ctx, client, opts, run, d);
         await recordEvent(ctx, client, cloneSet, 'RestartFailed', `Container restart stopped at ${stageName(staged, staged.stage)} (run ${run.id}): ${d.failedPods.length} failed`, 'Warning');
-        throw atStage(new FailedError(`${plural(d.failedPods.length, 'pod')} failed to restart: ${describeFailures(d.failed)}`), staged, 'crr', opts.name, namespace);
+        throw atStage(new FailedError(`${plural(d.failedPods.length, 'pod')} failed to restart: ${describeFailures(d.failed)}`), staged, 'crr', typedTarget(opts.kind, opts.name), namespace);
       }
       if (d.failed.length > 0) {
         await finishRecord(ctx, client, opts, run, d);
@@ -955,7 +952,7 @@ async function continueTarget(ctx: CommandContext, client: KubeClient, cloneSet:
   const record = readRecord(cloneSet);
   const namespace = client.namespace;
   if (record?.mode === 'inplace' && record.staged) {
-    throw new RefusedError(`the staged restart of CloneSet "${opts.name}" is an in-place one (run ${record.run})`, `continue it with: ${continueCommand('inplace', opts.name, namespace)}`);
+    throw new RefusedError(`the staged restart of ${KIND_WORDS[opts.kind]} "${opts.name}" is an in-place one (run ${record.run})`, `continue it with: ${continueCommand('inplace', opts.name, namespace, opts.kind)}`);
   }
   const crrs = record?.mode === 'crr' ? (await client.list<ContainerRecreateRequest>(collectionPath(CRRS, namespace), { labelSelector: `${PLUGIN.runLabel}=${record.run}` }, { type: CRRS })).items : undefined;
   const serverNow = ctx.now() + client.serverClockOffsetMs;

@@ -88,7 +88,10 @@ export function completeOptions(args: CommandArgs, target: Target = targetOf(arg
     throw new UsageError(`${continueRun ? '--continue' : 'a staged restart'} cannot be combined with --no-wait: this process starts each stage after the one before`, 'drop --no-wait');
   }
   if (target.kind !== 'CloneSet' && (stages || continueRun)) {
-    throw new UsageError(`staged restarts (--canary, --batches, --batch-size, --continue) are for CloneSets only`, `restart ${KIND_WORDS[target.kind]} ${name} without them: its own maxUnavailable paces it`);
+    throw new UsageError(
+      `staged in-place restarts (--canary, --batches, --batch-size, --continue) are for CloneSets only so far`,
+      `stage ${KIND_WORDS[target.kind]} ${name} with crr instead (crr ${target.kind === 'StatefulSet' ? 'asts' : 'ads'}/${name} -c CONTAINER --canary 1: by the run's pod order), or restart it in place without them: its own maxUnavailable paces it`,
+    );
   }
   return {
     name,

@@ -6,6 +6,7 @@ import { buildProgress, type RestartProgress } from './progress';
 import { crrRunAbandoned } from './record';
 import { continueCommand, stageView, type StagedProgress } from './staged-progress';
 import type { CloneSet, ContainerRecreateRequest, Pod, RestartRecord } from './types';
+import { kindTitle, typedTarget } from './workload';
 
 const PROGRAM = 'kubectl kruise-restart';
 
@@ -76,36 +77,39 @@ function progress(other: OtherRestart): string | undefined {
 export function describeOtherRestart(other: OtherRestart, starting: Starting, namespace: string): { message: string; hint: string } {
   const r = other.record;
   const cs = other.progress.cloneSet.name;
+  const kind = other.progress.cloneSet.kind;
+  const what = kindTitle(kind);
+  const typed = typedTarget(kind, cs);
   const by = r.by ? ` by ${r.by}` : '';
   const s = other.progress.summary;
   const target = s.total - s.skipped;
   const done = `${formatCount(s.restarted + s.recreated)} of ${formatCount(target)} ${target === 1 ? 'pod' : 'pods'} done`;
-  const status = `${PROGRAM} status ${cs} -n ${namespace} -w`;
-  const resume = `${PROGRAM} crr ${cs} -n ${namespace} --resume ${r.run}`;
+  const status = `${PROGRAM} status ${typed} -n ${namespace} -w`;
+  const resume = `${PROGRAM} crr ${typed} -n ${namespace} --resume ${r.run}`;
   const both = 'pass --force to start anyway (both restarts then run at once, each within its own budget: up to twice as many pods unavailable)';
   if (r.staged && progress(other)) {
     const stage = progress(other);
-    const next = continueCommand(r.mode, cs, namespace);
+    const next = continueCommand(r.mode, cs, namespace, kind);
     return {
-      message: `CloneSet "${cs}" is in the middle of a staged ${r.mode === 'inplace' ? 'in-place restart' : 'crr run'} ${r.run} (started ${r.startedAt}${by}; ${stage}; ${done}): one restart at a time`,
+      message: `${what} "${cs}" is in the middle of a staged ${r.mode === 'inplace' ? 'in-place restart' : 'crr run'} ${r.run} (started ${r.startedAt}${by}; ${stage}; ${done}): one restart at a time`,
       hint: `go on with it: ${next} (or follow it: ${status}), or ${both}`,
     };
   }
   if (r.mode === 'inplace') {
     return {
-      message: `CloneSet "${cs}" is still being restarted in place (run ${r.run}, started ${r.startedAt}${by}; ${done}): one restart at a time`,
+      message: `${what} "${cs}" is still being restarted in place (run ${r.run}, started ${r.startedAt}${by}; ${done}): one restart at a time`,
       hint: `wait for it to finish (${status}), or ${both}`,
     };
   }
   if (other.interrupted) {
     const abandon = starting === 'crr' ? 'abandon it with --new' : 'abandon it with --force';
     return {
-      message: `CloneSet "${cs}" has an unfinished crr run ${r.run} (started ${r.startedAt}${by}, containers ${r.containers.join(', ')}; ${done}), interrupted: no process drives it`,
+      message: `${what} "${cs}" has an unfinished crr run ${r.run} (started ${r.startedAt}${by}, containers ${r.containers.join(', ')}; ${done}), interrupted: no process drives it`,
       hint: `finish it with: ${resume}, or ${abandon} (its pods not yet restarted stay as they are)`,
     };
   }
   return {
-    message: `CloneSet "${cs}" is being restarted by crr run ${r.run} (started ${r.startedAt}${by}, containers ${r.containers.join(', ')}; ${done}), driven by a running process: one restart at a time`,
+    message: `${what} "${cs}" is being restarted by crr run ${r.run} (started ${r.startedAt}${by}, containers ${r.containers.join(', ')}; ${done}), driven by a running process: one restart at a time`,
     hint: `wait for it (${status}); if its process is gone, finish it with ${resume} once it shows as interrupted; or ${both}`,
   };
 }

@@ -5,6 +5,7 @@ import { formatCount, plural } from './duration';
 import type { Diagnosis, RestartProgress } from './progress';
 import { readStaged, stageName, stagedPhase, type StagedPhase } from './stages';
 import type { RestartRecord } from './types';
+import { typedTarget } from './workload';
 
 const PROGRAM = 'kubectl kruise-restart';
 
@@ -42,8 +43,8 @@ export function otherWayOut(mode: 'inplace' | 'crr'): string {
     : `or leave the other pods as they are (a restart cannot be undone; the run is over)`;
 }
 
-export function continueCommand(mode: 'inplace' | 'crr', name: string, namespace: string): string {
-  return `${PROGRAM} ${mode} ${name} -n ${namespace} --continue`;
+export function continueCommand(mode: 'inplace' | 'crr', name: string, namespace: string, kind?: string): string {
+  return `${PROGRAM} ${mode} ${typedTarget(kind, name)} -n ${namespace} --continue`;
 }
 
 /** Pods the run has finished with: restarted, recreated, failed, or skipped by the run itself. */
@@ -71,7 +72,7 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
   const through = staged.through[staged.stage];
   const total = staged.through[last];
   const cs = progress.cloneSet;
-  const next = continueCommand(record.mode, cs.name, cs.namespace);
+  const next = continueCommand(record.mode, cs.name, cs.namespace, cs.kind);
   // inplace: the model judged the restart against the stage's partition. crr: every pod due so far has finished.
   const stageDone = record.mode === 'inplace' ? progress.complete || (progress.failed && progress.summary.restarting === 0) : crrStageDone(progress, record, through);
   const phase = stagedPhase(record, staged, stageDone, input.serverNow, input.driving);
@@ -142,7 +143,7 @@ export function stageView(progress: RestartProgress, input: StageViewInput): Sta
 export function heldView(progress: StagedProgress, mode: 'inplace' | 'crr'): StagedProgress {
   const stage = progress.stage;
   if (!stage) return progress;
-  const next = continueCommand(mode, progress.cloneSet.name, progress.cloneSet.namespace);
+  const next = continueCommand(mode, progress.cloneSet.name, progress.cloneSet.namespace, progress.cloneSet.kind);
   const out: StagedProgress = { ...progress, state: 'paused', complete: false, eta: null, stage: { ...stage, phase: 'holding', next } };
   delete out.resume;
   out.diagnoses = progress.diagnoses.filter((d) => d.kind !== 'interrupted' && d.kind !== 'stage');

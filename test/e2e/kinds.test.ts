@@ -141,8 +141,26 @@ describe('Advanced StatefulSet and Advanced DaemonSet end to end (built binary, 
     assert.match(assertOneLineError(selector), /rollingUpdate\.selector/);
     const staged = await runPlugin(['inplace', 'asts/db', '--canary', '1'], { kubeconfig });
     assert.equal(staged.code, 2);
-    assert.match(assertOneLineError(staged), /staged restarts .* are for CloneSets only/);
+    assert.match(assertOneLineError(staged), /staged in-place restarts .* are for CloneSets only so far: stage Advanced StatefulSet db with crr instead \(crr asts\/db -c CONTAINER --canary 1/);
     assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('crr staged on an Advanced StatefulSet and DaemonSet: the canary by the run\'s pod order, held off a terminal, --continue names the kind and finishes, each pod once', async () => {
+    await cluster.seedStatefulSet({ namespace: NS, name: 'db', replicas: 4, podManagementPolicy: 'Parallel', maxUnavailable: 2 });
+    await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 4, maxUnavailable: 2 });
+    for (const [typed, prefix] of [['asts/db', 'db'], ['ads/agent', 'agent']] as const) {
+      const before = identity(podsOf(cluster, prefix));
+      const canary = await runPlugin(['crr', typed, '-c', 'app', '--canary', '1'], { kubeconfig });
+      assert.equal(canary.code, 0, canary.stderr);
+      assert.ok(canary.stderr.includes(`continue with: kubectl kruise-restart crr ${typed} -n ${NS} --continue`), canary.stderr);
+      await cluster.whenIdle();
+      assert.deepEqual(restarts(podsOf(cluster, prefix)).sort(), [0, 0, 0, 1]);
+      const rest = await runPlugin(['crr', typed, '--continue'], { kubeconfig });
+      assert.equal(rest.code, 0, rest.stderr);
+      await cluster.whenIdle();
+      assert.deepEqual(identity(podsOf(cluster, prefix)), before);
+      assert.deepEqual(restarts(podsOf(cluster, prefix)), [1, 1, 1, 1], `${typed}: each pod once`);
+    }
   });
 
   for (const kind of ['asts', 'ads'] as const) {

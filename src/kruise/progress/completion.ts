@@ -4,7 +4,7 @@
 
 import { crrRunAbandoned } from '../record';
 import type { CloneSet, RestartRecord } from '../types';
-import { CLONESET, type InPlaceWorkload } from '../workload';
+import { CLONESET, typedTarget, type InPlaceWorkload } from '../workload';
 import type { CloneSetProgress, PodRestartState, ProgressInput, ProgressSummary, RestartState } from './document';
 import { num, str } from './readers';
 
@@ -37,8 +37,7 @@ export function inPlaceStatusGap(cloneSet: CloneSet, record: RestartRecord, kind
 
 export function resumeCommand(cs: CloneSetProgress, run: string): string {
   // The workload as the command line names it: a bare name is a CloneSet.
-  const typed = cs.kind === 'StatefulSet' ? `asts/${cs.name}` : cs.kind === 'DaemonSet' ? `ads/${cs.name}` : cs.name;
-  return `kubectl kruise-restart crr ${typed} -n ${cs.namespace} --resume ${run}`;
+  return `kubectl kruise-restart crr ${typedTarget(cs.kind, cs.name)} -n ${cs.namespace} --resume ${run}`;
 }
 
 /**

@@ -26,3 +26,13 @@ export function workloadOf(workload: { kind?: string }): InPlaceWorkload {
 export function workloadByKind(kind: string): InPlaceWorkload | undefined {
   return IN_PLACE_WORKLOADS.find((w) => w.resource.kind === kind);
 }
+
+/** How messages name a kind: `CloneSet`, `Advanced StatefulSet`, `Advanced DaemonSet`. */
+export function kindTitle(kind: string | undefined): string {
+  return kind === 'StatefulSet' ? 'Advanced StatefulSet' : kind === 'DaemonSet' ? 'Advanced DaemonSet' : 'CloneSet';
+}
+
+/** The workload as a command line names it, so a suggested command works as typed: `web`, `asts/db`, `ads/agent`. */
+export function typedTarget(kind: string | undefined, name: string): string {
+  return kind === 'StatefulSet' ? `asts/${name}` : kind === 'DaemonSet' ? `ads/${name}` : name;
+}
