@@ -42,7 +42,7 @@ const WATCH_HISTORY = 1_000_000;
 
 const sizes = QUICK
   ? { startupRuns: 5, status50Runs: 3, inplace: [10, 100], crrSmall: 10, watchPods: 30, pacePods: 40, paceBudget: 10, pacePairs: 1, bigPods: 500, bigRuns: 2, frames: 20 }
-  : { startupRuns: 20, status50Runs: 10, inplace: [10, 100, 1000], crrSmall: 10, watchPods: 100, pacePods: 200, paceBudget: 20, pacePairs: 3, bigPods: 5000, bigRuns: 5, frames: 200 };
+  : { startupRuns: 20, status50Runs: 20, inplace: [10, 100, 1000], crrSmall: 10, watchPods: 100, pacePods: 200, paceBudget: 20, pacePairs: 3, bigPods: 5000, bigRuns: 5, frames: 200 };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Table.
@@ -105,6 +105,8 @@ interface Run {
   ms: number;
   /** Peak RSS in bytes, when measured. */
   rss?: number;
+  /** CPU time (user + system) in ms, when measured: unlike wall time, hardly moved by the other load on the machine. */
+  cpuMs?: number;
 }
 
 const TIME = '/usr/bin/time';
@@ -113,9 +115,9 @@ const HOME = mkdtempSync(join(tmpdir(), 'kruise-bench-home-'));
 const ENV = { PATH: process.env.PATH, HOME, NO_COLOR: '1' };
 
 /** Asynchronous on purpose: the emulated cluster serves from this very process. */
-function run(cmd: string, args: string[], opts: { rss?: boolean; timeoutMs?: number } = {}): Promise<Run> {
-  const rssFile = opts.rss && haveTime ? join(HOME, `rss-${process.hrtime.bigint()}`) : undefined;
-  const [file, argv] = rssFile ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+function run(cmd: string, args: string[], opts: { rss?: boolean; cpu?: boolean; timeoutMs?: number } = {}): Promise<Run> {
+  const usageFile = (opts.rss || opts.cpu) && haveTime ? join(HOME, `usage-${process.hrtime.bigint()}`) : undefined;
+  const [file, argv] = usageFile ? [TIME, ['-f', '%M %U %S', '-o', usageFile, cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(file, argv, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -129,16 +131,19 @@ function run(cmd: string, args: string[], opts: { rss?: boolean; timeoutMs?: num
       const elapsed = performance.now() - started;
       clearTimeout(timer);
       let rss: number | undefined;
-      if (rssFile && existsSync(rssFile)) {
-        rss = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) * 1024;
-        rmSync(rssFile, { force: true });
+      let cpuMs: number | undefined;
+      if (usageFile && existsSync(usageFile)) {
+        const [kb, user, system] = (readFileSync(usageFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+        rss = kb * 1024;
+        cpuMs = (user + system) * 1000;
+        rmSync(usageFile, { force: true });
       }
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: elapsed, rss });
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: elapsed, rss, cpuMs });
     });
   });
 }
 
-function plugin(kubeconfig: string, args: string[], opts: { rss?: boolean } = {}): Promise<Run> {
+function plugin(kubeconfig: string, args: string[], opts: { rss?: boolean; cpu?: boolean } = {}): Promise<Run> {
   return run(BINARY, ['--kubeconfig', kubeconfig, ...args], opts);
 }
 
@@ -276,15 +281,24 @@ async function apiFigures(): Promise<void> {
     mustSucceed('inplace web50', await plugin(kc, ['inplace', 'web50', '--timeout', '120s']));
     await cluster.whenIdle();
     const floor = existsSync(join(HOME, 'floor', 'floor')) ? join(HOME, 'floor', 'floor') : undefined;
-    const { a, b, c: floorRuns } = await paired(
-      sizes.status50Runs,
-      () => plugin(kc, ['status', 'web50', '-o', 'json']).then((r) => mustSucceed('status web50', r)),
-      KUBECTL ? () => run(KUBECTL, ['--kubeconfig', kc, 'get', 'pods', '-l', 'app=web50', '-o', 'json']).then((r) => mustSucceed('kubectl get pods', r)) : undefined,
-      floor ? () => run(floor, []) : undefined,
-    );
+    const ours50 = (opts: { cpu?: boolean } = {}) => plugin(kc, ['status', 'web50', '-o', 'json'], opts).then((r) => mustSucceed('status web50', r));
+    const kubectl50 = KUBECTL
+      ? (opts: { cpu?: boolean } = {}) => run(KUBECTL, ['--kubeconfig', kc, 'get', 'pods', '-l', 'app=web50', '-o', 'json'], opts).then((r) => mustSucceed('kubectl get pods', r))
+      : undefined;
+    const { a, b, c: floorRuns } = await paired(sizes.status50Runs, () => ours50(), kubectl50 && (() => kubectl50()), floor ? () => run(floor, []) : undefined);
     const mine = median(a.map((r) => r.ms));
     const ref = b.length ? median(b.map((r) => r.ms)) : undefined;
     const floorText = floorRuns.length && ref ? `; floor ${spread(floorRuns.map((r) => r.ms))} (start-up alone), ratio ${ratioText(median(floorRuns.map((r) => r.ms)) / ref)}` : '';
+    // CPU time in runs of their own (under /usr/bin/time, which would add its own start to the wall times above).
+    if (haveTime && kubectl50) {
+      const cpu = await paired(sizes.status50Runs, () => ours50({ cpu: true }), () => kubectl50({ cpu: true }), floor ? () => run(floor, [], { cpu: true }) : undefined);
+      const cpuOf = (runs: Run[]) => median(runs.map((r) => r.cpuMs ?? NaN));
+      const floorCpu = cpu.c.length ? `, the floor ${ms(cpuOf(cpu.c))}` : '';
+      notes.push(
+        `status -o json, 50 pods, CPU time (user + system, median of ${sizes.status50Runs} alternated runs): ours ${ms(cpuOf(cpu.a))}, kubectl ${ms(cpuOf(cpu.b))}${floorCpu}; ` +
+          `ratio ${ratioText(cpuOf(cpu.a) / cpuOf(cpu.b))}. kubectl's Go runtime spreads its CPU time over several threads, Node mostly runs on one.`,
+      );
+    }
     rows.push({
       figure: '`status <cs> -o json`, 50 pods',
       measured: spread(a.map((r) => r.ms)),
