@@ -192,17 +192,18 @@ async function paired(n: number, a: () => Promise<Run>, b: (() => Promise<Run>) 
 
 /**
  * The floor of start-up: the very base binary the executable is made from, as a single executable with the same V8
- * flags and an empty script. Nothing the plugin does can start faster than this.
+ * flags and an empty script. Nothing the plugin does can start faster than this. With a `script`, the same binary
+ * running that script instead (the floor of a status: one HTTPS request, see HTTPS_FLOOR).
  */
-function floorBinary(): string | undefined {
-  const dir = join(HOME, 'floor');
+function floorBinary(name = 'floor', code = ''): string | undefined {
+  const dir = join(HOME, name);
   mkdirSync(dir, { recursive: true });
-  const script = join(dir, 'empty.js');
-  writeFileSync(script, '');
+  const script = join(dir, 'main.js');
+  writeFileSync(script, code);
   const config = join(dir, 'sea-config.json');
   const blob = join(dir, 'blob');
   writeFileSync(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, execArgv: V8_FLAGS }));
-  const out = join(dir, 'floor');
+  const out = join(dir, name);
   try {
     execFileSync(baseNode(), [...V8_FLAGS, '--experimental-sea-config', config], { stdio: 'ignore' });
     copyFileSync(baseNode(), out);
@@ -218,6 +219,22 @@ function floorBinary(): string | undefined {
 function log(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
+
+/**
+ * What kubectl's `get pods -l <selector> -o json` does, and nothing more, in the plugin's own base binary: load the
+ * HTTPS stack, one TLS handshake, one GET, the body copied to stdout. The floor of a status on Node: the plugin does
+ * this and also reads the kubeconfig, the CloneSet first (its selector), and evaluates and prints the pods.
+ */
+const HTTPS_FLOOR = `
+const { readFileSync } = require('node:fs');
+const https = require('node:https');
+const [url, caFile, tokenFile] = process.argv.slice(2);
+const headers = { authorization: 'Bearer ' + readFileSync(tokenFile, 'utf8').trim(), accept: 'application/json' };
+https.get(url, { ca: readFileSync(caFile), headers }, (res) => {
+  res.pipe(process.stdout);
+  res.on('end', () => process.exit(res.statusCode === 200 ? 0 : 1));
+}).on('error', () => process.exit(1));
+`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Figures.
@@ -281,19 +298,36 @@ async function apiFigures(): Promise<void> {
     mustSucceed('inplace web50', await plugin(kc, ['inplace', 'web50', '--timeout', '120s']));
     await cluster.whenIdle();
     const floor = existsSync(join(HOME, 'floor', 'floor')) ? join(HOME, 'floor', 'floor') : undefined;
+    // The HTTPS floor's credentials, in the bench's own folder (removed at the end, like the cluster's kubeconfig).
+    const httpsFloor = floorBinary('https-floor', HTTPS_FLOOR);
+    const caFile = join(HOME, 'https-floor', 'ca.pem');
+    const tokenFile = join(HOME, 'https-floor', 'token');
+    writeFileSync(caFile, cluster.caPem);
+    writeFileSync(tokenFile, cluster.token, { mode: 0o600 });
+    const podsUrl = `${cluster.url}/api/v1/namespaces/default/pods?labelSelector=app%3Dweb50&limit=500`;
+    const floor50 = httpsFloor ? (opts: { cpu?: boolean } = {}) => run(httpsFloor, [podsUrl, caFile, tokenFile], opts).then((r) => mustSucceed('the HTTPS floor', r)) : undefined;
+    if (!httpsFloor) notes.push('status -o json, 50 pods: the HTTPS floor binary could not be built; no Node floor shown.');
     const ours50 = (opts: { cpu?: boolean } = {}) => plugin(kc, ['status', 'web50', '-o', 'json'], opts).then((r) => mustSucceed('status web50', r));
     const kubectl50 = KUBECTL
       ? (opts: { cpu?: boolean } = {}) => run(KUBECTL, ['--kubeconfig', kc, 'get', 'pods', '-l', 'app=web50', '-o', 'json'], opts).then((r) => mustSucceed('kubectl get pods', r))
       : undefined;
-    const { a, b, c: floorRuns } = await paired(sizes.status50Runs, () => ours50(), kubectl50 && (() => kubectl50()), floor ? () => run(floor, []) : undefined);
+    const { a, b, c: floorRuns } = await paired(sizes.status50Runs, () => ours50(), kubectl50 && (() => kubectl50()), floor50 && (() => floor50()));
     const mine = median(a.map((r) => r.ms));
     const ref = b.length ? median(b.map((r) => r.ms)) : undefined;
-    const floorText = floorRuns.length && ref ? `; floor ${spread(floorRuns.map((r) => r.ms))} (start-up alone), ratio ${ratioText(median(floorRuns.map((r) => r.ms)) / ref)}` : '';
+    const floorText =
+      floorRuns.length && ref
+        ? `; Node floor ${spread(floorRuns.map((r) => r.ms))}, ratio ${ratioText(median(floorRuns.map((r) => r.ms)) / ref)} (the same base binary: one HTTPS GET of the pods, body to stdout)`
+        : '';
+    if (floor) {
+      // Start-up alone, for scale: in pairs of its own, after the figure above.
+      const bare = await paired(Math.min(10, sizes.status50Runs), () => run(floor, []), kubectl50 && (() => kubectl50()));
+      if (bare.b.length) notes.push(`status -o json, 50 pods: Node's start alone (the same binary, empty script) ${spread(bare.a.map((r) => r.ms))} against kubectl ${spread(bare.b.map((r) => r.ms))}, ratio ${ratioText(median(bare.a.map((r) => r.ms)) / median(bare.b.map((r) => r.ms)))}.`);
+    }
     // CPU time in runs of their own (under /usr/bin/time, which would add its own start to the wall times above).
     if (haveTime && kubectl50) {
-      const cpu = await paired(sizes.status50Runs, () => ours50({ cpu: true }), () => kubectl50({ cpu: true }), floor ? () => run(floor, [], { cpu: true }) : undefined);
+      const cpu = await paired(sizes.status50Runs, () => ours50({ cpu: true }), () => kubectl50({ cpu: true }), floor50 && (() => floor50({ cpu: true })));
       const cpuOf = (runs: Run[]) => median(runs.map((r) => r.cpuMs ?? NaN));
-      const floorCpu = cpu.c.length ? `, the floor ${ms(cpuOf(cpu.c))}` : '';
+      const floorCpu = cpu.c.length ? `, the Node floor (one HTTPS GET) ${ms(cpuOf(cpu.c))}` : '';
       notes.push(
         `status -o json, 50 pods, CPU time (user + system, median of ${sizes.status50Runs} alternated runs): ours ${ms(cpuOf(cpu.a))}, kubectl ${ms(cpuOf(cpu.b))}${floorCpu}; ` +
           `ratio ${ratioText(cpuOf(cpu.a) / cpuOf(cpu.b))}. kubectl's Go runtime spreads its CPU time over several threads, Node mostly runs on one.`,

@@ -6,3 +6,4 @@ import { runVersion } from './commands/version';
 export const commands = { crr: runCrrCommand, inplace: runInplaceCommand, status: runStatusCommand, version: runVersion };
 export { connect } from './kube/index';
 export { completionCandidates } from './commands/complete';
+export { warmUp } from './commands/warm-up';
