@@ -276,7 +276,8 @@ async function runManyRestarts(ctx: CommandContext, args: CommandArgs, client: K
     let result: TargetResult;
     try {
       const code = await restart.run({ ...ctx, stdout }, target, asDocument ? 'json' : output === 'wide' ? 'wide' : undefined, report);
-      const outcome = String(report.doc.outcome ?? (report.printed ? 'dry-run' : OUTCOMES[code] ?? 'complete'));
+      // A dry run restarted nothing, whatever its stdout was (-o name sends the plan nowhere).
+      const outcome = String(report.doc.outcome ?? (report.printed || restart.dryRun !== 'none' ? 'dry-run' : OUTCOMES[code] ?? 'complete'));
       result = { target, namespace, exitCode: code, outcome, doc: report.doc };
     } catch (err) {
       const f = failureOf(err);
