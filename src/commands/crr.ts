@@ -485,27 +485,68 @@ async function swapRecord(client: KubeClient, opts: CrrOptions, run: Run, next: 
  * Renews the run's heartbeat every few seconds while this process drives it, so `status` elsewhere can tell a
  * driven run from an interrupted one. Stops (with one warning) when the record is no longer ours.
  */
-function startHeartbeat(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run): { stop(): Promise<void> } {
-  let pending: Promise<unknown> = Promise.resolve();
+interface Heartbeat {
+  stop(): Promise<void>;
+  /** Aborted when the heartbeat could not be renewed in time: the run must stop creating requests. */
+  readonly unrenewed: AbortSignal;
+  /** Why, once `unrenewed` is aborted. */
+  readonly why?: string;
+}
+
+/**
+ * A heartbeat not renewed for this long (the API server gone, or too slow to answer): everyone else will judge the
+ * run interrupted once it is HEARTBEAT_STALE_MS old, and another process may resume it, so this one stops creating
+ * requests two beats before that. Two drivers must never both believe they own the run.
+ */
+const UNRENEWED_LIMIT_MS = HEARTBEAT_STALE_MS - 2 * HEARTBEAT_EVERY_MS;
+
+function startHeartbeat(ctx: CommandContext, client: KubeClient, opts: CrrOptions, run: Run): Heartbeat {
+  let pending: Promise<unknown> | undefined;
   let lost = false;
-  const beat = () => {
-    if (lost) return;
-    pending = swapRecord(client, opts, run, { ...run.record, heartbeatAt: serverTime(ctx, client) })
-      .then((ours) => {
-        if (!ours && !lost) {
-          lost = true;
-          warn(ctx, `the ${KIND_WORDS[opts.kind]}'s restart record no longer shows run ${run.id} (another restart replaced it); requests already created finish on their own`);
-        }
-      })
-      .catch((err: unknown) => ctx.log(2, `heartbeat of run ${run.id} not written: ${err instanceof Error ? err.message : String(err)}`));
-  };
-  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
-  return {
+  // The record was written (or claimed) just before this starts.
+  let renewedAt = ctx.now();
+  const unrenewed = new AbortController();
+  const state: Heartbeat = {
+    unrenewed: unrenewed.signal,
     async stop() {
       clearInterval(timer);
       await pending;
     },
   };
+  const giveUp = (why: string) => {
+    if (unrenewed.signal.aborted) return;
+    (state as { why?: string }).why = why;
+    unrenewed.abort();
+  };
+  const beat = () => {
+    if (lost) return;
+    const silentMs = ctx.now() - renewedAt;
+    if (silentMs > UNRENEWED_LIMIT_MS) giveUp(`the heartbeat of run ${run.id} could not be renewed for ${Math.round(silentMs / 1000)}s`);
+    // One write at a time: a slow server must not pile them up.
+    if (pending) return;
+    const sentAt = ctx.now();
+    pending = swapRecord(client, opts, run, { ...run.record, heartbeatAt: serverTime(ctx, client) })
+      .then((ours) => {
+        renewedAt = sentAt;
+        if (!ours && !lost) {
+          lost = true;
+          warn(ctx, `the ${KIND_WORDS[opts.kind]}'s restart record no longer shows run ${run.id} (another restart replaced it); requests already created finish on their own`);
+        }
+      })
+      .catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        ctx.log(2, `heartbeat of run ${run.id} not written: ${why}`);
+        if (ctx.now() - renewedAt > UNRENEWED_LIMIT_MS) giveUp(`the heartbeat of run ${run.id} could not be renewed for ${Math.round((ctx.now() - renewedAt) / 1000)}s (${why})`);
+      })
+      .finally(() => (pending = undefined));
+  };
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+  return state;
+}
+
+/** The context a stage is driven with: stopped by Ctrl-C, or by a heartbeat that could not be renewed. */
+function drivenBy(ctx: CommandContext, heartbeat: Heartbeat): CommandContext {
+  return { ...ctx, interrupted: AbortSignal.any([ctx.interrupted, heartbeat.unrenewed]) };
 }
 
 /** Marks the run finished, only if the record is still ours: a newer restart's record must not be overwritten. */
@@ -858,7 +899,8 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
     let podsNow = pods;
     let podsVersionNow = podsVersion;
     for (;;) {
-      loop = await drive(ctx, client, cloneSet, podsNow, podsVersionNow, opts, run, guard);
+      loop = await drive(drivenBy(ctx, heartbeat), client, cloneSet, podsNow, podsVersionNow, opts, run, guard);
+      if (heartbeat.unrenewed.aborted) break;
       const staged = readStaged(run.record);
       if (!staged || isLastStage(staged) || loop.end.kind !== 'finished' || loop.end.decision.failed.length > 0) break;
       const next = await betweenStages(ctx, client, opts, run, staged, loop.end.decision);
@@ -897,6 +939,17 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
     return EXIT.ok;
   }
   if (progress) report.doc = { ...progress };
+  const resume = resumeCommand(opts, namespace, run.id);
+  if (end.kind === 'interrupted' && heartbeat.unrenewed.aborted && !ctx.interrupted.aborted) {
+    // No stoppedAt write either: the server did not take the heartbeat, and others see it go stale in a few seconds.
+    const d = end.decision;
+    const state = d ? `${d.done.length} of ${plural(total, 'pod')} restarted, ${d.inFlight.length} in flight (they finish on their own)` : 'no pod restarted yet';
+    Object.assign(report.doc, { resume });
+    throw new FailedError(
+      `stopped creating requests: ${heartbeat.why ?? 'the heartbeat could not be renewed'}, so the API server may soon show the run interrupted and let another process resume it; ${state}`,
+      `once the cluster answers again, resume with: ${resume}`,
+    );
+  }
   if (end.kind !== 'finished') {
     // Said before exiting, so status and a --resume elsewhere need not wait for the heartbeat to go stale.
     await swapRecord(client, opts, run, stoppedRecord(run.record, end.kind === 'error' ? undefined : end.decision, serverTime(ctx, client))).catch((err: unknown) =>
@@ -904,7 +957,6 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
     );
   }
 
-  const resume = resumeCommand(opts, namespace, run.id);
   switch (end.kind) {
     case 'error':
       warn(ctx, `stopped creating requests; the ones already created finish on their own. Resume with: ${resume}`);

@@ -2,7 +2,9 @@
 // its fix (built binary, emulated cluster).
 import assert from 'node:assert/strict';
 import type { Cluster } from '../cluster/index';
-import { runPlugin, useEmulatedCluster } from './harness';
+import { readRecord } from '../../src/kruise/record';
+import type { CloneSet, ContainerRecreateRequest, Pod } from '../../src/kruise/types';
+import { PluginProcess, assertOneLineError, runPlugin, useEmulatedCluster } from './harness';
 
 const NS = 'default';
 
@@ -25,5 +27,26 @@ describe('used hard (built binary, emulated cluster)', function () {
       assert.doesNotMatch(run.stderr, /complete|restarted/, run.stderr);
     }
     assert.deepEqual(cluster.writes().filter((w) => !w.dryRun), []);
+  });
+
+  it('crr stops creating requests when its heartbeat cannot be renewed (the API server gone): exit 1, the resume command; resumed once the server is back', async () => {
+    await cluster.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'], maxUnavailable: 1 });
+    // The first restarted pod stays unready for a long while: the run is mid-way when the server goes.
+    for (const pod of cluster.list<Pod>('pods', NS)) await cluster.knobs.readyDelay(pod.metadata.name as string, 10_000);
+    const driver = new PluginProcess(['crr', 'web', '--max-unavailable', '1', '--active-deadline', '100000', '--ready-timeout', '24h'], { kubeconfig, timeoutMs: 170_000 });
+    await cluster.waitFor(() => cluster.list<ContainerRecreateRequest>('containerrecreaterequests', NS).length === 1 && readRecord(cluster.get<CloneSet>('clonesets', NS, 'web') as CloneSet) !== undefined, 30_000, 'the first request');
+    // Every new connection is reset from now on, as when the API server or the network to it goes away.
+    cluster.faults.resets(1);
+    const stopped = await driver.done;
+    assert.equal(stopped.code, 1, stopped.stderr);
+    const id = readRecord(cluster.get<CloneSet>('clonesets', NS, 'web') as CloneSet)!.run;
+    assert.match(assertOneLineError(stopped), new RegExp(`stopped creating requests: the heartbeat of run ${id} could not be renewed for \\d+s.*: once the cluster answers again, resume with: kubectl kruise-restart crr web -n default --resume ${id}$`));
+    assert.equal(cluster.list<ContainerRecreateRequest>('containerrecreaterequests', NS).length, 1);
+
+    // Back again: the run is taken up at once (its process is provably gone) and goes on where it stopped.
+    cluster.faults.clear();
+    const resumed = await runPlugin(['crr', 'web', '--resume', id, '--timeout', '5s'], { kubeconfig, timeoutMs: 60_000 });
+    assert.equal(resumed.code, 3, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`^run ${id}: its process \\(pid ${driver.child.pid} on \\S+\\) is gone, so it is resumed at once$`, 'm'));
   });
 });
