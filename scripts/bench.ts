@@ -843,13 +843,18 @@ function mergeResults(saved: string, partLine: string, withNotes: boolean): stri
   const out: string[] = [];
   let tableDone = false;
   let partNoted = false;
+  // The fresh notes go where the ones they replace were.
+  let replacedAt: number | undefined;
   for (const l of lines) {
     if (l.startsWith('| ')) {
       if (!tableDone) out.push(...merged);
       tableDone = true;
       continue;
     }
-    if (l.startsWith('- ') && freshKeys.has(noteKey(l))) continue;
+    if (l.startsWith('- ') && freshKeys.has(noteKey(l))) {
+      replacedAt ??= out.length;
+      continue;
+    }
     if (l.includes('from a partial run')) continue;
     out.push(l);
     // The heading line of a saved table ends with a colon (README) or is followed by the machine line (results.md).
@@ -860,7 +865,7 @@ function mergeResults(saved: string, partLine: string, withNotes: boolean): stri
   }
   const lastNote = out.reduce((at, l, k) => (l.startsWith('- ') ? k : at), -1);
   if (withNotes && notes.length > 0) {
-    const at = lastNote >= 0 ? lastNote + 1 : out.length;
+    const at = replacedAt ?? (lastNote >= 0 ? lastNote + 1 : out.length);
     out.splice(at, 0, ...notes.map((n) => `- ${n}`));
   }
   return out.join('\n').replace(/\n+$/, '');
