@@ -248,6 +248,8 @@ async function runManyRestarts(ctx: CommandContext, args: CommandArgs, client: K
       const f = failureOf(err);
       // A missing workload or an API failure is not a refusal to skip past: the whole command stops on it.
       if (f.exitCode !== EXIT.usage) throw err;
+      // One workload (typed with -o name, say): its own refusal, not "1 of 1 refused ... restart the others".
+      if (targets.length === 1 && !args['skip-refused']) throw err;
       refused.push({ target, namespace, exitCode: f.exitCode, outcome: 'refused', error: f.line });
     }
   }

@@ -29,6 +29,15 @@ describe('used hard (built binary, emulated cluster)', function () {
     assert.deepEqual(cluster.writes().filter((w) => !w.dryRun), []);
   });
 
+  it('one workload refused under -o name gets its own refusal line, not "1 of 1 workload refused ... restart the others"', async () => {
+    await cluster.seedCloneSet({ name: 'web', replicas: 2, containers: ['app'] });
+    cluster.clearLog();
+    const run = await runPlugin(['crr', 'web', '-c', 'nope', '-o', 'name'], { kubeconfig });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(assertOneLineError(run), /^error: CloneSet "web" has no container "nope": use -c with one of: app$/);
+    assert.deepEqual(cluster.writes(), []);
+  });
+
   it('crr stops creating requests when its heartbeat cannot be renewed (the API server gone): exit 1, the resume command; resumed once the server is back', async () => {
     await cluster.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'], maxUnavailable: 1 });
     // The first restarted pod stays unready for a long while: the run is mid-way when the server goes.
