@@ -12,6 +12,7 @@ import { ownedBy, podSelectorOf } from '../kruise/selectors';
 import { workloadOf } from '../kruise/workload';
 import { PLUGIN, type CloneSet, type ContainerRecreateRequest, type Pod, type RestartRecord } from '../kruise/types';
 import { progressSink, type ProgressSink } from './sinks';
+import { kindTitle } from '../kruise/workload';
 
 export interface FollowInput {
   cloneSet: CloneSet;
@@ -146,7 +147,7 @@ export function outcomeExitCode(_ctx: CommandContext, result: FollowResult, foll
     p.state === 'interrupted'
       ? `nothing moves until the run is resumed: ${p.resume}`
       : p.state === 'paused'
-        ? `the CloneSet is paused: nothing moves until it is unpaused; then follow it with: ${followCommand}`
+        ? `the ${kindTitle(p.cloneSet.kind)} is paused: nothing moves until it is unpaused; then follow it with: ${followCommand}`
         : `the restart carries on; follow it with: ${followCommand}`;
   switch (result.outcome) {
     case 'complete':

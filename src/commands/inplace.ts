@@ -28,7 +28,7 @@ import { KIND_WORDS, resourceTypeOf, targetOf, type Target, type WorkloadKind, f
 import { buildProgress } from '../kruise/progress';
 import { stageView, continueCommand } from '../kruise/staged-progress';
 import { decideContinue, describeStages, planStages, stagePartition, stagedRecordOf, type StageFlags, type StagePlan } from '../kruise/stages';
-import { driveStages, RecordKeeper, serverTime, stageFlags, startStage, type DriveEnd } from './staged';
+import { driveStages, partitionOf, RecordKeeper, serverTime, stageFlags, startStage, withPartition, type DriveEnd } from './staged';
 import { parseDuration } from '../kube/config';
 import { followRestart, outcomeExitCode, type FollowResult } from './follow';
 import { BUDGET_READS, ROLLOUT_READS, budgetWarnings, limitsOf, readinessWarnings, refuseForeignOwner, refuseTargetingRollout, snapshotBudgets } from './guards';
@@ -86,12 +86,6 @@ export function completeOptions(args: CommandArgs, target: Target = targetOf(arg
   }
   if ((stages || continueRun) && args.wait === false) {
     throw new UsageError(`${continueRun ? '--continue' : 'a staged restart'} cannot be combined with --no-wait: this process starts each stage after the one before`, 'drop --no-wait');
-  }
-  if (target.kind !== 'CloneSet' && (stages || continueRun)) {
-    throw new UsageError(
-      `staged in-place restarts (--canary, --batches, --batch-size, --continue) are for CloneSets only so far`,
-      `stage ${KIND_WORDS[target.kind]} ${name} with crr instead (crr ${target.kind === 'StatefulSet' ? 'asts' : 'ads'}/${name} -c CONTAINER --canary 1: by the run's pod order), or restart it in place without them: its own maxUnavailable paces it`,
-    );
   }
   return {
     name,
@@ -347,14 +341,13 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
     fromRevision: cs.status?.updateRevision,
     ...(d.plan.reached ? { pods: d.plan.reached } : {}),
     ...(d.kind === 'setup' ? { setup: true } : {}),
-    ...(stagePlan ? { staged: stagedRecordOf(stagePlan, { replicas: d.plan.replicas, partition: cs.spec.updateStrategy?.partition ?? null }), heartbeatAt: serverTime(ctx, client) } : {}),
+    ...(stagePlan ? { staged: stagedRecordOf(stagePlan, { replicas: d.plan.replicas, partition: partitionOf(cs) }), heartbeatAt: serverTime(ctx, client) } : {}),
   });
   // A staged restart writes its first stage's partition with the trigger, so Kruise never sees the trigger without it.
   const stagedPatch = (body: object, cs: CloneSet, d: Decision): object => {
     const staged = recordFor(cs, d).staged;
     if (!staged) return body;
-    const b = body as { spec: Record<string, unknown> };
-    return { ...b, spec: { ...b.spec, updateStrategy: { partition: stagePartition(staged, 0) } } };
+    return withPartition(cs, body as { spec: Record<string, unknown> }, stagePartition(staged, 0));
   };
   const patchFor = (cs: CloneSet, d: Decision) =>
     d.kind === 'restart'
@@ -394,7 +387,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
       maxUnavailable: decision.plan.maxUnavailable,
       partition: decision.plan.partition,
       batches: decision.plan.batches,
-      ...(stagePlan ? { stages: stagesDocument(stagePlan, recordFor(cloneSet, decision)) } : {}),
+      ...(stagePlan ? { stages: stagesDocument(stagePlan, recordFor(cloneSet, decision), cloneSet, pods) } : {}),
       ...(decision.plan.surge ? { surge: decision.plan.surge } : {}),
       ...(decision.plan.budgets?.length ? { budgets: decision.plan.budgets } : {}),
       warnings: decision.plan.warnings,
@@ -409,7 +402,7 @@ export async function inplace(ctx: CommandContext, opts: InplaceOptions, report:
       ctx.stdout.write(`${doc.plan}\n`);
       const which = decision.plan.partition > 0 && restarting.length < pods.length ? ' (Kruise picks not-ready, then the most recently ready pods first; the partition keeps the rest)' : '';
       ctx.stdout.write(`pods${which}: ${doc.pods.join(', ') || '(none)'}\n`);
-      if (stagePlan) ctx.stdout.write(`stages:\n${stageLines(stagePlan, recordFor(cloneSet, decision)).map((l) => `  ${l}\n`).join('')}`);
+      if (stagePlan) ctx.stdout.write(`stages:\n${stageLines(stagePlan, recordFor(cloneSet, decision), cloneSet, pods).map((l) => `  ${l}\n`).join('')}`);
       const surge = decision.plan.surge;
       if (surge) {
         ctx.stdout.write(
@@ -552,20 +545,54 @@ function planStagesFor(cloneSet: CloneSet, d: Decision, flags: StageFlags): Stag
   if (d.kind === 'setup') {
     throw new RefusedError('--setup recreates every pod once and cannot be staged', 'run --setup on its own first; stage the restarts after it');
   }
-  // Kruise counts a partition against spec.replicas: so do the canary's percentages.
+  const reserved = (cloneSet as unknown as AdvancedStatefulSet).spec?.reserveOrdinals;
+  if (cloneSet.kind === 'StatefulSet' && Array.isArray(reserved) && reserved.length > 0) {
+    throw new RefusedError(
+      `Advanced StatefulSet "${cloneSet.metadata.name}" reserves ordinals (${reserved.join(', ')}): its partition is an ordinal boundary, which then no longer counts pods, so the stages could not be told apart`,
+      `stage it with crr instead (crr asts/${cloneSet.metadata.name} -c CONTAINER --canary 1: by the run's pod order)`,
+    );
+  }
+  // Kruise counts a partition against spec.replicas (an Advanced DaemonSet's against desiredNumberScheduled; an
+  // Advanced StatefulSet's boundary is the ordinal, the same number while the ordinals run 0..replicas-1): so do the
+  // canary's percentages.
   const planned = planStages(d.plan.podsToRestart, d.plan.replicas, flags);
   if (!planned.ok) throw new RefusedError(planned.reason, planned.remedy);
   return planned.plan;
 }
 
-function stageLines(plan: StagePlan, record: RestartRecord): string[] {
+function stageLines(plan: StagePlan, record: RestartRecord, cloneSet: CloneSet, pods: Pod[]): string[] {
   const staged = record.staged;
-  return describeStages(plan, staged ? (i) => stagePartition(staged, i) : undefined);
+  const who = stageMembers(plan, cloneSet, pods);
+  return describeStages(plan, staged ? (i) => stagePartition(staged, i) : undefined).map((line, i) => (who[i] ? line.replace(/^.*?: \d+ pods?/, (head) => `${head}, ${who[i]}`) : line));
 }
 
-function stagesDocument(plan: StagePlan, record: RestartRecord) {
+function stagesDocument(plan: StagePlan, record: RestartRecord, cloneSet: CloneSet, pods: Pod[]) {
   const staged = record.staged;
-  return plan.stages.map((s, i) => ({ ...s, ...(staged ? { partition: stagePartition(staged, i) } : {}) }));
+  const who = stageMembers(plan, cloneSet, pods);
+  return plan.stages.map((s, i) => ({ ...s, ...(staged ? { partition: stagePartition(staged, i) } : {}), ...(who[i] ? { members: who[i] } : {}) }));
+}
+
+/**
+ * Each stage in its kind's terms, where the partition makes it certain: the ordinals of an Advanced StatefulSet (the
+ * highest first, below the boundary kept), the nodes of an Advanced DaemonSet (the highest names first). A CloneSet's
+ * partition picks pods by readiness and age when it moves, so its stages are counts only.
+ */
+function stageMembers(plan: StagePlan, cloneSet: CloneSet, pods: Pod[]): Array<string | undefined> {
+  const bounds = plan.stages.map((_, i) => [i === 0 ? 0 : plan.stages[i - 1].through, plan.stages[i].through]);
+  if (cloneSet.kind === 'StatefulSet' && !(cloneSet as unknown as AdvancedStatefulSet).spec?.updateStrategy?.rollingUpdate?.unorderedUpdate) {
+    const replicas = workloadOf(cloneSet).rollout(cloneSet).desired;
+    return bounds.map(([from, to]) => {
+      const high = replicas - 1 - from;
+      const low = replicas - to;
+      return low === high ? `ordinal ${high}` : `ordinals ${high} to ${low}`;
+    });
+  }
+  // Under a rollingUpdate.selector the nodes are those it picks: the plan's warning names them.
+  if (cloneSet.kind === 'DaemonSet' && !(cloneSet as unknown as AdvancedDaemonSet).spec?.updateStrategy?.rollingUpdate?.selector) {
+    const nodes = pods.map((p) => p.spec.nodeName ?? '').filter(Boolean).sort().reverse();
+    return bounds.map(([from, to]) => `${to - from === 1 ? 'node' : 'nodes'} ${nodes.slice(from, to).join(', ')}`);
+  }
+  return [];
 }
 
 /** The canary is done and the run holds: exit 0 with the way on, in words and in the document. */

@@ -7,7 +7,7 @@ import { FailedError, InterruptedError, PluginError, TimeoutError, UsageError } 
 import { parseDuration } from '../kube/config';
 import { parseIntOrPercent } from '../kruise/budget';
 import type { KubeClient } from '../kube/client';
-import { CLONESETS, PODS, objectPath } from '../kube/resources';
+import { PODS, objectPath, resourceTypeOfObject } from '../kube/resources';
 import { LiveCollection } from '../kube/watch';
 import { lostRace } from '../kruise/exclusion';
 import { formatDuration, listNames, plural } from '../kruise/duration';
@@ -16,6 +16,7 @@ import { ownedBy, podSelectorOf } from '../kruise/selectors';
 import { continueCommand, heldView, otherWayOut, type StagedProgress } from '../kruise/staged-progress';
 import { isLastStage, readStaged, stageName, stagePartition, wantsStages, type StageFlags } from '../kruise/stages';
 import { pointerEscape } from '../kruise/trigger';
+import { kindTitle, workloadOf } from '../kruise/workload';
 import { PLUGIN, type CloneSet, type IntOrString, type Pod, type RestartRecord, type StagedRecord } from '../kruise/types';
 import { confirm, getCloneSet, listPods, note, warn } from './common';
 import { followRestart, outcomeExitCode, type FollowResult } from './follow';
@@ -65,10 +66,44 @@ export function serverTime(ctx: CommandContext, client: KubeClient): string {
 
 /** The ops that set a stage's partition: a number, the user's own value put back, or removed when there was none. */
 export function partitionOps(cloneSet: CloneSet, partition: IntOrString | null): JsonPatchOp[] {
-  const strategy = cloneSet.spec.updateStrategy;
-  if (partition === null) return strategy && 'partition' in strategy ? [{ op: 'remove', path: '/spec/updateStrategy/partition' }] : [];
-  if (!strategy) return [{ op: 'add', path: '/spec/updateStrategy', value: { partition } }];
-  return [{ op: 'add', path: '/spec/updateStrategy/partition', value: partition }];
+  // The kind's own field: spec.updateStrategy.partition (CloneSet), spec.updateStrategy.rollingUpdate.partition (the others).
+  const keys = workloadOf(cloneSet).fields.partition.split('.');
+  let node: unknown = cloneSet;
+  let depth = 0;
+  for (; depth < keys.length - 1; depth++) {
+    const next = (node as Record<string, unknown> | undefined)?.[keys[depth]];
+    if (typeof next !== 'object' || next === null) break;
+    node = next;
+  }
+  const pointer = (n: number) => `/${keys.slice(0, n).join('/')}`;
+  if (partition === null) {
+    return depth === keys.length - 1 && keys[depth] in (node as object) ? [{ op: 'remove', path: pointer(keys.length) }] : [];
+  }
+  if (depth === keys.length - 1) return [{ op: 'add', path: pointer(keys.length), value: partition }];
+  // The missing objects on the way are added with the partition inside.
+  let value: unknown = partition;
+  for (let i = keys.length - 1; i > depth; i--) value = { [keys[i]]: value };
+  return [{ op: 'add', path: pointer(depth + 1), value }];
+}
+
+/** The partition the workload has now in its kind's own field (null: none). */
+export function partitionOf(cloneSet: CloneSet): IntOrString | null {
+  let node: unknown = cloneSet;
+  for (const key of workloadOf(cloneSet).fields.partition.split('.')) node = (node as Record<string, unknown> | undefined)?.[key];
+  return typeof node === 'number' || typeof node === 'string' ? node : null;
+}
+
+/** A merge patch setting the partition in its kind's own field, merged into `body`. */
+export function withPartition(cloneSet: CloneSet, body: { spec?: Record<string, unknown> }, partition: IntOrString | null): object {
+  const keys = workloadOf(cloneSet).fields.partition.split('.').slice(1);
+  const merged: Record<string, unknown> = { ...(body.spec ?? {}) };
+  let node = merged;
+  for (let i = 0; i < keys.length - 1; i++) {
+    node[keys[i]] = { ...((node[keys[i]] as Record<string, unknown> | undefined) ?? {}) };
+    node = node[keys[i]] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = partition;
+  return { ...body, spec: merged };
 }
 
 /**
@@ -97,7 +132,7 @@ export class RecordKeeper {
 
   get staged(): StagedRecord {
     const staged = readStaged(this.record);
-    if (!staged) throw new FailedError(`the restart record of CloneSet "${this.name}" no longer describes a staged run`, 'check it with status');
+    if (!staged) throw new FailedError(`the restart record of ${kindTitle(this.cloneSet.kind)} "${this.name}" no longer describes a staged run`, 'check it with status');
     return staged;
   }
 
@@ -107,10 +142,10 @@ export class RecordKeeper {
     for (let attempt = 1; ; attempt++) {
       try {
         this.cloneSet = await this.client.patch<CloneSet>(
-          objectPath(CLONESETS, this.client.namespace, this.name),
+          objectPath(resourceTypeOfObject(this.cloneSet), this.client.namespace, this.name),
           [{ op: 'test', path: RECORD_POINTER, value: this.text }, { op: 'replace', path: RECORD_POINTER, value: text }, ...ops(this.cloneSet)],
           'json',
-          { type: CLONESETS },
+          { type: resourceTypeOfObject(this.cloneSet) },
         );
         this.record = next;
         this.text = text;
@@ -118,7 +153,7 @@ export class RecordKeeper {
       } catch (err) {
         if (!lostRace(err, true) || attempt >= 5) throw err;
         // Another write reached the CloneSet first: still our run (a heartbeat whose answer was lost, Kruise's status)?
-        const current = await getCloneSet(this.client, this.name);
+        const current = await getCloneSet(this.client, this.name, resourceTypeOfObject(this.cloneSet));
         const record = readRecord(current);
         if (record?.run !== this.record.run || record.mode !== this.record.mode) return false;
         this.cloneSet = current;
@@ -136,7 +171,7 @@ export class RecordKeeper {
         .then((ours) => {
           if (!ours && !this.lost) {
             this.lost = true;
-            warn(this.ctx, `the CloneSet's restart record no longer shows run ${this.record.run} (another restart replaced it)`);
+            warn(this.ctx, `the ${kindTitle(this.cloneSet.kind)}'s restart record no longer shows run ${this.record.run} (another restart replaced it)`);
           }
         })
         .catch((err: unknown) => this.ctx.log(2, `heartbeat of run ${this.record.run} not written: ${err instanceof Error ? err.message : String(err)}`));
@@ -171,7 +206,7 @@ export async function startStage(ctx: CommandContext, client: KubeClient, keeper
     },
     (cs) => partitionOps(cs, partition),
   );
-  if (!ours) throw new FailedError(`the restart record of CloneSet "${keeper.name}" no longer shows run ${keeper.record.run}: another restart replaced it`, 'see status');
+  if (!ours) throw new FailedError(`the restart record of ${kindTitle(keeper.cloneSet.kind)} "${keeper.name}" no longer shows run ${keeper.record.run}: another restart replaced it`, 'see status');
   const shown = partition === null ? 'removed' : String(partition);
   note(ctx, `stage ${index + 1} of ${staged.through.length} (${stageName(staged, index)}): restarting up to ${plural(staged.through[index], 'pod')} in all; partition ${shown}`);
 }
@@ -244,7 +279,7 @@ async function markStopped(ctx: CommandContext, client: KubeClient, keeper: Reco
       return holding ? { ...record, staged, heartbeatAt: serverTime(ctx, client) } : { ...record, staged, stoppedAt: serverTime(ctx, client) };
     });
   } catch (err) {
-    warn(ctx, `could not write on the CloneSet that run ${keeper.record.run} stopped: ${err instanceof Error ? err.message : String(err)}`);
+    warn(ctx, `could not write on the ${kindTitle(keeper.cloneSet.kind)} that run ${keeper.record.run} stopped: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -279,10 +314,11 @@ export async function driveStages(ctx: CommandContext, client: KubeClient, keepe
       if (opts.deadline > 0 && left <= 0) {
         stopped = true;
         await markStopped(ctx, client, keeper);
-        throw new TimeoutError(`timed out before stage ${staged.stage + 1} of ${staged.through.length}`, `continue with: ${continueCommand('inplace', name, namespace)}`);
+        throw new TimeoutError(`timed out before stage ${staged.stage + 1} of ${staged.through.length}`, `continue with: ${continueCommand('inplace', name, namespace, keeper.cloneSet.kind)}`);
       }
       const result = await followRestart(ctx, client, {
         cloneSet: keeper.cloneSet,
+        type: resourceTypeOfObject(keeper.cloneSet),
         pods,
         podsVersion: resourceVersion,
         output: opts.output,
@@ -315,7 +351,7 @@ export async function driveStages(ctx: CommandContext, client: KubeClient, keepe
           if (!interactive || !(await confirm(ctx, `Canary healthy. Continue with the other ${plural(rest, 'pod')}?`))) {
             stopped = true;
             await markStopped(ctx, client, keeper, true);
-            note(ctx, `the run holds after the canary; continue with: ${continueCommand('inplace', name, namespace)}`);
+            note(ctx, `the run holds after the canary; continue with: ${continueCommand('inplace', name, namespace, keeper.cloneSet.kind)}`);
             return { kind: 'held', progress: heldView(progress, 'inplace') };
           }
         } else {
@@ -324,7 +360,7 @@ export async function driveStages(ctx: CommandContext, client: KubeClient, keepe
           if (verdict === 'interrupted') {
             stopped = true;
             await markStopped(ctx, client, keeper);
-            throw new InterruptedError('interrupted while watching the canary', `the canary is done; continue with: ${continueCommand('inplace', name, namespace)}`);
+            throw new InterruptedError('interrupted while watching the canary', `the canary is done; continue with: ${continueCommand('inplace', name, namespace, keeper.cloneSet.kind)}`);
           }
           if (verdict !== 'healthy') {
             stopped = true;
@@ -337,7 +373,7 @@ export async function driveStages(ctx: CommandContext, client: KubeClient, keepe
         if ((await sleep(ctx, staged.pauseSeconds * 1000)) === 'interrupted') {
           stopped = true;
           await markStopped(ctx, client, keeper);
-          throw new InterruptedError(`interrupted between stages (after ${stageName(staged, staged.stage)})`, `nothing restarts until you continue: ${continueCommand('inplace', name, namespace)}`);
+          throw new InterruptedError(`interrupted between stages (after ${stageName(staged, staged.stage)})`, `nothing restarts until you continue: ${continueCommand('inplace', name, namespace, keeper.cloneSet.kind)}`);
         }
       }
       await startStage(ctx, client, keeper, staged.stage + 1);

@@ -107,6 +107,7 @@ export function buildProgress(input: ProgressInput): RestartProgress {
       startedAt,
       partitionReached: revisionChanged && kind.partitionReached(cloneSet, pods, onNewRevision),
       paused: cs.paused,
+      kind: cs.kind,
       inPlaceHook: hasInPlaceUpdateHook(cloneSet),
     };
     evaluated = inPlaceVerdicts(ctx, inNameOrder(pods, byNameMap));

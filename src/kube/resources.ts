@@ -3,7 +3,7 @@
 import { trimPod } from '../kruise/pod-fields';
 import type { Pod } from '../kruise/types';
 
-import { CLONESET, type InPlaceWorkload } from '../kruise/workload';
+import { CLONESET, workloadOf, type InPlaceWorkload } from '../kruise/workload';
 
 export interface ResourceType {
   group: string;
@@ -21,6 +21,13 @@ export function workloadResourceType(kind: InPlaceWorkload): ResourceType {
 }
 
 export const CLONESETS: ResourceType = workloadResourceType(CLONESET);
+
+/** Where a workload object read through getCloneSet lives: its kind's resource at the version it was read with. */
+export function resourceTypeOfObject(workload: { kind?: string; apiVersion?: string }): ResourceType {
+  const type = workloadResourceType(workloadOf(workload));
+  const version = workload.apiVersion?.split('/')[1];
+  return version ? { ...type, version } : type;
+}
 export const CRRS: ResourceType = {
   group: 'apps.kruise.io',
   version: 'v1alpha1',

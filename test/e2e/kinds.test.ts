@@ -139,10 +139,39 @@ describe('Advanced StatefulSet and Advanced DaemonSet end to end (built binary, 
     const selector = await runPlugin(['inplace', 'ads/agent'], { kubeconfig });
     assert.equal(selector.code, 2, selector.stderr);
     assert.match(assertOneLineError(selector), /rollingUpdate\.selector/);
-    const staged = await runPlugin(['inplace', 'asts/db', '--canary', '1'], { kubeconfig });
-    assert.equal(staged.code, 2);
-    assert.match(assertOneLineError(staged), /staged in-place restarts .* are for CloneSets only so far: stage Advanced StatefulSet db with crr instead \(crr asts\/db -c CONTAINER --canary 1/);
     assert.deepEqual(cluster.writes(), []);
+  });
+
+  it('inplace staged on an Advanced StatefulSet (partition an ordinal boundary: the highest ordinal first) and an Advanced DaemonSet (nodes, highest name first): canary held, --continue finishes, the partition put back', async () => {
+    await cluster.seedStatefulSet({ namespace: NS, name: 'db', replicas: 4, podManagementPolicy: 'Parallel', podUpdatePolicy: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: ANN });
+    await cluster.seedDaemonSet({ namespace: NS, name: 'agent', nodes: 4, rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: ANN });
+    const restartedOf = (prefix: string) => podsOf(cluster, prefix).filter((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0);
+    for (const [typed, prefix, resource] of [['asts/db', 'db', 'statefulsets'], ['ads/agent', 'agent', 'daemonsets']] as const) {
+      const before = identity(podsOf(cluster, prefix));
+      type Strategy = { spec: { updateStrategy: { rollingUpdate: { partition?: number } } } };
+      const userPartition = cluster.get<Strategy>(resource, NS, prefix)?.spec.updateStrategy.rollingUpdate.partition;
+      const plan = await runPlugin(['inplace', typed, '--canary', '1', '--batches', '2', '--dry-run'], { kubeconfig });
+      assert.equal(plan.code, 0, plan.stderr);
+      if (prefix === 'db') assert.match(plan.stdout, /canary: 1 pod, ordinal 3 \(1 of 4 done after it, partition 3\)[\s\S]*batch 1 of 2: 2 pods, ordinals 2 to 1 [\s\S]*batch 2 of 2: 1 pod, ordinal 0 /);
+      else assert.match(plan.stdout, /canary: 1 pod, node node-3 \(1 of 4 done after it, partition 3\)[\s\S]*batch 1 of 2: 2 pods, nodes node-2, node-1 [\s\S]*batch 2 of 2: 1 pod, node node-0 /);
+      const canary = await runPlugin(['inplace', typed, '--canary', '1'], { kubeconfig });
+      assert.equal(canary.code, 0, canary.stderr);
+      assert.ok(canary.stderr.includes(`kubectl kruise-restart inplace ${typed} -n ${NS} --continue`), canary.stderr);
+      await cluster.whenIdle();
+      const first = restartedOf(prefix);
+      assert.equal(first.length, 1, `${typed}: one canary pod`);
+      if (prefix === 'db') assert.equal(first[0].metadata.name, 'db-3', 'the highest ordinal first');
+      else assert.equal(first[0].spec.nodeName, 'node-3', 'the highest node name first');
+      const held = cluster.get<Strategy>(resource, NS, prefix);
+      assert.equal(held?.spec.updateStrategy.rollingUpdate.partition, 3, `${typed}: partition holds the other 3`);
+      const rest = await runPlugin(['inplace', typed, '--continue'], { kubeconfig });
+      assert.equal(rest.code, 0, rest.stderr);
+      await cluster.whenIdle();
+      assert.deepEqual(identity(podsOf(cluster, prefix)), before);
+      assert.deepEqual(restarts(podsOf(cluster, prefix)), [1, 1, 1, 1], `${typed}: each pod once`);
+      const after = cluster.get<Strategy>(resource, NS, prefix);
+      assert.equal(after?.spec.updateStrategy.rollingUpdate.partition, userPartition, `${typed}: the partition put back`);
+    }
   });
 
   it('crr staged on an Advanced StatefulSet and DaemonSet: the canary by the run\'s pod order, held off a terminal, --continue names the kind and finishes, each pod once', async () => {

@@ -8,6 +8,7 @@ import type { CloneSetProgress, Diagnosis, DiagnosisKind, ProgressInput, Progres
 import { NO_RESTART_PLANNED } from './inplace-pod';
 import { compareNames, factsOf, parseTime, podName } from './readers';
 import type { Evaluated } from './verdict';
+import { kindTitle } from '../workload';
 
 export interface DiagnoseArgs {
   input: ProgressInput;
@@ -54,7 +55,7 @@ export function diagnose(a: DiagnoseArgs): Diagnosis[] {
     const since = parseTime(c.lastTransitionTime);
     return since === undefined || restartBegan === undefined || since >= restartBegan;
   });
-  if (failedUpdate && !complete) add('update-failed', 'error', `the CloneSet controller reports FailedUpdate: ${failedUpdate.message ?? failedUpdate.reason ?? ''}`.trim());
+  if (failedUpdate && !complete) add('update-failed', 'error', `the ${kindTitle(cs.kind)} controller reports FailedUpdate: ${failedUpdate.message ?? failedUpdate.reason ?? ''}`.trim());
 
   // CRRs bypass the CloneSet controller, so pausing it does not hold a CRR run.
   if (record.mode === 'inplace' && cs.paused && !complete && summary.pending > 0) {

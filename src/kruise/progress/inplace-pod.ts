@@ -30,6 +30,7 @@ import {
   waitingContainer,
 } from './readers';
 import type { Concern, Evaluated, Verdict } from './verdict';
+import { kindTitle } from '../workload';
 
 const LIFECYCLE_TIMESTAMP_ANNOTATION = 'lifecycle.apps.kruise.io/timestamp';
 const INPLACE_GRACE_ANNOTATION = 'apps.kruise.io/inplace-update-grace';
@@ -91,6 +92,8 @@ export interface InPlaceContext {
   startedAt?: number;
   partitionReached: boolean;
   paused: boolean;
+  /** The workload's API kind, for words: `CloneSet`, `StatefulSet`, `DaemonSet`. */
+  kind?: string;
   /** spec.lifecycle.inPlaceUpdate holds pods; without it `Updated` is only a moment on the way to Normal. */
   inPlaceHook: boolean;
 }
@@ -145,7 +148,7 @@ export function inPlaceVerdict(ctx: InPlaceContext, pod: Pod, targets: string[],
     const reason = !ctx.revisionChanged
       ? 'waiting for the controller to pick up the new template'
       : ctx.paused
-        ? 'CloneSet is paused'
+        ? `${kindTitle(ctx.kind)} is paused`
         : undefined;
     return { state: 'pending', reason, evidenceSince: ctx.startedAt, concerns: [] };
   }
@@ -276,6 +279,7 @@ export function inPlaceKey(ctx: InPlaceContext): string {
     ctx.revisionChanged,
     ctx.partitionReached,
     ctx.paused,
+    ctx.kind,
     ctx.inPlaceHook,
   ]);
 }
