@@ -12,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
@@ -283,18 +282,22 @@ func (a *agent) podIP(pod *v1.Pod) string {
 	return ip
 }
 
-// bind plays the scheduler: round-robin over the agent's schedulable nodes that match the pod's nodeSelector.
+// bind plays the scheduler: round-robin over the agent's nodes the pod fits. Kruise's DaemonSet controller leaves the
+// binding to the scheduler (--assign-pods-by-scheduler defaults to true) and names the node in a required node
+// affinity (daemonset_controller.go, syncNodes), so a pod must land only where its affinity says.
 func (a *agent) bind(ctx context.Context, pod *v1.Pod) error {
+	if pod.Spec.SchedulerName != "" && pod.Spec.SchedulerName != v1.DefaultSchedulerName {
+		return nil // another scheduler's pod: the default scheduler leaves it alone
+	}
 	var candidates []string
 	for _, n := range a.nodes {
 		node, err := a.nodeLister.Get(n)
-		if err != nil || node.Spec.Unschedulable || isTrue(node.Annotations[nodeUnschedulable]) {
+		if err != nil || isTrue(node.Annotations[nodeUnschedulable]) {
 			continue
 		}
-		if !labels.SelectorFromSet(pod.Spec.NodeSelector).Matches(labels.Set(node.Labels)) {
-			continue
+		if fits(pod, node) {
+			candidates = append(candidates, n)
 		}
-		candidates = append(candidates, n)
 	}
 	if len(candidates) == 0 {
 		klog.InfoS("No schedulable node for pod", "pod", klog.KObj(pod))
