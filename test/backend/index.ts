@@ -2,15 +2,18 @@
 // tier (test/realcluster: kube-apiserver, etcd, Kruise's own manager, the node agent). Scenarios written against
 // TestCluster run unchanged on either, so a disagreement between the two shows up as a failing scenario.
 import { existsSync, readFileSync } from 'node:fs';
-import { startCluster, type Cluster, type ClusterOptions, type RbacRule, type RestartRecord, type SeedCloneSet } from '../cluster/index';
+import { startCluster, type Cluster, type ClusterOptions, type RbacRule, type RestartRecord, type SeedCloneSet, type SeedDaemonSet, type SeedStatefulSet, type WorkloadKind } from '../cluster/index';
 import { call, type Reply } from '../cluster/http-client';
 import { startRealCluster, type RealCluster, type RealClusterOptions } from '../realcluster/index';
+import { seedDaemonSet, seedStatefulSet } from '../realcluster/kinds';
 import { realTier } from '../real/tier';
 import type { CloneSet } from '../../src/kruise/types';
+import type { AdvancedDaemonSet } from '../../src/kruise/workload/advanced-daemonset';
+import type { AdvancedStatefulSet } from '../../src/kruise/workload/advanced-statefulset';
 
 export type Backend = 'emulated' | 'real';
-export type ResourceName = 'pods' | 'clonesets' | 'containerrecreaterequests' | 'events' | 'namespaces';
-export type { RbacRule, RestartRecord, SeedCloneSet };
+export type ResourceName = 'pods' | 'clonesets' | 'statefulsets' | 'daemonsets' | 'containerrecreaterequests' | 'events' | 'namespaces';
+export type { RbacRule, RestartRecord, SeedCloneSet, SeedDaemonSet, SeedStatefulSet, WorkloadKind };
 
 /** A write the plugin made, as the emulator's request log or the real server's audit log records it. */
 export interface PluginWrite {
@@ -35,6 +38,13 @@ export interface TestCluster {
   createNamespace(name: string): Promise<void>;
   /** Creates the CloneSet (default namespace: this test's) and waits until every pod is Running and Ready. */
   seedCloneSet(s: SeedCloneSet): Promise<CloneSet>;
+  /** Creates the Advanced StatefulSet (v1beta1) and waits until every pod is Running and Ready. */
+  seedStatefulSet(s: SeedStatefulSet): Promise<AdvancedStatefulSet>;
+  /**
+   * Creates the Advanced DaemonSet (v1beta1) on every node and waits for a Ready pod on each. `nodes` must be what the
+   * backend has: the emulator adds node-0..N-1, the real cluster's nodes are its agent's (REAL_NODES for the shared one).
+   */
+  seedDaemonSet(s: SeedDaemonSet): Promise<AdvancedDaemonSet>;
   get<T = unknown>(resource: ResourceName, namespace: string, name: string): Promise<T | undefined>;
   list<T = unknown>(resource: ResourceName, namespace: string): Promise<T[]>;
   /** A kubeconfig for the plugin: the plugin's own user (all rights) unless a token from addUser is given. */
@@ -45,8 +55,8 @@ export interface TestCluster {
   api<T = unknown>(method: string, path: string, body?: unknown, opts?: { token?: string; contentType?: string }): Promise<Reply<T>>;
   /** Container restarts on this test's namespace, in order. */
   restartLog(): RestartRecord[];
-  /** Most desired pods of the CloneSet down at once since it was seeded. */
-  maxUnavailableSeen(namespace: string, cloneSet: string): number;
+  /** Most desired pods of the workload (a CloneSet unless `kind` says) down at once since it was seeded. */
+  maxUnavailableSeen(namespace: string, workload: string, kind?: WorkloadKind): number;
   knobs: {
     neverReady(namespace: string, pod: string): Promise<void>;
     readyDelay(namespace: string, pod: string, seconds: number): Promise<void>;
@@ -73,6 +83,9 @@ export interface TestCluster {
 export function backends(): Backend[] {
   return realTier().run ? ['emulated', 'real'] : ['emulated'];
 }
+
+/** Nodes of the shared real cluster: an Advanced DaemonSet there runs on all of them (issue 15's DaemonSet over 6 nodes). */
+export const REAL_NODES = 6;
 
 const ALL_RIGHTS: RbacRule[] = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -102,6 +115,8 @@ export async function startEmulated(namespace: string, opts: ClusterOptions = {}
     caPem: c.caPem,
     createNamespace: async (name) => c.createNamespace(name),
     seedCloneSet: (s) => c.seedCloneSet({ namespace, ...s }),
+    seedStatefulSet: (s) => c.seedStatefulSet({ namespace, ...s }),
+    seedDaemonSet: (s) => c.seedDaemonSet({ namespace, ...s }),
     get: async (resource, ns, name) => c.get(resource, ns, name),
     list: async (resource, ns) => c.list(resource, ns),
     writeKubeconfig: (o = {}) => c.writeKubeconfig({ namespace, user: o.user ?? 'plugin', token: o.token ?? pluginToken, ...(o.namespace ? { namespace: o.namespace } : {}) }),
@@ -111,7 +126,7 @@ export async function startEmulated(namespace: string, opts: ClusterOptions = {}
     },
     api: (method, path, body, o = {}) => call(c, method, path, body, o),
     restartLog: () => c.restartLog.filter((r) => r.namespace === namespace),
-    maxUnavailableSeen: (ns, name) => c.maxUnavailableSeen(ns, name),
+    maxUnavailableSeen: (ns, name, kind) => c.maxUnavailableSeen(ns, name, kind),
     knobs: {
       neverReady: async (_ns, pod) => c.knobs.neverReady(pod),
       readyDelay: async (_ns, pod, seconds) => c.knobs.readyDelay(pod, seconds),
@@ -187,7 +202,7 @@ export async function namespacesLeft(rc: Pick<RealCluster, 'api'>, names: string
 export async function startSharedReal(opts: RealClusterOptions = {}): Promise<SharedReal> {
   const started = Date.now();
   // The permission scenarios hand out a user per removed verb: more than the launcher's default.
-  const rc = await startRealCluster({ nodes: 3, users: 40, ...opts });
+  const rc = await startRealCluster({ nodes: REAL_NODES, users: 40, ...opts });
   const startSeconds = (Date.now() - started) / 1000;
   let pluginToken: string;
   try {
@@ -209,8 +224,13 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
     await rc.createNamespace(namespace);
     const namespaces = new Set([namespace]);
     const roles: string[] = [];
-    // Each seeded CloneSet's unavailability history starts after its seeding, as the emulator's does.
+    // Each seeded workload's unavailability history starts after its seeding, as the emulator's does.
     const seededAt = new Map<string, number>();
+    const settledFrom = async (ns: string, name: string, kind: WorkloadKind) => {
+      // The pod watch lags the API a little: wait until it, too, has seen every pod Ready.
+      await rc.waitFor(async () => rc.unavailableHistory(ns, name, kind).at(-1) === 0, 30_000, `the pod watch to see ${kind} ${ns}/${name} settled`);
+      seededAt.set(`${kind}/${ns}/${name}`, rc.unavailableHistory(ns, name, kind).length);
+    };
     const tc: TestCluster = {
       backend: 'real',
       namespace,
@@ -228,10 +248,22 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
           namespaces.add(ns);
         }
         const cs = await rc.seedCloneSet({ namespace: ns, ...s });
-        // The pod watch lags the API a little: wait until it, too, has seen every pod Ready.
-        await rc.waitFor(async () => rc.unavailableHistory(ns, s.name).at(-1) === 0, 30_000, `the pod watch to see ${ns}/${s.name} settled`);
-        seededAt.set(`${ns}/${s.name}`, rc.unavailableHistory(ns, s.name).length);
+        await settledFrom(ns, s.name, 'CloneSet');
         return cs;
+      },
+      async seedStatefulSet(s) {
+        const ns = s.namespace ?? namespace;
+        namespaces.add(ns);
+        const sts = await seedStatefulSet(rc, { ...s, namespace: ns });
+        await settledFrom(ns, s.name, 'StatefulSet');
+        return sts;
+      },
+      async seedDaemonSet(s) {
+        const ns = s.namespace ?? namespace;
+        namespaces.add(ns);
+        const ds = await seedDaemonSet(rc, { ...s, namespace: ns });
+        await settledFrom(ns, s.name, 'DaemonSet');
+        return ds;
       },
       get: (resource, ns, name) => rc.get(resource, ns, name),
       list: (resource, ns) => rc.list(resource, ns),
@@ -244,7 +276,7 @@ export async function startSharedReal(opts: RealClusterOptions = {}): Promise<Sh
       },
       api: (method, path, body, o = {}) => call(rc, method, path, body, o),
       restartLog: () => rc.restartLog.filter((r) => r.namespace === namespace),
-      maxUnavailableSeen: (ns, name) => Math.max(0, ...rc.unavailableHistory(ns, name).slice(seededAt.get(`${ns}/${name}`) ?? 0)),
+      maxUnavailableSeen: (ns, name, kind = 'CloneSet') => Math.max(0, ...rc.unavailableHistory(ns, name, kind).slice(seededAt.get(`${kind}/${ns}/${name}`) ?? 0)),
       knobs: {
         neverReady: (ns, pod) => rc.knobs.neverReady(ns, pod),
         readyDelay: (ns, pod, seconds) => rc.knobs.readyDelay(ns, pod, seconds),

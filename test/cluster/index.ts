@@ -701,7 +701,8 @@ function templateMetadata(s: { name: string; triggerAnnotation?: string; trigger
   return { labels: { app: s.name }, ...(s.triggerAnnotation && s.triggerAnnotationInTemplate !== false ? { annotations: { [s.triggerAnnotation]: '' } } : {}) };
 }
 
-function statefulSetObject(s: SeedStatefulSet, ns: string): KObj {
+/** The Advanced StatefulSet a seed describes, as the real tier creates it too. */
+export function statefulSetObject(s: SeedStatefulSet, ns: string): KObj {
   const inPlace = s.podUpdatePolicy === 'InPlaceIfPossible' || s.podUpdatePolicy === 'InPlaceOnly';
   const gate = s.readinessGate ?? inPlace;
   const ru: Record<string, unknown> = {};
@@ -726,7 +727,8 @@ function statefulSetObject(s: SeedStatefulSet, ns: string): KObj {
   };
 }
 
-function daemonSetObject(s: SeedDaemonSet, ns: string): KObj {
+/** The Advanced DaemonSet a seed describes, as the real tier creates it too. */
+export function daemonSetObject(s: SeedDaemonSet, ns: string): KObj {
   const ru: Record<string, unknown> = { rollingUpdateType: s.rollingUpdateType ?? 'Standard' };
   if (s.maxUnavailable !== undefined) ru.maxUnavailable = s.maxUnavailable;
   if (s.maxSurge !== undefined) ru.maxSurge = s.maxSurge;

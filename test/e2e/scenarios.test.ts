@@ -7,6 +7,7 @@ import { crrScenarios } from '../scenarios/crr';
 import { guardScenarios } from '../scenarios/guards';
 import { inplaceScenarios } from '../scenarios/inplace';
 import { interruptionScenarios } from '../scenarios/interruptions';
+import { kindScenarios } from '../scenarios/kinds';
 import { kruiseScenarios } from '../scenarios/kruise';
 import { reliabilityScenarios } from '../scenarios/reliability';
 import { permissionScenarios } from '../scenarios/permissions';
@@ -24,6 +25,7 @@ const areas = [
   ['staged', stagedScenarios],
   ['reliability', reliabilityScenarios],
   ['kruise', kruiseScenarios],
+  ['kinds', kindScenarios],
 ] as const;
 
 // Scenarios proven on the real tier so far (each run there and passed). The others run on the emulator and are listed
@@ -71,6 +73,14 @@ const PROVEN_ON_REAL = [
   'two crr runs started in the same instant',
   "changing a CloneSet's selector",
   'a pod held by two readiness gates',
+  'an Advanced StatefulSet of 5 (Parallel, maxUnavailable 2)',
+  'an Advanced StatefulSet of 3 (OrderedReady)',
+  'an Advanced DaemonSet over 6 nodes (maxUnavailable 2)',
+  'an Advanced DaemonSet whose pods on 2 nodes lack the readiness gate',
+  'crr on an Advanced StatefulSet (Parallel, maxUnavailable 2)',
+  'crr on an Advanced DaemonSet over 6 nodes',
+  '--setup on an Advanced StatefulSet',
+  '--setup on an Advanced DaemonSet without the gate',
 ];
 
 for (const backend of backends()) {

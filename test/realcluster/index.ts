@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { emulatorFolders, type RbacRule, type RestartRecord, type SeedCloneSet } from '../cluster/index';
+import { emulatorFolders, type RbacRule, type RestartRecord, type SeedCloneSet, type WorkloadKind } from '../cluster/index';
 import { PLUGIN, type CloneSet, type Pod } from '../../src/kruise/types';
 
 export type { SeedCloneSet, RbacRule, RestartRecord };
@@ -49,7 +49,7 @@ export interface RealClusterOptions {
   binDir?: string;
 }
 
-export type ResourceName = 'pods' | 'clonesets' | 'containerrecreaterequests' | 'events' | 'namespaces' | 'nodes';
+export type ResourceName = 'pods' | 'clonesets' | 'statefulsets' | 'daemonsets' | 'containerrecreaterequests' | 'events' | 'namespaces' | 'nodes';
 
 export interface RealCluster {
   url: string;
@@ -73,9 +73,9 @@ export interface RealCluster {
   api(method: string, path: string, body?: unknown, opts?: { token?: string; contentType?: string }): Promise<ApiResponse>;
   /** Container restarts the node agent performed, read from its log. */
   readonly restartLog: RestartRecord[];
-  unavailableHistory(namespace: string, cloneSet: string): number[];
-  /** Most desired pods of the CloneSet not Running+Ready at once, from a pod watch started with the cluster. */
-  maxUnavailableSeen(namespace: string, cloneSet: string): number;
+  unavailableHistory(namespace: string, workload: string, kind?: WorkloadKind): number[];
+  /** Most desired pods of the workload (a CloneSet unless `kind` says) not Running+Ready at once, from a pod watch started with the cluster. */
+  maxUnavailableSeen(namespace: string, workload: string, kind?: WorkloadKind): number;
   knobs: RealKnobs;
   /** Polls `predicate` until truthy; rejects after timeoutMs. */
   waitFor<T>(predicate: () => Promise<T | undefined | false | null>, timeoutMs?: number, what?: string): Promise<T>;
@@ -500,6 +500,10 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
       case 'pods':
       case 'events':
         return `/api/v1/namespaces/${ns}/${resource}${tail}`;
+      // The Advanced kinds at the version Kruise v1.9 stores (v1alpha1 is served too, without conversion).
+      case 'statefulsets':
+      case 'daemonsets':
+        return `/apis/apps.kruise.io/v1beta1/namespaces/${ns}/${resource}${tail}`;
       default:
         return `/apis/apps.kruise.io/v1alpha1/namespaces/${ns}/${resource}${tail}`;
     }
@@ -596,8 +600,8 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
           return { pod: r.pod, namespace: r.namespace, container: r.container, cause: r.cause, uid: r.uid ?? '', at: typeof r.at === 'number' ? r.at : Date.parse(r.at) };
         });
     },
-    unavailableHistory: (ns, name) => tracker.history(ns, name),
-    maxUnavailableSeen: (ns, name) => Math.max(0, ...tracker.history(ns, name)),
+    unavailableHistory: (ns, name, kind) => tracker.history(ns, name, kind),
+    maxUnavailableSeen: (ns, name, kind) => Math.max(0, ...tracker.history(ns, name, kind)),
     knobs: {
       failRestart: (ns, pod, containers) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/fail-restart': containers.join(',') }),
       repairRestart: (ns, pod) => annotate(pathOf('pods', ns, pod), { 'realcluster.test/fail-restart': '' }),
@@ -675,11 +679,25 @@ export function seedObject(s: SeedCloneSet, ns: string): CloneSet {
 
 type Api = (method: string, path: string) => Promise<ApiResponse>;
 
-type Watched = Pod | CloneSet;
+/** A workload as the tracker reads it: how many pods it wants. */
+interface WatchedWorkload {
+  metadata: Pod['metadata'];
+  spec?: { replicas?: number };
+  status?: { desiredNumberScheduled?: number };
+}
+type Watched = Pod | WatchedWorkload;
+
+/** The workloads the tracker follows, each from its own watch (v1beta1 for the Advanced kinds, as Kruise stores them). */
+const TRACKED: Record<WorkloadKind, string> = {
+  CloneSet: '/apis/apps.kruise.io/v1alpha1/clonesets',
+  StatefulSet: '/apis/apps.kruise.io/v1beta1/statefulsets',
+  DaemonSet: '/apis/apps.kruise.io/v1beta1/daemonsets',
+};
 
 /**
- * After every pod or CloneSet event, how many of each CloneSet's desired pods are not Running+Ready (as the emulator
- * counts). CloneSets are watched too, so a scale changes the desired count the moment the server has it.
+ * After every pod or workload event, how many of each workload's desired pods are not Running+Ready (as the emulator
+ * counts). Workloads are watched too, so a scale changes the desired count the moment the server has it; a DaemonSet
+ * wants the nodes its controller counted (status.desiredNumberScheduled).
  */
 class UnavailableTracker {
   private readonly available = new Map<string, Set<string>>();
@@ -689,21 +707,21 @@ class UnavailableTracker {
   constructor(private readonly api: Api) {}
 
   start(url: string, token: string, ca: string, signal: AbortSignal): void {
-    void this.loop('/apis/apps.kruise.io/v1alpha1/clonesets', true, url, token, ca, signal);
-    void this.loop('/api/v1/pods', false, url, token, ca, signal);
+    for (const [kind, path] of Object.entries(TRACKED) as [WorkloadKind, string][]) void this.loop(path, kind, url, token, ca, signal);
+    void this.loop('/api/v1/pods', undefined, url, token, ca, signal);
   }
 
-  private async loop(path: string, cloneSets: boolean, url: string, token: string, ca: string, signal: AbortSignal): Promise<void> {
+  private async loop(path: string, workload: WorkloadKind | undefined, url: string, token: string, ca: string, signal: AbortSignal): Promise<void> {
     let rv = '';
     while (!signal.aborted) {
       try {
         if (!rv) {
           const r = await this.api('GET', path);
           const body = r.body as { metadata: { resourceVersion: string }; items: Watched[] };
-          for (const o of body.items) this.seen(cloneSets, 'ADDED', o);
+          for (const o of body.items) this.seen(workload, 'ADDED', o);
           rv = body.metadata.resourceVersion;
         }
-        rv = await this.watch(`${url}${path}?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, cloneSets, token, ca, signal, rv);
+        rv = await this.watch(`${url}${path}?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, workload, token, ca, signal, rv);
       } catch {
         if (signal.aborted) return;
         rv = '';
@@ -712,7 +730,7 @@ class UnavailableTracker {
     }
   }
 
-  private watch(url: string, cloneSets: boolean, token: string, ca: string, signal: AbortSignal, rv: string): Promise<string> {
+  private watch(url: string, workload: WorkloadKind | undefined, token: string, ca: string, signal: AbortSignal, rv: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const req = request(url, { headers: { Authorization: `Bearer ${token}` }, ca, signal }, (res) => {
         if (res.statusCode !== 200) {
@@ -735,7 +753,7 @@ class UnavailableTracker {
               continue;
             }
             rv = ev.object.metadata.resourceVersion ?? rv;
-            if (ev.type !== 'BOOKMARK') this.seen(cloneSets, ev.type, ev.object);
+            if (ev.type !== 'BOOKMARK') this.seen(workload, ev.type, ev.object);
           }
         });
         res.on('end', () => (rv ? resolve(rv) : reject(new Error('watch expired'))));
@@ -746,18 +764,19 @@ class UnavailableTracker {
     });
   }
 
-  private seen(cloneSet: boolean, type: string, o: Watched): void {
-    if (cloneSet) {
-      const key = `${o.metadata.namespace}/${o.metadata.name}`;
+  private seen(workload: WorkloadKind | undefined, type: string, o: Watched): void {
+    if (workload) {
       if (type === 'DELETED') return;
-      this.replicas.set(key, (o as CloneSet).spec.replicas ?? 1);
+      const w = o as WatchedWorkload;
+      const key = `${workload}/${w.metadata.namespace}/${w.metadata.name}`;
+      this.replicas.set(key, workload === 'DaemonSet' ? (w.status?.desiredNumberScheduled ?? 0) : (w.spec?.replicas ?? 1));
       this.record(key);
       return;
     }
     const pod = o as Pod;
-    const owner = pod.metadata.ownerReferences?.find((x) => x.controller && x.kind === 'CloneSet');
+    const owner = pod.metadata.ownerReferences?.find((x) => x.controller && x.apiVersion.startsWith('apps.kruise.io/') && x.kind in TRACKED);
     if (!owner) return;
-    const key = `${pod.metadata.namespace}/${owner.name}`;
+    const key = `${owner.kind}/${pod.metadata.namespace}/${owner.name}`;
     let set = this.available.get(key);
     if (!set) this.available.set(key, (set = new Set()));
     const ok = type !== 'DELETED' && !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running' && !!pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -776,13 +795,13 @@ class UnavailableTracker {
     if (h[h.length - 1] !== value) h.push(value);
   }
 
-  reset(ns: string, name: string): void {
-    const h = this.values.get(`${ns}/${name}`);
+  reset(ns: string, name: string, kind: WorkloadKind = 'CloneSet'): void {
+    const h = this.values.get(`${kind}/${ns}/${name}`);
     if (h?.length) h.splice(0, h.length - 1);
   }
 
-  history(ns: string, name: string): number[] {
-    return [...(this.values.get(`${ns}/${name}`) ?? [])];
+  history(ns: string, name: string, kind: WorkloadKind = 'CloneSet'): number[] {
+    return [...(this.values.get(`${kind}/${ns}/${name}`) ?? [])];
   }
 }
 
