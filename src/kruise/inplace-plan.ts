@@ -124,7 +124,9 @@ export function setupCost(cloneSet: CloneSet, kind: InPlaceWorkload = CLONESET):
   if (rollout.handling === 'on-delete') {
     return { reason: `${rollout.strategy} ${kind.resource.kind}s apply template changes only when pods are deleted by hand`, remedy: 'use "crr" instead' };
   }
-  return `adding the trigger env var changes the pod spec, so Kruise recreates all ${rollout.desired} pods once (new names and IPs), at most ${Math.max(1, rollout.maxUnavailable)} at a time; later restarts are in place`;
+  // A StatefulSet's pod comes back under its ordinal's name (same identity, new UID and IP); the others get new names.
+  const identity = kind.resource.kind === 'StatefulSet' ? 'same names, new UIDs and IPs' : 'new names and IPs';
+  return `adding the trigger env var changes the pod spec, so Kruise recreates all ${rollout.desired} pods once (${identity}), at most ${Math.max(1, rollout.maxUnavailable)} at a time; later restarts are in place`;
 }
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

@@ -161,7 +161,7 @@ async function setupThenInPlace(c: TestCluster, target: string, kind: WorkloadKi
   assert.equal(original.length, pods);
   const setup = await plugin(c, ['inplace', target, '--setup', '--yes']);
   assert.equal(setup.code, 0, setup.stderr + setup.stdout);
-  assert.match(setup.stderr, new RegExp(`recreates all ${pods} pods once`));
+  assert.match(setup.stderr, new RegExp(`recreates all ${pods} pods once \\(${kind === 'StatefulSet' ? 'same names' : 'new names'}`));
   const resource = kind === 'StatefulSet' ? 'statefulsets' : 'daemonsets';
   const obj = (await c.get<AdvancedStatefulSet | AdvancedDaemonSet>(resource, c.namespace, name))!;
   assert.ok(wired(obj.spec.template.spec.containers), JSON.stringify(obj.spec.template.spec.containers));

@@ -12,6 +12,7 @@ import {
   validateAnnotationKey,
 } from '../../src/kruise/trigger';
 import { planInplace, setupCost } from '../../src/kruise/inplace-plan';
+import { ADVANCED_STATEFULSET } from '../../src/kruise/workload/index';
 import type { CloneSet, Container, Pod, PodTemplate } from '../../src/kruise/types';
 
 const wired = (name: string, key: string, env = 'RESTARTED_AT'): Container => ({
@@ -123,6 +124,13 @@ describe('inplace preconditions', () => {
   it('states the one-time cost of --setup, and refuses it under InPlaceOnly', () => {
     assert.match(setupCost(cloneSet(t)) as string, /recreates all 10 pods once/);
     assert.match((setupCost(cloneSet(t, { type: 'InPlaceOnly' })) as { reason: string }).reason, /InPlaceOnly/);
+  });
+
+  it('says an Advanced StatefulSet keeps its pod names through the --setup recreation', () => {
+    const sts = { ...cloneSet(t), kind: 'StatefulSet', spec: { ...cloneSet(t).spec, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { podUpdatePolicy: 'InPlaceIfPossible', maxUnavailable: 2 } } } };
+    const cost = setupCost(sts as unknown as CloneSet, ADVANCED_STATEFULSET) as string;
+    assert.match(cost, /recreates all 10 pods once \(same names, new UIDs and IPs\), at most 2 at a time/);
+    assert.match(setupCost(cloneSet(t)) as string, /\(new names and IPs\)/);
   });
 });
 

@@ -356,8 +356,18 @@ func (a *agent) ensureNodes(ctx context.Context) error {
 			return fmt.Errorf("node %s: %w", name, err)
 		}
 		node.Status = nodeStatus(i, time.Now())
-		if _, err := a.kube.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
+		node, err = a.kube.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{})
+		if err != nil {
 			return fmt.Errorf("node %s status: %w", name, err)
+		}
+		// kube-apiserver's TaintNodesByCondition admission taints every new node not-ready:NoSchedule; the node
+		// lifecycle controller takes the taint off once the node reports Ready. Without it nothing schedules there and
+		// a DaemonSet counts no node as desired (Predicates in Kruise's daemonset_controller.go).
+		if untainted, ok := withoutNotReadyTaint(node.Spec.Taints); ok {
+			node.Spec.Taints = untainted
+			if _, err := a.kube.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{}); err != nil {
+				return fmt.Errorf("node %s taints: %w", name, err)
+			}
 		}
 	}
 	return nil

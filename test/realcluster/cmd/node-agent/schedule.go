@@ -25,3 +25,15 @@ func fits(pod *v1.Pod, node *v1.Node) bool {
 	})
 	return !untolerated
 }
+
+// withoutNotReadyTaint drops the not-ready NoSchedule taint a Ready node must not keep; ok says whether it was there.
+func withoutNotReadyTaint(taints []v1.Taint) ([]v1.Taint, bool) {
+	kept := make([]v1.Taint, 0, len(taints))
+	for _, t := range taints {
+		if t.Key == v1.TaintNodeNotReady && t.Effect == v1.TaintEffectNoSchedule {
+			continue
+		}
+		kept = append(kept, t)
+	}
+	return kept, len(kept) != len(taints)
+}

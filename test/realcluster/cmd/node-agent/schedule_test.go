@@ -60,3 +60,23 @@ func TestFitsNodeSelectorCordonAndTaints(t *testing.T) {
 		t.Error("the nodeSelector is not honoured")
 	}
 }
+
+// A node as kube-apiserver admits it (TaintNodesByCondition): nothing fits it until the not-ready taint is off.
+func TestNotReadyTaintKeepsPodsOffUntilRemoved(t *testing.T) {
+	admitted := []v1.Taint{{Key: v1.TaintNodeNotReady, Effect: v1.TaintEffectNoSchedule}, {Key: "dedicated", Effect: v1.TaintEffectPreferNoSchedule}}
+	node := testNode("node-4", nil, admitted...)
+	if fits(&v1.Pod{}, node) || fits(daemonPod("node-4"), node) {
+		t.Fatal("a pod fits a node still tainted not-ready:NoSchedule")
+	}
+	kept, ok := withoutNotReadyTaint(admitted)
+	if !ok || len(kept) != 1 || kept[0].Key != "dedicated" {
+		t.Fatalf("withoutNotReadyTaint(%v) = %v, %v", admitted, kept, ok)
+	}
+	node.Spec.Taints = kept
+	if !fits(&v1.Pod{}, node) || !fits(daemonPod("node-4"), node) {
+		t.Error("pods do not fit the node once the taint is off")
+	}
+	if _, again := withoutNotReadyTaint(kept); again {
+		t.Error("a node without the taint reported as changed")
+	}
+}
