@@ -4,8 +4,8 @@
 // `nodes - partition` (partition scaled from desiredNumberScheduled, rounded down) and to `rollingUpdate.selector`;
 // at most maxUnavailable nodes (scaled, rounded up) unavailable; with `rollingUpdateType: InPlaceIfPossible` pods that
 // carry the InPlaceUpdateReady readiness gate are updated in place, the others deleted and created again.
-// Not simulated: maxSurge > 0 (updates wait), burstReplicas, lifecycle preDelete, taints and affinity (a node runs
-// the pod when its labels match the template's nodeSelector).
+// Not simulated: maxSurge > 0 (updates wait), burstReplicas, lifecycle preDelete, taints and the template's own
+// affinity (a node runs the pod when its labels match the template's nodeSelector).
 
 import { type KObj } from './store';
 import { deepEqual } from './patch';
@@ -228,7 +228,11 @@ export class AdvancedDaemonSetController {
     if (ds.spec.updateStrategy?.rollingUpdate?.rollingUpdateType === 'InPlaceIfPossible') gates.push({ conditionType: KRUISE.inPlaceUpdateReady });
     if (!gates.some((g) => g.conditionType === KRUISE.kruisePodReady)) gates.push({ conditionType: KRUISE.kruisePodReady });
     spec.readinessGates = gates;
-    // The scheduler binds the pod to its node at once (the controller only sets node affinity).
+    // CreatePodTemplate's DaemonSet tolerations, and under --assign-pods-by-scheduler (the manager's default) the node
+    // named by a required node affinity that replaces the template's required terms (daemonset_controller.go syncNodes,
+    // k8s.io/kubernetes/pkg/controller/daemon/util). The scheduler then binds the pod there at once.
+    spec.tolerations = withDaemonTolerations(spec.tolerations);
+    spec.affinity = withNodeNameAffinity(spec.affinity, node);
     spec.nodeName = node;
     spec.enableServiceLinks ??= true;
     let name: string;
@@ -293,4 +297,38 @@ export class AdvancedDaemonSetController {
 
 function ownerName(p: Pod): string {
   return p.metadata.ownerReferences?.find((o) => o.controller)?.name ?? '';
+}
+
+type Toleration = { key?: string; operator?: string; effect?: string; value?: string; tolerationSeconds?: number };
+type NodeSelectorTerm = { matchExpressions?: unknown[]; matchFields?: Array<{ key: string; operator: string; values: string[] }> };
+type Affinity = { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] }; [k: string]: unknown }; [k: string]: unknown };
+
+/** AddOrUpdateDaemonPodTolerations (k8s.io/kubernetes/pkg/controller/daemon/util), in its order, for a pod without host networking. */
+const DAEMON_TOLERATIONS: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+/** v1helper.AddOrUpdateTolerationInPodSpec for each: one with the same key, operator, value and effect is replaced. */
+function withDaemonTolerations(existing: unknown): Toleration[] {
+  const out = [...((existing as Toleration[] | undefined) ?? [])];
+  for (const t of DAEMON_TOLERATIONS) {
+    const same = (x: Toleration) => x.key === t.key && (x.operator ?? 'Equal') === t.operator && (x.value ?? '') === '' && x.effect === t.effect;
+    const i = out.findIndex(same);
+    if (i >= 0) out[i] = { ...t };
+    else out.push({ ...t });
+  }
+  return out;
+}
+
+/** ReplaceDaemonSetPodNodeNameNodeAffinity: the required terms become one matchFields term on metadata.name. */
+function withNodeNameAffinity(existing: unknown, node: string): Affinity {
+  const term: NodeSelectorTerm = { matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] };
+  const affinity = structuredClone((existing as Affinity | undefined) ?? {});
+  affinity.nodeAffinity = { ...affinity.nodeAffinity, requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } };
+  return affinity;
 }

@@ -122,6 +122,12 @@ describe('simulated Advanced DaemonSet controller', function () {
     const before = c.list<Pod>('pods', 'default');
     assert.equal(new Set(before.map((p) => p.spec.nodeName)).size, 6);
     for (const p of before) assert.ok(p.spec.readinessGates?.some((g) => g.conditionType === KRUISE.inPlaceUpdateReady));
+    // As Kruise creates them (the scheduler binds them): the node named by a required affinity, the DaemonSet tolerations.
+    for (const p of before) {
+      const spec = p.spec as { affinity?: unknown; tolerations?: Array<{ key?: string; effect?: string }> };
+      assert.deepEqual(spec.affinity, { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [p.spec.nodeName] }] }] } } });
+      assert.deepEqual(spec.tolerations?.map((t) => `${t.key}:${t.effect}`), ['not-ready:NoExecute', 'unreachable:NoExecute', 'disk-pressure:NoSchedule', 'memory-pressure:NoSchedule', 'pid-pressure:NoSchedule', 'unschedulable:NoSchedule'].map((t) => `node.kubernetes.io/${t}`));
+    }
     c.clearLog();
     await call(c, 'PATCH', path('v1beta1', 'daemonsets', 'agent'), bump('t1'), merge);
     await c.whenIdle();

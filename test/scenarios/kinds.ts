@@ -80,6 +80,11 @@ async function daemonSetSixNodes(c: TestCluster): Promise<void> {
   await c.seedDaemonSet({ name: 'agent', nodes: NODES, rollingUpdateType: 'InPlaceIfPossible', maxUnavailable: 2, triggerAnnotation: KEY });
   const before = await podsOwnedBy(c, 'DaemonSet', 'agent');
   assert.equal(new Set(before.map((p) => p.spec.nodeName)).size, NODES, 'one pod on each node');
+  // Kruise names each pod's node in a required affinity and leaves the binding to the scheduler (assign-pods-by-scheduler).
+  for (const p of before) {
+    const affinity = (p.spec as { affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: unknown[] } } } }).affinity;
+    assert.deepEqual(affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [p.spec.nodeName] }] }], `${p.metadata.name}: ${JSON.stringify(affinity)}`);
+  }
   const run = await plugin(c, ['inplace', 'daemonset.apps.kruise.io/agent']);
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.match(run.stderr, new RegExp(`restart of Advanced DaemonSet ${c.namespace}/agent \\(InPlaceIfPossible\\): 1 container app in ${NODES} of ${NODES} nodes, 2 nodes at a time`));
