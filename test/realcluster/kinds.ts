@@ -91,8 +91,8 @@ export async function seedDaemonSet(rc: RealCluster, s: SeedDaemonSet & { namesp
   const pods = (await rc.list<Pod>('pods', ns)).filter(ownedBy('DaemonSet', s.name));
   const renew = pods.filter((p) => !keep.has(p.spec.nodeName ?? ''));
   for (const p of renew) {
-    const d = await rc.api('DELETE', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: p.metadata.uid } });
-    if (d.status !== 200) throw new Error(`deleting ${ns}/${p.metadata.name} for a gated replacement: ${d.status}`);
+    const d = await rc.api('DELETE', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
+    if (d.status !== 200) throw new Error(`deleting ${ns}/${p.metadata.name} for a gated replacement: ${d.status} ${JSON.stringify(d.body).slice(0, 300)}`);
   }
   const old = new Set(renew.map((p) => p.metadata.uid));
   await rc.waitFor(
