@@ -64,6 +64,13 @@ async function statefulSetParallel(c: TestCluster): Promise<void> {
 async function statefulSetOrderedReady(c: TestCluster): Promise<void> {
   await c.seedStatefulSet({ name: 'queue', replicas: 3, podUpdatePolicy: 'InPlaceIfPossible', triggerAnnotation: KEY });
   const before = await podsOwnedBy(c, 'StatefulSet', 'queue');
+  // OrderedReady brought them up in ordinal order: each pod created only once the one below it was Ready.
+  const byOrdinal = [...before].sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
+  for (let i = 1; i < byOrdinal.length; i++) {
+    const readyAt = byOrdinal[i - 1].status?.conditions?.find((x) => x.type === 'Ready')?.lastTransitionTime ?? '';
+    const createdAt = byOrdinal[i].metadata.creationTimestamp ?? '';
+    assert.ok(readyAt && createdAt && Date.parse(createdAt) >= Date.parse(readyAt), `${byOrdinal[i].metadata.name} created ${createdAt}, before ${byOrdinal[i - 1].metadata.name} was Ready (${readyAt})`);
+  }
   const plan = await plugin(c, ['inplace', 'statefulset.apps.kruise.io/queue', '--dry-run']);
   assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, new RegExp(`restart of Advanced StatefulSet ${c.namespace}/queue \\(InPlaceIfPossible\\): 1 container app in 3 of 3 pods, one pod at a time from the highest ordinal \\(podManagementPolicy OrderedReady\\)`));
