@@ -888,7 +888,7 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
     if (run.overrideWarning) warn(ctx, run.overrideWarning);
     cloneSet = await writeNewRecord(ctx, client, cloneSet, pods, opts, run);
     announce();
-    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of ${KIND_WORDS[opts.kind]} ${namespace}/${opts.name}, ${guard.binding.explanation} (stop with Ctrl-C; resume with: ${resumeCommand(opts, namespace, run.id)})`);
+    note(ctx, `restarting ${plural(run.containers.length, 'container')} ${run.containers.join(', ')} in ${plural(total, 'pod')} of ${KIND_WORDS[opts.kind]} ${namespace}/${opts.name}, ${guard.binding.explanation} (stop with Ctrl-C; resume with: ${readStaged(run.record) ? continueCommand('crr', opts.name, namespace) : resumeCommand(opts, namespace, run.id)})`);
     await recordEvent(ctx, client, cloneSet, 'ContainerRestartStarted', `Restart of ${run.containers.join(', ')} in ${plural(total, 'pod')} with ContainerRecreateRequests started by kubectl-kruise_restart (run ${run.id})`);
   }
 
@@ -939,7 +939,8 @@ export async function crr(ctx: CommandContext, opts: CrrOptions, report: Report)
     return EXIT.ok;
   }
   if (progress) report.doc = { ...progress };
-  const resume = resumeCommand(opts, namespace, run.id);
+  // A staged run goes on with --continue (status and the refusals say so too), which follows the stage and moves on.
+  const resume = readStaged(run.record) ? continueCommand('crr', opts.name, namespace) : resumeCommand(opts, namespace, run.id);
   if (end.kind === 'interrupted' && heartbeat.unrenewed.aborted && !ctx.interrupted.aborted) {
     // No stoppedAt write either: the server did not take the heartbeat, and others see it go stale in a few seconds.
     const d = end.decision;

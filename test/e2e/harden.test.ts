@@ -38,6 +38,19 @@ describe('used hard (built binary, emulated cluster)', function () {
     assert.deepEqual(cluster.writes(), []);
   });
 
+  it('a staged crr run stopped with Ctrl-C during its pause names the same way on as status: --continue', async () => {
+    await cluster.seedCloneSet({ name: 'web', replicas: 6, containers: ['app'], maxUnavailable: 2 });
+    const staged = new PluginProcess(['crr', 'web', '--batches', '3', '--pause', '10m'], { kubeconfig, timeoutMs: 120_000 });
+    await staged.waitFor(/pausing 10m/, 90_000);
+    assert.match(staged.stderr, /resume with: kubectl kruise-restart crr web -n default --continue\)/);
+    staged.child.kill('SIGINT');
+    const stopped = await staged.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.match(assertOneLineError(stopped), /: resume with: kubectl kruise-restart crr web -n default --continue$/);
+    const status = JSON.parse((await runPlugin(['status', 'web', '-o', 'json'], { kubeconfig })).stdout) as { resume?: string; stage?: { next?: string } };
+    assert.equal(status.resume ?? status.stage?.next, 'kubectl kruise-restart crr web -n default --continue');
+  });
+
   it('crr stops creating requests when its heartbeat cannot be renewed (the API server gone): exit 1, the resume command; resumed once the server is back', async () => {
     await cluster.seedCloneSet({ name: 'web', replicas: 4, containers: ['app'], maxUnavailable: 1 });
     // The first restarted pod stays unready for a long while: the run is mid-way when the server goes.
