@@ -162,7 +162,7 @@ export async function runManyCrr(ctx: CommandContext, args: CommandArgs): Promis
     throw new UsageError('--resume names runs of workloads: give the workloads by name, not with -l/--all', 'the interrupted command printed the line to type');
   }
   if (args.pod !== undefined && (selecting || targetsOf(args).length > 1)) {
-    throw new UsageError('--pod names pods of one workload', 'restart several workloads without --pod, or one workload with it');
+    throw new UsageError('--pod names pods of one workload', 'drop --pod to restart several workloads, or name one workload with it');
   }
   // With the workloads picked by -l, the selector is not a pod selector as well. Each target's options are checked as
   // its own command line would be (staged flags are for CloneSets only).

@@ -89,7 +89,8 @@ const cases: Case[] = [
   { args: ['status', 'web', '--requst-timeout', '5s'], code: 2, says: /unknown flag --requst-timeout for status: did you mean --request-timeout\?/ },
   { args: ['crr', 'web', '-c', 'app', '--min-ready-seconds', 'abc'], code: 2, says: /--min-ready-seconds needs a number, got "abc"/ },
   { args: ['status'], code: 2, says: /status needs the name of a CloneSet: e\.g\. kubectl kruise-restart status web/ },
-  { args: ['crr', 'web', 'api'], code: 2, says: /unexpected argument "api": crr takes one CloneSet/ },
+  // Several workloads are fine for crr, but --pod names the pods of one of them.
+  { args: ['crr', 'web', 'api', '-c', 'app', '--pod', 'web-1'], code: 2, says: /--pod names pods of one workload: drop --pod to restart several workloads, or name one workload with it/ },
   { args: ['status', 'web', '-o', 'table'], code: 2, says: /invalid -o "table"/ },
   // TYPE/NAME: CloneSets only, and the refusal names the supported kind.
   { args: ['inplace', 'deploy/web'], code: 2, says: /Deployments are not supported: use kubectl rollout restart deployment\/web; supported: CloneSet/ },
