@@ -115,11 +115,17 @@ function isTerminating(pod: Pod): boolean {
   return Boolean(pod.metadata.deletionTimestamp);
 }
 
+/** The message Kruise completes a request with when its pod was deleted or replaced (crr_controller.go, Reconcile). */
+const POD_GONE_MESSAGE = 'pod has gone';
+
 /**
  * Whether the pod a request was made for is gone as Kruise judges it (crr_controller.go, Reconcile): not found, being
  * deleted, or replaced by a pod of the same name. Kruise then ends the request "pod has gone": no failed restart.
  */
 export function requestPodGone(crr: ContainerRecreateRequest, pod: Pod | undefined): boolean {
+  // Kruise's own verdict wins over our pod cache: its CRR event can reach us before the pod's DELETED event does, and
+  // a stale cached pod must not turn a scale-down into a failed restart.
+  if (crr.status?.message === POD_GONE_MESSAGE) return true;
   if (!pod || isTerminating(pod)) return true;
   const uid = crr.metadata.labels?.[KRUISE.crrPodUidLabel];
   return Boolean(uid && pod.metadata.uid && uid !== pod.metadata.uid);
