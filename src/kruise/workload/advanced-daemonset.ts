@@ -181,7 +181,8 @@ export type NodeLabels = ReadonlyMap<string, Record<string, string> | undefined>
  * The pods an update of this Advanced DaemonSet reaches under rollingUpdate.selector, as Kruise's
  * filterDaemonPodsNodeToUpdate picks their nodes when every pod is on the old revision (a restart starts so): node
  * names from the highest down, only those whose labels the selector matches, cut to the nodes with pods minus the
- * partition. `reached` in that order; `passed` are the pods it leaves as they are (pkg/controller/daemonset/daemonset_update.go:307-362).
+ * partition. `reached` in that order; `passed` are the pods it leaves as they are
+ * (pkg/controller/daemonset/daemonset_update.go:326-391 at v1.9.0).
  */
 export function podsReachedBySelector(ds: AdvancedDaemonSet, pods: readonly Pod[], nodes: NodeLabels): { reached: Pod[]; passed: Pod[] } {
   const selector = ds.spec?.updateStrategy?.rollingUpdate?.selector;
