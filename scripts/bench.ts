@@ -9,7 +9,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +24,7 @@ import { LiveView, renderFrame, type Scheduler } from '../src/ui/index';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The V8 flags the executable starts with (scripts/build.mjs): the floor binary gets the same. */
 const { V8_FLAGS } = (await import(pathToFileURL(join(ROOT, 'scripts', 'build.mjs')).href)) as { V8_FLAGS: string[] };
-const DIST = process.env.KRUISE_RESTART_DIST ?? join(ROOT, 'dist');
+const DIST = process.env.KRUISE_RESTART_DIST ? resolve(process.env.KRUISE_RESTART_DIST) : join(ROOT, 'dist');
 const BINARY = join(DIST, 'kubectl-kruise_restart');
 const QUICK = process.argv.includes('--quick');
 /** Development aid: `--only pacing` (startup, api, pacing, scale, size) runs one group of figures. */

@@ -5,13 +5,13 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // KRUISE_RESTART_DIST lets parallel test runs build into their own folder instead of racing on dist/.
-const dist = process.env.KRUISE_RESTART_DIST ?? join(root, 'dist');
+const dist = process.env.KRUISE_RESTART_DIST ? resolve(process.env.KRUISE_RESTART_DIST) : join(root, 'dist');
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const bundleOnly = process.argv.includes('--bundle-only');

@@ -2,13 +2,13 @@
 // exactly as a user would run it (its own process, a kubeconfig file, real HTTPS), output straight to this terminal.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../test/cluster/index';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // KRUISE_RESTART_DIST, as for the build and the tests: a private build folder.
-const binary = join(process.env.KRUISE_RESTART_DIST ?? join(root, 'dist'), 'kubectl-kruise_restart');
+const binary = join(process.env.KRUISE_RESTART_DIST ? resolve(process.env.KRUISE_RESTART_DIST) : join(root, 'dist'), 'kubectl-kruise_restart');
 const quick = process.argv.includes('--quick');
 
 function step(title: string) {

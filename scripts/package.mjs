@@ -18,7 +18,7 @@ import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { baseNodeBinary, bundle, singleExecutable } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = process.env.KRUISE_RESTART_DIST ?? join(root, 'dist');
+const dist = process.env.KRUISE_RESTART_DIST ? resolve(process.env.KRUISE_RESTART_DIST) : join(root, 'dist');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const version = `v${pkg.version}`;
 const BIN = 'kubectl-kruise_restart';

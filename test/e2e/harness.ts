@@ -1,13 +1,13 @@
 // Runs the built plugin as a user would: a separate process, a kubeconfig file, real HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, type Cluster } from '../cluster/index';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Same variable as scripts/build.mjs: parallel runs each build and test their own copy. */
-export const DIST = process.env.KRUISE_RESTART_DIST ?? join(ROOT, 'dist');
+export const DIST = process.env.KRUISE_RESTART_DIST ? resolve(process.env.KRUISE_RESTART_DIST) : join(ROOT, 'dist');
 export const BINARY = process.env.KRUISE_RESTART_BIN ?? join(DIST, 'kubectl-kruise_restart');
 export const BUNDLE = join(DIST, 'kruise-restart.cjs');
 
