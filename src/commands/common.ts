@@ -100,6 +100,19 @@ export function timeoutMs(args: CommandArgs): number {
 }
 
 /**
+ * Whether the namespace itself is absent (a typo in -n is likelier than a typo in the name). Only a clear 404 says
+ * so: a user who may not read namespaces keeps the plain "not found".
+ */
+async function namespaceIsMissing(client: KubeClient): Promise<boolean> {
+  try {
+    await client.get(`/api/v1/namespaces/${encodeURIComponent(client.namespace)}`);
+    return false;
+  } catch (err) {
+    return err instanceof ApiError && err.status === 404;
+  }
+}
+
+/**
  * Reads the CloneSet with a list narrowed to its name rather than a get: the same single request, and it proves the
  * list permission that following the restart needs (a relist after 410 Gone), so no access review is spent on it.
  */
@@ -109,6 +122,9 @@ export async function getCloneSet(client: KubeClient, name: string, type: Resour
   if (!found) {
     const what = KIND_WORDS[type.kind as WorkloadKind] ?? type.kind;
     const plural = type === CLONESETS ? 'clonesets' : `${type.plural}.${type.group}`;
+    if (await namespaceIsMissing(client)) {
+      throw new FailedError(`namespace "${client.namespace}" does not exist`, `check -n/--namespace (kubectl get namespaces)`);
+    }
     throw new FailedError(`${what} "${name}" not found in namespace "${client.namespace}"`, `check the name and -n/--namespace (kubectl get ${plural} -n ${client.namespace})`);
   }
   // Items of a list carry no kind; the rest of the plugin does not need it, but documents printed from it should.

@@ -21,6 +21,9 @@ interface Case {
 const cases: Case[] = [
   // The target does not exist, or is somewhere else.
   { args: ['status', 'nope'], code: 1, says: /CloneSet "nope" not found in namespace "shop"/ },
+  // A typo in -n is named as such, not as a missing CloneSet.
+  { args: ['status', 'web', '-n', 'shpo'], code: 1, says: /namespace "shpo" does not exist: check -n\/--namespace/ },
+  { args: ['inplace', 'web', '-n', 'shpo'], code: 1, says: /namespace "shpo" does not exist/ },
   { args: ['inplace', 'nope'], code: 1, says: /CloneSet "nope" not found/ },
   { args: ['crr', 'nope', '-c', 'app'], code: 1, says: /CloneSet "nope" not found/ },
   { args: ['status', 'web', '-n', 'elsewhere'], code: 1, says: /namespace "elsewhere"/ },
